@@ -1,0 +1,48 @@
+// Explicit-feedback ALS with biases (ALS-WR), one half-step over a block of rows.
+//
+// Model: r_hat(u, i) = mu + b_u + b_i + x_u . y_i.
+// Loss:  sum_{(u,i) observed} (r_ui - r_hat)^2
+//        + lambda * (sum_u s_u |x_u|^2 + sum_i s_i |y_i|^2)
+//        + bias_lambda * (sum_u s_u b_u^2 + sum_i s_i b_i^2)
+// with s_u = n_u (ratings of u) under ALS-WR (Zhou et al. 2008) or s_u = 1
+// with plain lambda.
+//
+// With the items fixed, user u's factors and bias are solved jointly: the
+// unknown is w = [x_u; b_u] (dim k+1), each rating contributes an observation
+// z = [y_i; 1] with target t = r_ui - mu - b_i, and
+//
+//     (Z^T Z + diag(lambda s_u, ..., lambda s_u, bias_lambda s_u)) w = Z^T t
+//
+// where Z stacks the z's of u's ratings in ascending item order. Z is
+// gathered into a contiguous block and Z^T Z is one dense rank-n update.
+// Items are solved with the same code, roles swapped.
+#pragma once
+
+#include "src/csr_block.hpp"
+#include "src/normal_equation.hpp"
+
+namespace hpcrec::math {
+
+struct ExplicitAlsConfig {
+  double lambda = 0.1;
+  double bias_lambda = 0.0;
+  bool weighted_lambda = true;  // ALS-WR: scale regularisation by the row's count
+  double global_mean = 0.0;
+  int threads = 1;
+};
+
+// Solves every row of `ratings`, whose column ids are indices into the rows
+// of `src_factors` / `src_bias` (the counterpart side, gathered). Writes row r
+// of `dst_factors` and element r of `dst_bias`. A row without ratings gets zero
+// factors and bias. The result of a row depends only on that row's ratings
+// and the counterpart rows it references, in column order: not on the thread
+// count nor on which other rows are in the block.
+void solve_explicit_rows(const CsrView& ratings, const Matrix& src_factors, const Vector& src_bias,
+                         const ExplicitAlsConfig& config, Matrix& dst_factors, Vector& dst_bias);
+
+// Flop count of one call, for the benchmark's GFLOP/s: per row with n ratings
+// and dim d = k + 1: n*d*(d+1) for Z^T Z (lower half, multiply-add = 2) +
+// 2*n*d for Z^T t + d^3/3 for the Cholesky factorisation + 2*d^2 for the solve.
+double explicit_rows_flops(const CsrView& ratings, int k);
+
+}  // namespace hpcrec::math

@@ -1,0 +1,49 @@
+// Top-N selection with bounded heaps: a user's best N items over any number
+// of item blocks, visited in any order, with the same result.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "src/types.hpp"
+
+namespace hpcrec::math {
+
+struct ScoredItem {
+  Index item;
+  double score;
+};
+
+// Order of recommendations: higher score first, ties to the smaller item id.
+inline bool better(const ScoredItem& a, const ScoredItem& b) {
+  return a.score > b.score || (a.score == b.score && a.item < b.item);
+}
+
+// Keeps the best `n` items pushed so far (by `better`).
+class TopNHeap {
+ public:
+  explicit TopNHeap(int n = 0) : n_(n) {}
+  void push(Index item, double score);
+  // Would (item, score) enter the heap? Cheap pre-check for hot loops.
+  bool admits(Index item, double score) const;
+  // The kept items, best first.
+  std::vector<ScoredItem> sorted() const;
+  int capacity() const { return n_; }
+  int size() const { return static_cast<int>(heap_.size()); }
+
+ private:
+  int n_;
+  std::vector<ScoredItem> heap_;  // min-heap by `better`: the worst kept item on top
+};
+
+// Scores a block of users against a block of items and pushes into the users'
+// heaps: score(u, i) = user_offset[u] + item_bias[i] + x_u . y_i, computed as
+// one dense product per (user chunk, item block). Items in a user's exclusion
+// list (sorted global item ids, e.g. the items rated in training) are skipped.
+// `first_item` is the global id of row 0 of `item_factors`.
+void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
+                      const Vector& item_bias, Index first_item,
+                      const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
+                      int threads);
+
+}  // namespace hpcrec::math
