@@ -1,0 +1,138 @@
+#include "mpi/als_driver.hpp"
+
+#include <algorithm>
+#include <span>
+
+#include "mpi/distribute.hpp"
+#include "src/rng.hpp"
+
+namespace hpcrec::dist {
+
+void plan_side(const Communicator& comm, AlsSide& side, const BlockPartition& other,
+               const std::vector<Index>& extra_needed) {
+  std::vector<Index> needed(side.ratings.cols);
+  needed.insert(needed.end(), extra_needed.begin(), extra_needed.end());
+  std::sort(needed.begin(), needed.end());
+  needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+  side.plan = RoutingPlan::build(comm, std::move(needed), other);
+  side.local_cols = side.plan.localize(side.ratings.cols);
+}
+
+TestSet place_test_ratings(const Communicator& comm, const std::vector<Rating>& test, const BlockPartition& users,
+                           const BlockPartition& items) {
+  std::vector<Rating> by_item, by_user;
+  TestSet out;
+  for (const Rating& r : test) {
+    if (r.item >= 0) {
+      by_item.push_back(r);
+    } else if (r.user >= 0) {
+      by_user.push_back(r);
+    } else {
+      out.unknown.push_back(r);
+    }
+  }
+  out.at_item_owner = shuffle_ratings(comm, by_item, items, /*by_item=*/true);
+  out.at_user_owner = shuffle_ratings(comm, by_user, users, /*by_item=*/false);
+  return out;
+}
+
+ExplicitAls::ExplicitAls(const Communicator& comm, AlsSide users, AlsSide items, TestSet test, double global_mean,
+                         const ExplicitAlsOptions& options)
+    : comm_(comm),
+      users_(std::move(users)),
+      items_(std::move(items)),
+      test_(std::move(test)),
+      mu_(global_mean),
+      options_(options) {
+  const int k = options_.factors;
+  std::vector<Index> test_users;
+  for (const Rating& r : test_.at_item_owner)
+    if (r.user >= 0) test_users.push_back(r.user);
+  plan_side(comm_, users_, items_.part);
+  plan_side(comm_, items_, users_.part, test_users);
+  test_local_users_.reserve(test_.at_item_owner.size());
+  for (const Rating& r : test_.at_item_owner)
+    test_local_users_.push_back(r.user >= 0 ? items_.plan.local_column(r.user) : -1);
+
+  users_.factors = math::Matrix::Zero(users_.rows(), k);
+  users_.bias = math::Vector::Zero(users_.rows());
+  items_.factors.resize(items_.rows(), k);
+  items_.bias = math::Vector::Zero(items_.rows());
+  for (Index r = 0; r < items_.rows(); ++r) {
+    math::init_factor_row(options_.seed, math::RngStream::kItemFactors,
+                          static_cast<std::uint64_t>(items_.first() + r),
+                          std::span<double>(items_.factors.row(r).data(), k), options_.init_scale);
+  }
+}
+
+double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {
+  const int k = options_.factors;
+  math::Matrix own(other.rows(), k + 1);
+  own.leftCols(k) = other.factors;
+  own.col(k) = other.bias;
+  gathered = solve.plan.exchange(comm_, own);
+  math::Matrix src_factors = gathered.leftCols(k);
+  math::Vector src_bias = gathered.col(k);
+  math::CsrView view{solve.ratings.indptr, solve.local_cols, solve.ratings.values};
+  math::ExplicitAlsConfig cfg;
+  cfg.lambda = options_.lambda;
+  cfg.bias_lambda = options_.bias_lambda;
+  cfg.weighted_lambda = options_.weighted_lambda;
+  cfg.global_mean = mu_;
+  cfg.threads = options_.threads;
+  const double t0 = MPI_Wtime();
+  math::solve_explicit_rows(view, src_factors, src_bias, cfg, solve.factors, solve.bias);
+  flops += math::explicit_rows_flops(view, k);
+  return MPI_Wtime() - t0;
+}
+
+void ExplicitAls::evaluate(const math::Matrix& gathered_users, IterationStats& stats) const {
+  const int k = options_.factors;
+  auto predict = [&](double dot_bias) { return math::clip(mu_ + dot_bias, options_.clip_min, options_.clip_max); };
+  // Train error at the item owners: gathered users are this iteration's.
+  for (Index row = 0; row < items_.rows(); ++row) {
+    const auto y = items_.factors.row(row);
+    for (Offset e = items_.ratings.indptr[row]; e < items_.ratings.indptr[row + 1]; ++e) {
+      const Index u = items_.local_cols[e];
+      const double s = gathered_users(u, k) + items_.bias[row] + gathered_users.row(u).head(k).dot(y);
+      stats.train.add(predict(s), items_.ratings.values[e]);
+    }
+  }
+  for (size_t t = 0; t < test_.at_item_owner.size(); ++t) {
+    const Rating& r = test_.at_item_owner[t];
+    const Index row = r.item - items_.first();
+    double s = items_.bias[row];
+    if (const Index u = test_local_users_[t]; u >= 0) {
+      s += gathered_users(u, k) + gathered_users.row(u).head(k).dot(items_.factors.row(row));
+    }
+    stats.test.add(predict(s), r.value);
+  }
+  for (const Rating& r : test_.at_user_owner) stats.test.add(predict(users_.bias[r.user - users_.first()]), r.value);
+  for (const Rating& r : test_.unknown) stats.test.add(predict(0.0), r.value);
+}
+
+IterationStats ExplicitAls::iterate() {
+  const double t0 = MPI_Wtime();
+  IterationStats stats;
+  stats.iteration = ++iteration_;
+  math::Matrix gathered_items, gathered_users;
+  double flops = 0;
+  double solve = half_step(users_, items_, gathered_items, flops);
+  solve += half_step(items_, users_, gathered_users, flops);
+  evaluate(gathered_users, stats);
+
+  const int width = options_.factors + 1;
+  double sums[6] = {stats.train.squared, stats.train.absolute, static_cast<double>(stats.train.count),
+                    stats.test.squared,  stats.test.absolute,  static_cast<double>(stats.test.count)};
+  comm_.allreduce_inplace<double>(sums, MPI_SUM);
+  stats.train = {sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
+  stats.test = {sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
+  stats.flops = comm_.allreduce<double>(flops, MPI_SUM);
+  stats.bytes_exchanged = comm_.allreduce<Offset>(
+      users_.plan.bytes_sent(width, comm_.rank()) + items_.plan.bytes_sent(width, comm_.rank()), MPI_SUM);
+  stats.solve_seconds = comm_.allreduce<double>(solve, MPI_MAX);
+  stats.seconds = comm_.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+  return stats;
+}
+
+}  // namespace hpcrec::dist

@@ -1,0 +1,79 @@
+// Moving ratings to the ranks that own their users and items.
+//
+// Every rating lives twice: at its user's owner (user-major CSR, where users
+// are solved) and at its item's owner (item-major CSR, where items are
+// solved). Ratings arrive at the user owners first, where duplicates are
+// resolved and test ratings split off; the cleaned training ratings then go
+// on to the item owners.
+#pragma once
+
+#include <vector>
+
+#include "mpi/communicator.hpp"
+#include "mpi/partition.hpp"
+#include "src/ids.hpp"
+#include "src/types.hpp"
+
+namespace hpcrec::dist {
+
+using math::Rating;
+
+enum class DuplicatePolicy { kLast, kMean, kError };
+
+// The ratings a rank read, ids already dense (-1: not in the id map). Columns
+// are freed as they are consumed.
+struct LocalRatings {
+  std::vector<Index> users;
+  std::vector<Index> items;
+  std::vector<float> values;
+  std::vector<std::int64_t> timestamps;  // empty when the file has none
+};
+
+// A rating in flight. `seq` is its position in file order at the owner (the
+// all-to-all concatenates rank slices in rank order, and each rank reads the
+// file's slices in order), the tie-breaker of "last wins". 24 bytes.
+struct Record {
+  Index user;
+  Index item;
+  float value;
+  std::uint32_t seq;
+  std::int64_t timestamp;
+};
+
+// Collective. Sends each rating to the owner of its user under `users`
+// (ratings with an unknown id, -1, are dropped and counted in *dropped). The
+// result is in file order, seq numbered from 0. Consumes `local`.
+std::vector<Record> shuffle_to_user_owners(const Communicator& comm, LocalRatings&& local,
+                                           const BlockPartition& users, Offset* dropped);
+
+// Local. Sorts by (user, item) and keeps one rating per pair: kLast the one
+// with the latest timestamp, then the latest in file order; kMean the mean
+// value (latest timestamp); kError throws InputError naming the pair.
+// Returns the number of ratings removed.
+Offset resolve_duplicates(std::vector<Record>& records, DuplicatePolicy policy, const math::IdMap& user_ids,
+                          const math::IdMap& item_ids);
+
+// Collective. Sends each rating to rank dest(rating); the order of arrival is
+// rank order, then the sender's order.
+template <class Dest>
+std::vector<Rating> shuffle_ratings_by(const Communicator& comm, const std::vector<Rating>& ratings, Dest dest) {
+  const int p = comm.size();
+  std::vector<std::int64_t> counts(p, 0);
+  for (const Rating& r : ratings) ++counts[dest(r)];
+  std::vector<std::int64_t> next(p, 0);
+  for (int r = 1; r < p; ++r) next[r] = next[r - 1] + counts[r - 1];
+  std::vector<Rating> send(ratings.size());
+  for (const Rating& r : ratings) send[next[dest(r)]++] = r;
+  return comm.alltoallv<Rating>(send, counts);
+}
+
+// Collective. Sends each rating to the owner of its item (by_item) or user under `part`.
+inline std::vector<Rating> shuffle_ratings(const Communicator& comm, const std::vector<Rating>& ratings,
+                                           const BlockPartition& part, bool by_item) {
+  return shuffle_ratings_by(comm, ratings, [&](const Rating& r) { return part.owner(by_item ? r.item : r.user); });
+}
+
+// Collective. The number of ratings in each of `rows` rows over all ranks.
+std::vector<Offset> global_row_counts(const Communicator& comm, const std::vector<Index>& keys, Index rows);
+
+}  // namespace hpcrec::dist

@@ -1,0 +1,36 @@
+// Contiguous blocks of rows (users or items), one per rank.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "src/types.hpp"
+
+namespace hpcrec::dist {
+
+using math::Index;
+using math::Offset;
+
+// Rank r owns rows [bounds[r], bounds[r+1]). Ranges may be empty (more ranks
+// than rows).
+//
+// Example: 10 rows over 3 ranks with bounds {0, 4, 4, 10}: rank 0 owns rows
+// 0..3, rank 1 none, rank 2 rows 4..9; owner(4) = 2.
+struct BlockPartition {
+  std::vector<Index> bounds{0, 0};
+
+  int parts() const { return static_cast<int>(bounds.size()) - 1; }
+  Index rows() const { return bounds.back(); }
+  Index first(int r) const { return bounds[r]; }
+  Index count(int r) const { return bounds[r + 1] - bounds[r]; }
+  int owner(Index row) const;
+
+  // Equal row counts.
+  static BlockPartition even(Index rows, int parts);
+  // Balanced by the ALS work of a row, about nnz * dim^2 + dim^3 with
+  // dim = k + 1: cuts the cumulative work at multiples of total / parts.
+  // Depends only on the counts, so every rank computes the same partition.
+  static BlockPartition balanced(std::span<const Offset> row_nnz, int parts, int k);
+};
+
+}  // namespace hpcrec::dist

@@ -1,0 +1,29 @@
+// Every user's top-N, distributed: item blocks travel around the ring of
+// ranks (P steps), each rank scoring its own users against the visiting
+// block with dense products and keeping bounded heaps. No rank ever holds
+// more than its own item block and one visiting block.
+#pragma once
+
+#include <vector>
+
+#include "mpi/communicator.hpp"
+#include "src/csr_block.hpp"
+#include "src/topn.hpp"
+
+namespace hpcrec::dist {
+
+struct TopNInput {
+  const math::Matrix* user_factors = nullptr;  // this rank's users x k
+  math::Vector user_offset;                    // per user: added to every score (mu + b_u)
+  const math::CsrBlock* exclude = nullptr;     // this rank's users' training items (global ids)
+  const math::Matrix* item_factors = nullptr;  // this rank's items x k
+  const math::Vector* item_bias = nullptr;     // this rank's items
+  math::Index first_item = 0;
+  int n = 10;
+  int threads = 1;
+};
+
+// Collective. The best n items of each of this rank's users (best first).
+std::vector<std::vector<math::ScoredItem>> top_n_ring(const Communicator& comm, const TopNInput& in);
+
+}  // namespace hpcrec::dist
