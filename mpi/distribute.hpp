@@ -16,7 +16,7 @@
 
 namespace hpcrec::dist {
 
-using math::Rating;
+
 
 enum class DuplicatePolicy { kLast, kMean, kError };
 

@@ -10,6 +10,7 @@ namespace hpcrec::dist {
 
 using math::Index;
 using math::Offset;
+using math::Rating;
 
 // Rank r owns rows [bounds[r], bounds[r+1]). Ranges may be empty (more ranks
 // than rows).

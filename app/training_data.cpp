@@ -1,0 +1,159 @@
+#include "app/training_data.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "mpi/failure.hpp"
+#include "mpi/id_remap.hpp"
+#include "src/errors.hpp"
+#include "src/exact_sum.hpp"
+#include "src/split.hpp"
+
+namespace hpcrec::app {
+
+using math::Index;
+using math::Offset;
+
+namespace {
+
+// Reads this rank's byte range of `path`; agrees on failure.
+io::ParsedRatings read_collectively(const dist::Communicator& comm, const std::string& path,
+                                    const io::ReaderOptions& options, Offset* total_lines, Offset* total_ratings,
+                                    Offset* total_skipped, Offset* bytes) {
+  io::ParsedRatings parsed;
+  io::FileLayout layout;
+  dist::collective_phase(comm, [&] {
+    layout = io::detect_layout(path, options);
+    auto [begin, end] = io::byte_range(layout.size, comm.rank(), comm.size());
+    parsed = io::read_ratings_range(path, layout, begin, end, options);
+  });
+  const Offset lines_before = comm.exscan_sum<Offset>(parsed.lines);
+  dist::collective_phase(comm, [&] {
+    if (parsed.error) {
+      throw InputError(path + ":" + std::to_string(lines_before + parsed.error->line_in_range) + ": " +
+                       parsed.error->message);
+    }
+  });
+  *total_lines = comm.allreduce<Offset>(parsed.lines, MPI_SUM);
+  *total_ratings = comm.allreduce<Offset>(static_cast<Offset>(parsed.ratings.size()), MPI_SUM);
+  *total_skipped = comm.allreduce<Offset>(parsed.skipped, MPI_SUM);
+  *bytes = layout.size;
+  if (*total_ratings == 0) {
+    throw dist::JobError(path + ":" + std::to_string(*total_lines + 1) +
+                             ": expected a rating line (user, item, rating[, timestamp]), got end of file",
+                         kExitBadInput);
+  }
+  return parsed;
+}
+
+template <class T>
+void free_vector(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+
+}  // namespace
+
+TrainingData load_training_data(const dist::Communicator& comm, const DataOptions& options) {
+  TrainingData data;
+  const double t0 = MPI_Wtime();
+  Offset test_lines = 0, test_read = 0, test_skipped = 0, test_bytes = 0;
+  io::ParsedRatings train = read_collectively(comm, options.ratings, options.reader, &data.lines,
+                                              &data.ratings_read, &data.skipped, &data.bytes_read);
+  std::optional<io::ParsedRatings> test;
+  if (!options.test.empty()) {
+    test = read_collectively(comm, options.test, options.reader, &test_lines, &test_read, &test_skipped, &test_bytes);
+  }
+  data.read_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+
+  // Ids: one kind for training and test alike, then the global maps.
+  if (test) {
+    if (test->users.is_string) train.users.to_string_mode();
+    if (test->items.is_string) train.items.to_string_mode();
+  }
+  dist::agree_on_id_kind(comm, train.users);
+  dist::agree_on_id_kind(comm, train.items);
+  data.user_ids = dist::build_id_map(comm, train.users);
+  data.item_ids = dist::build_id_map(comm, train.items);
+
+  dist::LocalRatings local;
+  local.users = dist::to_dense(train.users, data.user_ids);
+  train.users = {};
+  local.items = dist::to_dense(train.items, data.item_ids);
+  train.items = {};
+  local.values = std::move(train.ratings);
+  bool has_ts = comm.allreduce<int>(std::any_of(train.timestamps.begin(), train.timestamps.end(),
+                                                [](std::int64_t t) { return t != 0; }),
+                                    MPI_MAX);
+  if (has_ts) local.timestamps = std::move(train.timestamps);
+  free_vector(train.timestamps);
+  free_vector(train.positions);
+
+  // Partitions balanced by ALS work (counts before duplicates are resolved:
+  // close enough, and the same for every rank count).
+  const std::vector<Offset> user_counts = dist::global_row_counts(comm, local.users, data.user_ids.size());
+  data.users = dist::BlockPartition::balanced(user_counts, comm.size(), options.factors);
+  {
+    const std::vector<Offset> item_counts = dist::global_row_counts(comm, local.items, data.item_ids.size());
+    data.items = dist::BlockPartition::balanced(item_counts, comm.size(), options.factors);
+  }
+
+  Offset dropped = 0;
+  std::vector<dist::Record> records = dist::shuffle_to_user_owners(comm, std::move(local), data.users, &dropped);
+  Offset removed = 0;
+  dist::collective_phase(comm, [&] {
+    removed = dist::resolve_duplicates(records, options.duplicates, data.user_ids, data.item_ids);
+  });
+  data.duplicates = comm.allreduce<Offset>(removed, MPI_SUM);
+
+  // Split and statistics at the user owners.
+  std::vector<math::Rating> train_ratings;
+  train_ratings.reserve(records.size());
+  math::ExactSum sum;
+  float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
+  for (const dist::Record& r : records) {
+    math::Rating rating{r.user, r.item, r.value};
+    if (options.holdout > 0 && !test && math::held_out(options.split_seed, r.user, r.item, options.holdout)) {
+      data.test.push_back(rating);
+      continue;
+    }
+    train_ratings.push_back(rating);
+    sum.add(r.value);
+    lo = std::min(lo, r.value);
+    hi = std::max(hi, r.value);
+  }
+  free_vector(records);
+
+  // The global mean, bitwise the same for any partition (src/exact_sum.hpp).
+  auto low = comm.allgather<std::uint64_t>(sum.low_word());
+  auto high = comm.allgather<std::int64_t>(sum.high_word());
+  math::ExactSum total;
+  for (int r = 0; r < comm.size(); ++r) total.merge(math::ExactSum::from_words(low[r], high[r]));
+  data.train = comm.allreduce<Offset>(static_cast<Offset>(train_ratings.size()), MPI_SUM);
+  if (data.train == 0) throw dist::JobError(options.ratings + ": no training ratings left after the split", kExitBadInput);
+  data.global_mean = total.value() / static_cast<double>(data.train);
+  data.min_rating = comm.allreduce<float>(lo, MPI_MIN);
+  data.max_rating = comm.allreduce<float>(hi, MPI_MAX);
+
+  const Index my = comm.rank();
+  data.by_user = math::build_csr(train_ratings, data.users.first(my), data.users.count(my), /*by_item=*/false);
+  {
+    std::vector<math::Rating> at_items = dist::shuffle_ratings(comm, train_ratings, data.items, /*by_item=*/true);
+    free_vector(train_ratings);
+    data.by_item = math::build_csr(at_items, data.items.first(my), data.items.count(my), /*by_item=*/true);
+  }
+
+  if (test) {
+    std::vector<Index> users = dist::to_dense(test->users, data.user_ids);
+    std::vector<Index> items = dist::to_dense(test->items, data.item_ids);
+    data.test.reserve(users.size());
+    for (size_t k = 0; k < users.size(); ++k) data.test.push_back({users[k], items[k], test->ratings[k]});
+    Offset unknown = 0;
+    for (const auto& r : data.test) unknown += (r.user < 0 || r.item < 0);
+    data.test_unknown = comm.allreduce<Offset>(unknown, MPI_SUM);
+  }
+  data.test_count = comm.allreduce<Offset>(static_cast<Offset>(data.test.size()), MPI_SUM);
+  data.prepare_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX) - data.read_seconds;
+  return data;
+}
+
+}  // namespace hpcrec::app

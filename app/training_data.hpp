@@ -1,0 +1,48 @@
+// Reading ratings across ranks and turning them into the distributed
+// training matrix: io (read) -> mpi (remap, shuffle, dedupe, split).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/ratings_reader.hpp"
+#include "mpi/communicator.hpp"
+#include "mpi/distribute.hpp"
+#include "mpi/partition.hpp"
+#include "src/csr_block.hpp"
+#include "src/ids.hpp"
+
+namespace hpcrec::app {
+
+struct DataOptions {
+  std::string ratings;
+  std::string test;          // optional test file
+  double holdout = 0.0;      // fraction held out at random when no test file
+  std::uint64_t split_seed = 1;
+  io::ReaderOptions reader;
+  dist::DuplicatePolicy duplicates = dist::DuplicatePolicy::kLast;
+  int factors = 64;          // for the work-balanced partition
+};
+
+struct TrainingData {
+  math::IdMap user_ids, item_ids;
+  dist::BlockPartition users, items;
+  math::CsrBlock by_user;  // this rank's users; cols = global item ids
+  math::CsrBlock by_item;  // this rank's items; cols = global user ids
+  std::vector<math::Rating> test;  // dense ids, -1 where unknown to training
+  double global_mean = 0;
+  float min_rating = 0, max_rating = 0;
+  // Global counts.
+  math::Offset lines = 0, ratings_read = 0, skipped = 0, duplicates = 0, train = 0, test_count = 0;
+  math::Offset test_unknown = 0;  // test ratings whose user or item is not in training
+  double read_seconds = 0, prepare_seconds = 0;
+  math::Offset bytes_read = 0;
+};
+
+// Collective. Reads each file by byte ranges, one per rank; a bad line on
+// any rank ends every rank with "FILE:LINE: expected ..., got '...'" (an
+// InputError agreed through dist::collective_phase).
+TrainingData load_training_data(const dist::Communicator& comm, const DataOptions& options);
+
+}  // namespace hpcrec::app
