@@ -1,4 +1,5 @@
 // hpcrec train: read -> distribute -> ALS -> evaluate -> model + top-N.
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -6,12 +7,14 @@
 
 #include "app/commands.hpp"
 #include "app/options.hpp"
+#include "app/resources.hpp"
 #include "app/training_data.hpp"
 #include "io/model_file.hpp"
 #include "io/topn_writer.hpp"
 #include "mpi/als_driver.hpp"
 #include "mpi/failure.hpp"
 #include "mpi/topn_driver.hpp"
+#include "src/dense_reference.hpp"
 
 namespace hpcrec::app {
 
@@ -25,6 +28,7 @@ struct TrainOptions {
   std::string model, recommendations, metrics_out;
   int top_n = 10;
   std::string header = "auto", format = "auto", duplicates = "last", reg_scaling = "als-wr";
+  bool bench_dense = false;
 };
 
 bool parse(const Args& args, TrainOptions& o, bool print) {
@@ -53,7 +57,9 @@ bool parse(const Args& args, TrainOptions& o, bool print) {
       ("top-n", po::value(&o.top_n)->default_value(10), "recommendations per user")
       ("recommendations", po::value(&o.recommendations),
        "write every user's top-N here (.csv, or .h5 for HDF5)")
-      ("metrics-out", po::value(&o.metrics_out), "write per-iteration metrics as JSON lines here");
+      ("metrics-out", po::value(&o.metrics_out), "write per-iteration metrics as JSON lines here")
+      ("bench-dense", po::bool_switch(&o.bench_dense),
+       "also time a dense Eigen product in this process (dense_gflops in the final metrics)");
   po::variables_map vm;
   if (!parse_options("train", "Train a recommender across MPI ranks.", desc, args, vm, print)) return false;
   require_positive(vm, "factors");
@@ -129,10 +135,12 @@ int run_train(const Args& args, const dist::Communicator& comm) {
   });
   if (root) std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
   dist::IterationStats last;
-  double total_seconds = 0;
+  double total_seconds = 0, total_flops = 0, total_solve = 0;
   for (int it = 0; it < o.iterations; ++it) {
     last = als.iterate();
     total_seconds += last.seconds;
+    total_flops += last.flops;
+    total_solve += last.solve_seconds;
     if (root) {
       std::printf("%5d %11.5f %11s %9.3f %12.2f\n", last.iteration, last.train.rmse(),
                   last.test.count ? json_number(last.test.rmse()).c_str() : "-", last.seconds,
@@ -157,13 +165,27 @@ int run_train(const Args& args, const dist::Communicator& comm) {
     } else {
       std::printf("final: train RMSE %.4f; %.2f s training\n", last.train.rmse(), total_seconds);
     }
-    if (metrics.is_open()) {
-      metrics << "{\"final\": true, \"iteration\": " << last.iteration << ", \"seconds\": " << json_number(total_seconds)
-              << ", \"train_rmse\": " << json_number(last.train.rmse())
-              << ", \"test_rmse\": " << (last.test.count ? json_number(last.test.rmse()) : "null")
-              << ", \"test_mae\": " << (last.test.count ? json_number(last.test.mae()) : "null") << "}\n";
-      metrics.flush();
-    }
+  }
+  // Resource figures for benchmarks: every rank's peak RSS, the dense yardstick.
+  const double rss_max = comm.allreduce<double>(peak_rss_bytes(), MPI_MAX);
+  const double rss_sum = comm.allreduce<double>(peak_rss_bytes(), MPI_SUM);
+  double dense = 0;
+  if (o.bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
+  if (root && metrics.is_open()) {
+    metrics << "{\"final\": true, \"iteration\": " << last.iteration << ", \"seconds\": " << json_number(total_seconds)
+            << ", \"train_rmse\": " << json_number(last.train.rmse())
+            << ", \"test_rmse\": " << (last.test.count ? json_number(last.test.rmse()) : "null")
+            << ", \"test_mae\": " << (last.test.count ? json_number(last.test.mae()) : "null")
+            << ", \"ranks\": " << comm.size() << ", \"threads\": " << o.als.threads
+            << ", \"ratings\": " << data.train << ", \"seconds_per_iteration\": "
+            << json_number(total_seconds / last.iteration)
+            << ", \"solver_gflops\": " << json_number(total_flops / total_solve / 1e9)
+            << ", \"dense_gflops\": " << json_number(o.bench_dense ? dense : NAN)
+            << ", \"parse_mb_per_s\": " << json_number(data.bytes_read / 1e6 / data.read_seconds)
+            << ", \"mb_exchanged_per_iteration\": " << json_number(last.bytes_exchanged / 1e6)
+            << ", \"peak_rss_mb_max_rank\": " << json_number(rss_max / 1e6)
+            << ", \"peak_rss_bytes_per_rating\": " << json_number(rss_sum / static_cast<double>(data.train)) << "}\n";
+    metrics.flush();
   }
 
   const auto& U = als.users();

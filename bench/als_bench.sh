@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Explicit-ALS benchmark: ~10M generated ratings (100k users, 20k items),
+# k = 64, 3 iterations, at 1 and 2 ranks (1 thread each). Prints one table:
+# seconds per iteration, solver GFLOP/s (normal-equation build + Cholesky)
+# and its ratio to a dense Eigen product timed in the same process, parse
+# MB/s, peak RSS per rating, MB exchanged per iteration, 2-rank speed-up.
+#
+#   bench/als_bench.sh                 # defaults
+#   RATINGS=1000000 bench/als_bench.sh # smaller
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-${BUILD_DIR:-build}/hpcrec}
+OUT=${OUT:-out/bench}
+USERS=${USERS:-100000} ITEMS=${ITEMS:-20000} RATINGS=${RATINGS:-10000000}
+K=${K:-64} ITERS=${ITERS:-3} RANKS=${RANKS:-"1 2"}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+mkdir -p "$OUT"
+data="$OUT/ratings_${USERS}_${ITEMS}_${RATINGS}.tsv"
+[ -f "$data" ] || "$BIN" generate --out "$data" --users "$USERS" --items "$ITEMS" --ratings "$RATINGS" --seed 42
+
+field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" <<<"$2"; }
+printf "%-5s %10s %10s %8s %7s %9s %10s %11s %11s %8s\n" ranks s/iter solverGF/s denseGF/s ratio parseMB/s \
+  RSSB/rating RSSmax_MB MB_exch/it speedup
+base=""
+for n in $RANKS; do
+  mpirun -n "$n" --bind-to core "$BIN" train --ratings "$data" --factors "$K" --iterations "$ITERS" \
+    --bench-dense --metrics-out "$OUT/np$n.jsonl" >"$OUT/np$n.log"
+  final=$(tail -n 1 "$OUT/np$n.jsonl")
+  spi=$(field seconds_per_iteration "$final")
+  gf=$(field solver_gflops "$final")
+  dense=$(field dense_gflops "$final")
+  [ -n "$base" ] || base=$spi
+  awk -v n="$n" -v spi="$spi" -v gf="$gf" -v dense="$dense" -v parse="$(field parse_mb_per_s "$final")" \
+    -v rss="$(field peak_rss_bytes_per_rating "$final")" -v rmax="$(field peak_rss_mb_max_rank "$final")" \
+    -v ex="$(field mb_exchanged_per_iteration "$final")" -v base="$base" 'BEGIN {
+      printf "%-5d %10.2f %10.1f %8.1f %7.2f %9.0f %10.1f %11.0f %11.1f %8.2f\n",
+        n, spi, gf, dense, gf / (n * dense), parse, rss, rmax, ex, base / spi }'
+done
+echo "ratio = solver GFLOP/s / (ranks x dense GFLOP/s of a 1024^3 Eigen product in the same process)"
+echo "RSS B/rating = sum over ranks of peak RSS / training ratings; logs in $OUT/np*.log"

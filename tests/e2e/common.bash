@@ -1,0 +1,30 @@
+# Sourced by the end-to-end tests. ctest sets HPCREC, MPIEXEC, SHARED_DATA.
+set -euo pipefail
+: "${HPCREC:?run through ctest (HPCREC is the hpcrec binary)}"
+MPIEXEC=${MPIEXEC:-mpirun}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+run_np() {  # run_np N hpcrec-args...
+  local n=$1
+  shift
+  "$MPIEXEC" -n "$n" "$HPCREC" "$@"
+}
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# expect_fail CODE PATTERN command...: the command exits with CODE and its
+# output matches PATTERN (a started-but-failed mpiexec must not pass).
+expect_fail() {
+  local code=$1 pattern=$2
+  shift 2
+  local out rc=0
+  out=$("$@" 2>&1) || rc=$?
+  [ "$rc" = "$code" ] || fail "expected exit $code, got $rc from: $* -- output: $out"
+  grep -qE -- "$pattern" <<<"$out" || fail "expected /$pattern/ in output of: $* -- output: $out"
+}
