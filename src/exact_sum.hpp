@@ -25,7 +25,9 @@ class ExactSum {
   static ExactSum from_words(std::uint64_t low, std::int64_t high);
 
  private:
-  __int128 acc_ = 0;
+  // __extension__: __int128 is a GCC/Clang extension; keeps -Wpedantic quiet
+  // for every file that includes this header.
+  __extension__ __int128 acc_ = 0;
 };
 
 }  // namespace hpcrec::math
