@@ -1,0 +1,133 @@
+#include "src/topn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace hpcrec::math {
+
+void TopNHeap::push(Index item, double score) {
+  if (!admits(item, score)) return;
+  const ScoredItem entry{item, score};
+  if (static_cast<int>(heap_.size()) < n_) {
+    heap_.push_back(entry);
+    std::push_heap(heap_.begin(), heap_.end(), better);
+    return;
+  }
+  std::pop_heap(heap_.begin(), heap_.end(), better);
+  heap_.back() = entry;
+  std::push_heap(heap_.begin(), heap_.end(), better);
+}
+
+bool TopNHeap::admits(Index item, double score) const {
+  // A NaN compares false with everything and would corrupt the heap order.
+  if (n_ <= 0 || std::isnan(score)) return false;
+  if (static_cast<int>(heap_.size()) < n_) return true;
+  return better(ScoredItem{item, score}, heap_.front());
+}
+
+std::vector<ScoredItem> TopNHeap::sorted() const {
+  std::vector<ScoredItem> out = heap_;
+  std::sort(out.begin(), out.end(), better);
+  return out;
+}
+
+namespace {
+
+// Register tile of the scoring kernel: kTileUsers x kTileItems scores at once.
+constexpr int kTileUsers = 4;
+constexpr int kTileItems = 8;
+constexpr Index kUserChunk = 256;
+constexpr Index kItemPanel = 512;  // items packed at a time: k x 512 doubles stay in L2
+
+// Why not an Eigen GEMM: Eigen's kernels sum a dot product in a different
+// order at the ragged edges of a product (remainder rows use split
+// accumulators), so a score's last bit would depend on where its user and item
+// fall inside the blocks, i.e. on the number of ranks. Here every score is
+// acc = 0; acc += u_f * v_f for f = 0..k-1, the same for every (user, item),
+// with zero padding at the edges instead of remainder code.
+void micro_kernel(const double* up, const double* vp, Eigen::Index k, double (&acc)[kTileUsers][kTileItems]) {
+  for (auto& row : acc) std::fill(std::begin(row), std::end(row), 0.0);
+  for (Eigen::Index f = 0; f < k; ++f) {
+    const double* u = up + f * kTileUsers;
+    const double* v = vp + f * kTileItems;
+    for (int a = 0; a < kTileUsers; ++a) {
+      for (int b = 0; b < kTileItems; ++b) acc[a][b] += u[a] * v[b];
+    }
+  }
+}
+
+// Packs rows [first, first + count) of `m` so that factor f of the tile's
+// row r lies at out[tile][f * width + r]; rows past `count` are zero.
+template <int width>
+void pack_rows(const Matrix& m, Index first, Index count, std::vector<double>& out) {
+  const Eigen::Index k = m.cols();
+  const Index tiles = (count + width - 1) / width;
+  out.assign(static_cast<std::size_t>(tiles) * width * k, 0.0);
+  for (Index r = 0; r < count; ++r) {
+    double* base = out.data() + static_cast<std::size_t>(r / width) * width * k + r % width;
+    const double* src = m.row(first + r).data();
+    for (Eigen::Index f = 0; f < k; ++f) base[f * width] = src[f];
+  }
+}
+
+}  // namespace
+
+void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
+                      const Vector& item_bias, Index first_item,
+                      const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
+                      int threads) {
+  const auto users = static_cast<Index>(user_factors.rows());
+  const auto items = static_cast<Index>(item_factors.rows());
+  const Eigen::Index k = user_factors.cols();
+  if (item_factors.cols() != k || user_offset.size() != users || item_bias.size() != items ||
+      static_cast<Index>(heaps.size()) != users ||
+      (!exclusions.empty() && static_cast<Index>(exclusions.size()) != users)) {
+    throw std::invalid_argument("score_block_into: shapes of factors, biases, exclusions and heaps differ");
+  }
+  if (users == 0 || items == 0) return;
+  const Index chunks = (users + kUserChunk - 1) / kUserChunk;
+
+#pragma omp parallel num_threads(std::max(threads, 1))
+  {
+    std::vector<double> upack, vpack;
+    std::vector<std::size_t> next_excluded;  // per user of the chunk: first exclusion not yet passed
+    double acc[kTileUsers][kTileItems];
+#pragma omp for schedule(dynamic, 1)
+    for (Index chunk = 0; chunk < chunks; ++chunk) {
+      const Index u0 = chunk * kUserChunk;
+      const Index nu = std::min(kUserChunk, users - u0);
+      pack_rows<kTileUsers>(user_factors, u0, nu, upack);
+      next_excluded.assign(static_cast<std::size_t>(nu), 0);
+      for (Index i0 = 0; i0 < items; i0 += kItemPanel) {
+        const Index ni = std::min(kItemPanel, items - i0);
+        pack_rows<kTileItems>(item_factors, i0, ni, vpack);
+        for (Index ut = 0; ut < nu; ut += kTileUsers) {
+          for (Index it = 0; it < ni; it += kTileItems) {
+            micro_kernel(upack.data() + static_cast<std::size_t>(ut) * k,
+                         vpack.data() + static_cast<std::size_t>(it) * k, k, acc);
+            // Users inner, items ascending: each user's exclusion pointer
+            // only moves forward.
+            for (int a = 0; a < kTileUsers && ut + a < nu; ++a) {
+              const Index u = u0 + ut + a;
+              TopNHeap& heap = heaps[u];
+              if (heap.capacity() <= 0) continue;
+              const std::span<const Index> excl =
+                  exclusions.empty() ? std::span<const Index>{} : exclusions[u];
+              std::size_t& e = next_excluded[ut + a];
+              for (int b = 0; b < kTileItems && it + b < ni; ++b) {
+                const Index local = i0 + it + b;
+                const Index item = first_item + local;
+                while (e < excl.size() && excl[e] < item) ++e;
+                if (e < excl.size() && excl[e] == item) continue;
+                heap.push(item, (user_offset[u] + item_bias[local]) + acc[a][b]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace hpcrec::math
