@@ -8,8 +8,10 @@
 // the range in which it starts.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "src/ids.hpp"
@@ -54,8 +56,8 @@ struct ParsedRatings {
   std::vector<float> ratings;
   std::vector<std::int64_t> timestamps;  // 0 for lines without one
   std::vector<Offset> positions;         // byte offset of each line: file order
-  Offset lines = 0;    // lines that start in the range (header, blank and bad lines included)
-  Offset skipped = 0;  // invalid lines skipped under skip_invalid
+  Offset lines = 0;                // lines that start in the range (header, blank and bad lines included)
+  Offset skipped = 0;              // invalid lines skipped under skip_invalid
   std::optional<LineError> error;  // first invalid line when not skipping; parsing stops there
                                    // but `lines` still counts the whole range
 };
@@ -67,6 +69,10 @@ struct ParsedRatings {
 // with std::from_chars.
 ParsedRatings read_ratings_range(const std::string& path, const FileLayout& layout, Offset begin, Offset end,
                                  const ReaderOptions& options);
+// The same with a given read-buffer size (the default is 8 MiB), so that tests
+// can make lines straddle chunks and outgrow the buffer with small files.
+ParsedRatings read_ratings_range(const std::string& path, const FileLayout& layout, Offset begin, Offset end,
+                                 const ReaderOptions& options, std::size_t chunk_bytes);
 
 // The byte range [begin, end) of rank `rank` of `ranks` for a file of `size` bytes.
 std::pair<Offset, Offset> byte_range(Offset size, int rank, int ranks);
