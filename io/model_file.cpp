@@ -1,0 +1,347 @@
+#include "io/model_file.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <filesystem>
+#include <stdexcept>
+
+#include "io/atomic_file.hpp"
+#include "io/hdf5.hpp"
+#include "mpi/failure.hpp"
+#include "src/errors.hpp"
+
+namespace hpcrec::io {
+
+namespace {
+
+// What each rank holds, gathered once so that every rank checks the same
+// facts and therefore reaches the same verdict without further messages.
+struct RankInfo {
+  std::int64_t user_first, user_rows, user_cols, user_map_size;
+  std::int64_t item_first, item_rows, item_cols, item_map_size;
+  std::int64_t nnz;
+  std::int64_t user_strings, item_strings;
+  std::int64_t user_max_len, item_max_len;
+};
+
+// The global shape of the model and this rank's place in it.
+struct Layout {
+  hsize_t m = 0, n = 0, k = 0, nnz = 0;
+  hsize_t nnz_offset = 0;
+  bool user_strings = false, item_strings = false;
+  std::size_t user_len = 1, item_len = 1;
+};
+
+std::int64_t rows_of(const SideSlice& s) { return s.factors ? s.factors->rows() : 0; }
+
+std::size_t longest_local_id(const SideSlice& s) {
+  std::size_t longest = 0;
+  if (s.ids && s.ids->is_string) {
+    for (std::int64_t r = 0; r < rows_of(s); ++r)
+      longest = std::max(longest, s.ids->strings[s.first + r].size());
+  }
+  return longest;
+}
+
+void check_side(const SideSlice& s, const char* side) {
+  const std::string name(side);
+  if (!s.ids || !s.factors || !s.bias)
+    throw std::invalid_argument("write_model: " + name + " slice is incomplete");
+  if (s.bias->size() != s.factors->rows()) {
+    throw std::invalid_argument("write_model: " + name + " bias has " + std::to_string(s.bias->size()) +
+                                " rows but factors have " + std::to_string(s.factors->rows()));
+  }
+  if (s.first < 0 || s.first + s.factors->rows() > s.ids->size()) {
+    throw std::invalid_argument("write_model: " + name + " rows [" + std::to_string(s.first) + ", " +
+                                std::to_string(s.first + s.factors->rows()) + ") outside the id map of " +
+                                std::to_string(s.ids->size()));
+  }
+}
+
+void check_local(const ModelSlice& slice) {
+  check_side(slice.users, "users");
+  check_side(slice.items, "items");
+  auto alg = slice.attributes.find("algorithm");
+  if (alg == slice.attributes.end() || !std::holds_alternative<std::string>(alg->second)) {
+    throw std::invalid_argument("write_model: attribute \"algorithm\" (a string) is required");
+  }
+  if (const math::CsrBlock* t = slice.train) {
+    if (t->rows() != slice.users.factors->rows() || t->first_row != slice.users.first) {
+      throw std::invalid_argument("write_model: training rows do not match the user rows");
+    }
+    if (t->indptr.front() != 0 || static_cast<std::size_t>(t->nnz()) != t->cols.size()) {
+      throw std::invalid_argument("write_model: malformed training CSR");
+    }
+    const math::Index n = slice.items.ids->size();
+    for (math::Index r = 0; r < t->rows(); ++r) {
+      auto cols = t->row_cols(r);
+      for (std::size_t j = 0; j < cols.size(); ++j) {
+        if (cols[j] < 0 || cols[j] >= n || (j > 0 && cols[j] <= cols[j - 1])) {
+          throw std::invalid_argument("write_model: training items of user " +
+                                      std::to_string(t->first_row + r) +
+                                      " are not ascending dense item indices");
+        }
+      }
+    }
+  }
+}
+
+// Checks that the ranks' slices tile both sides in rank order, with one k.
+Layout plan(const dist::Communicator& comm, const ModelSlice& slice) {
+  RankInfo mine{};
+  mine.user_first = slice.users.first;
+  mine.user_rows = rows_of(slice.users);
+  mine.user_cols = slice.users.factors->cols();
+  mine.user_map_size = slice.users.ids->size();
+  mine.item_first = slice.items.first;
+  mine.item_rows = rows_of(slice.items);
+  mine.item_cols = slice.items.factors->cols();
+  mine.item_map_size = slice.items.ids->size();
+  mine.nnz = slice.train ? slice.train->nnz() : 0;
+  mine.user_strings = slice.users.ids->is_string;
+  mine.item_strings = slice.items.ids->is_string;
+  mine.user_max_len = static_cast<std::int64_t>(longest_local_id(slice.users));
+  mine.item_max_len = static_cast<std::int64_t>(longest_local_id(slice.items));
+  const std::vector<RankInfo> all = comm.allgather(mine);
+
+  Layout out;
+  std::int64_t user_next = 0, item_next = 0, nnz = 0, k = -1, max_cols = 0;
+  std::int64_t user_len = 1, item_len = 1;
+  for (int r = 0; r < comm.size(); ++r) {
+    const RankInfo& x = all[r];
+    if (x.user_first != user_next || x.item_first != item_next) {
+      throw std::invalid_argument("write_model: rank " + std::to_string(r) +
+                                  "'s rows do not follow the previous rank's (slices must tile the users and "
+                                  "items in rank order)");
+    }
+    if (x.user_map_size != all[0].user_map_size || x.item_map_size != all[0].item_map_size ||
+        x.user_strings != all[0].user_strings || x.item_strings != all[0].item_strings) {
+      throw std::invalid_argument("write_model: ranks hold different id maps");
+    }
+    for (auto [rows, cols] : {std::pair{x.user_rows, x.user_cols}, std::pair{x.item_rows, x.item_cols}}) {
+      max_cols = std::max(max_cols, cols);
+      if (rows == 0) continue;  // an empty Eigen matrix may well be 0 x 0
+      if (k >= 0 && cols != k) throw std::invalid_argument("write_model: factor matrices differ in width");
+      k = cols;
+    }
+    if (r < comm.rank()) out.nnz_offset += static_cast<hsize_t>(x.nnz);
+    user_next += x.user_rows;
+    item_next += x.item_rows;
+    nnz += x.nnz;
+    user_len = std::max(user_len, x.user_max_len);
+    item_len = std::max(item_len, x.item_max_len);
+  }
+  if (user_next != all[0].user_map_size || item_next != all[0].item_map_size) {
+    throw std::invalid_argument("write_model: the ranks' rows do not cover every user and item");
+  }
+  out.m = static_cast<hsize_t>(user_next);
+  out.n = static_cast<hsize_t>(item_next);
+  out.k = static_cast<hsize_t>(k >= 0 ? k : max_cols);
+  out.nnz = static_cast<hsize_t>(nnz);
+  out.user_strings = all[0].user_strings != 0;
+  out.item_strings = all[0].item_strings != 0;
+  out.user_len = static_cast<std::size_t>(user_len);
+  out.item_len = static_cast<std::size_t>(item_len);
+  return out;
+}
+
+void write_side(hid_t file, hid_t dxpl, const char* group_name, const SideSlice& s, hsize_t total, hsize_t k,
+                bool strings, std::size_t len) {
+  h5::Group group = h5::create_group(file, group_name);
+  const auto first = static_cast<hsize_t>(s.first);
+  const auto rows = static_cast<hsize_t>(rows_of(s));
+  {
+    const hsize_t dims[1] = {total};
+    if (strings) {
+      h5::Dataset ids = h5::create_string_dataset(group.get(), "ids", dims, len);
+      std::span<const std::string> local(s.ids->strings.data() + first, rows);
+      h5::write_string_rows(ids.get(), len, first, local, dxpl);
+    } else {
+      h5::Dataset ids = h5::create_dataset(group.get(), "ids", H5T_STD_I64LE, dims);
+      h5::write_rows(ids.get(), first, rows, s.ids->ints.data() + first, dxpl);
+    }
+  }
+  {
+    const hsize_t dims[2] = {total, k};
+    h5::Dataset factors = h5::create_dataset(group.get(), "factors", H5T_IEEE_F64LE, dims);
+    h5::write_rows(factors.get(), first, rows, s.factors->data(), dxpl);
+  }
+  {
+    const hsize_t dims[1] = {total};
+    h5::Dataset bias = h5::create_dataset(group.get(), "bias", H5T_IEEE_F64LE, dims);
+    h5::write_rows(bias.get(), first, rows, s.bias->data(), dxpl);
+  }
+}
+
+void write_train(const dist::Communicator& comm, hid_t file, hid_t dxpl, const ModelSlice& slice,
+                 const Layout& l) {
+  h5::Group users = h5::open_group(file, "users");
+  const auto first = static_cast<hsize_t>(slice.users.first);
+  const auto rows = static_cast<std::size_t>(rows_of(slice.users));
+  // Global indptr = local indptr shifted by the nnz of all earlier ranks; the
+  // final element (the total) belongs to the last rank, whose rows end at m.
+  std::vector<std::int64_t> indptr;
+  indptr.reserve(rows + 1);
+  for (std::size_t r = 0; r < rows; ++r) {
+    indptr.push_back(static_cast<std::int64_t>(l.nnz_offset) + (slice.train ? slice.train->indptr[r] : 0));
+  }
+  if (comm.rank() == comm.size() - 1) indptr.push_back(static_cast<std::int64_t>(l.nnz));
+  {
+    const hsize_t dims[1] = {l.m + 1};
+    h5::Dataset ds = h5::create_dataset(users.get(), "train_indptr", H5T_STD_I64LE, dims);
+    h5::write_rows(ds.get(), first, indptr.size(), indptr.data(), dxpl);
+  }
+  {
+    const hsize_t dims[1] = {l.nnz};
+    h5::Dataset ds = h5::create_dataset(users.get(), "train_items", H5T_STD_I32LE, dims);
+    const std::size_t local = slice.train ? slice.train->cols.size() : 0;
+    h5::write_rows(ds.get(), l.nnz_offset, local, slice.train ? slice.train->cols.data() : nullptr, dxpl);
+  }
+}
+
+InputError bad_file(const std::string& path, const std::string& what) {
+  return InputError(path + ": " + what);
+}
+
+}  // namespace
+
+void write_model(const dist::Communicator& comm, const std::string& path, const ModelSlice& slice) {
+  // Every check that could fail on one rank alone runs, and is agreed on,
+  // before the first collective HDF5 call: a rank leaving a collective
+  // HDF5 operation early would leave the others waiting forever.
+  dist::collective_phase(comm, [&] { check_local(slice); });
+  Layout layout;
+  dist::collective_phase(comm, [&] { layout = plan(comm, slice); });
+
+  h5::write_atomically(comm, path, [&] {
+    h5::File file = h5::create_parallel(tmp_path(path), comm.raw());
+    h5::PropList dxpl = h5::collective_transfer();
+    write_side(file.get(), dxpl.get(), "users", slice.users, layout.m, layout.k, layout.user_strings,
+               layout.user_len);
+    write_side(file.get(), dxpl.get(), "items", slice.items, layout.n, layout.k, layout.item_strings,
+               layout.item_len);
+    write_train(comm, file.get(), dxpl.get(), slice, layout);
+    for (const auto& [name, value] : slice.attributes) h5::write_attribute(file.get(), name, value);
+    h5::write_attribute(file.get(), "format_version", std::int64_t{kModelFormatVersion});
+    h5::write_attribute(file.get(), "factors", static_cast<std::int64_t>(layout.k));
+    dxpl.close();
+    file.close();
+  });
+}
+
+double Model::global_mean() const {
+  // Models without a baseline (KNN, content) have no global mean: 0 adds nothing.
+  auto it = attributes.find("global_mean");
+  if (it == attributes.end()) return 0.0;
+  if (const double* d = std::get_if<double>(&it->second)) return *d;
+  if (const std::int64_t* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+  return 0.0;
+}
+
+Model read_model(const std::string& path) {
+  h5::silence_errors();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw bad_file(path, "no such model file");
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw bad_file(path, "not an HDF5 file");
+
+  Model model;
+  try {
+    h5::File file = h5::open_serial(path);
+    const hid_t f = file.get();
+    auto require = [&](const char* object) {
+      if (!h5::exists(f, object))
+        throw bad_file(path, std::string("not an hpcrec model file (missing ") + object + ")");
+    };
+    require("/users/factors");
+    if (!h5::has_attribute(f, "format_version")) {
+      throw bad_file(path, "not an hpcrec model file (missing attribute format_version)");
+    }
+    model.attributes = h5::read_attributes(f);
+    const auto version_attr = model.attributes.find("format_version");
+    const auto* version =
+        version_attr == model.attributes.end() ? nullptr : std::get_if<std::int64_t>(&version_attr->second);
+    if (!version || *version != kModelFormatVersion) {
+      throw bad_file(path, "model format version " +
+                               (version ? std::to_string(*version) : std::string("(not an integer)")) +
+                               " is not supported (this build reads version " +
+                               std::to_string(kModelFormatVersion) + ")");
+    }
+    for (const char* object : {"/users/ids", "/users/bias", "/users/train_indptr", "/users/train_items",
+                               "/items/ids", "/items/factors", "/items/bias"}) {
+      require(object);
+    }
+
+    auto read_ids = [&](const char* name, math::IdMap& ids) {
+      h5::Dataset ds = h5::open_dataset(f, name);
+      if (h5::dataset_dims(ds.get()).size() != 1) throw bad_file(path, std::string(name) + " is not 1-D");
+      ids.is_string = h5::is_string_dataset(ds.get());
+      if (ids.is_string) {
+        ids.strings = h5::read_strings(ds.get());
+      } else {
+        ids.ints = h5::read_all<std::int64_t>(ds.get());
+      }
+    };
+    auto read_factors = [&](const char* name, math::Matrix& out) {
+      h5::Dataset ds = h5::open_dataset(f, name);
+      std::vector<hsize_t> dims;
+      std::vector<double> values = h5::read_all<double>(ds.get(), &dims);
+      if (dims.size() != 2) throw bad_file(path, std::string(name) + " is not 2-D");
+      out = Eigen::Map<const math::Matrix>(values.data(), static_cast<Eigen::Index>(dims[0]),
+                                           static_cast<Eigen::Index>(dims[1]));
+    };
+    auto read_vector = [&](const char* name, math::Vector& out) {
+      h5::Dataset ds = h5::open_dataset(f, name);
+      std::vector<hsize_t> dims;
+      std::vector<double> values = h5::read_all<double>(ds.get(), &dims);
+      if (dims.size() != 1) throw bad_file(path, std::string(name) + " is not 1-D");
+      out = Eigen::Map<const math::Vector>(values.data(), static_cast<Eigen::Index>(values.size()));
+    };
+    read_ids("/users/ids", model.user_ids);
+    read_ids("/items/ids", model.item_ids);
+    read_factors("/users/factors", model.user_factors);
+    read_factors("/items/factors", model.item_factors);
+    read_vector("/users/bias", model.user_bias);
+    read_vector("/items/bias", model.item_bias);
+    {
+      h5::Dataset ds = h5::open_dataset(f, "/users/train_indptr");
+      model.train_indptr = h5::read_all<std::int64_t>(ds.get());
+    }
+    {
+      h5::Dataset ds = h5::open_dataset(f, "/users/train_items");
+      model.train_items = h5::read_all<std::int32_t>(ds.get());
+    }
+
+    const auto m = static_cast<std::int64_t>(model.user_ids.size());
+    const auto n = static_cast<std::int64_t>(model.item_ids.size());
+    if (model.user_factors.rows() != m || model.user_bias.size() != m) {
+      throw bad_file(path, "/users/ids, /users/factors and /users/bias disagree on the number of users");
+    }
+    if (model.item_factors.rows() != n || model.item_bias.size() != n) {
+      throw bad_file(path, "/items/ids, /items/factors and /items/bias disagree on the number of items");
+    }
+    if (model.user_factors.cols() != model.item_factors.cols()) {
+      throw bad_file(path, "/users/factors and /items/factors differ in width");
+    }
+    const auto factors_attr = model.attributes.find("factors");
+    if (const auto* k = factors_attr == model.attributes.end()
+                            ? nullptr
+                            : std::get_if<std::int64_t>(&factors_attr->second);
+        k && *k != model.user_factors.cols()) {
+      throw bad_file(path, "attribute factors = " + std::to_string(*k) + " but the factor matrices are " +
+                               std::to_string(model.user_factors.cols()) + " wide");
+    }
+    const auto& ip = model.train_indptr;
+    bool indptr_ok = static_cast<std::int64_t>(ip.size()) == m + 1 && ip.front() == 0 &&
+                     ip.back() == static_cast<std::int64_t>(model.train_items.size());
+    for (std::size_t i = 1; indptr_ok && i < ip.size(); ++i) indptr_ok = ip[i] >= ip[i - 1];
+    if (!indptr_ok) throw bad_file(path, "/users/train_indptr is not a valid CSR row index");
+    for (math::Index item : model.train_items) {
+      if (item < 0 || item >= n) throw bad_file(path, "/users/train_items holds an item index out of range");
+    }
+  } catch (const h5::H5Error& e) {
+    throw bad_file(path, std::string("cannot read the model: ") + e.what());
+  }
+  return model;
+}
+
+}  // namespace hpcrec::io
