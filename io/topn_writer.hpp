@@ -4,7 +4,7 @@
 // dense (sorted original id) order; users with fewer than N candidates have
 // fewer rows. HDF5: /topn/users [m] (original ids), /topn/items [m, N]
 // (original item ids; -1 or "" where a user has fewer than N), /topn/scores
-// [m, N] float64 (NaN padding), attribute n. Both via FILE.tmp and rename.
+// [m, N] float64 (NaN padding), attribute n (int64, on /topn). Both via FILE.tmp and rename.
 #pragma once
 
 #include <string>
