@@ -93,6 +93,18 @@ struct Line {
   bool too_long = false;  // text is only the first kMaxLineBytes bytes
 };
 
+// The read buffer outlives a call: a fresh 8 MiB per call would be paid again
+// in page faults each time (and a test or caller may read many ranges).
+struct ReadBuffer {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+};
+
+ReadBuffer& thread_buffer() {
+  thread_local ReadBuffer buffer;
+  return buffer;
+}
+
 // Yields the lines from a start offset on, reading chunks into one buffer that
 // grows only while a single line does not fit.
 class LineReader {
@@ -106,7 +118,23 @@ class LineReader {
         cap_(std::max<std::size_t>(
             1, std::min<std::size_t>(chunk_bytes, static_cast<std::size_t>(std::max<Offset>(end - start, 0)) +
                                                       kTailReadBytes))),
-        buf_(new char[cap_]) {}
+        storage_(thread_buffer()) {
+    if (storage_.size < cap_) {
+      storage_.data.reset();  // free before allocating: the old one may be 8 MiB
+      storage_.data.reset(new char[cap_]);
+      storage_.size = cap_;
+    }
+    buf_ = storage_.data.get();
+  }
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  // Keep the usual chunk for the next call, not a buffer grown for a huge line.
+  ~LineReader() {
+    if (storage_.size > kChunkBytes) {
+      storage_.data.reset();
+      storage_.size = 0;
+    }
+  }
 
   // File offset of the next line's first byte.
   Offset position() const { return base_ + static_cast<Offset>(cur_); }
@@ -114,21 +142,21 @@ class LineReader {
   bool next(Line& line) {
     if (skipping_ && !skip_rest_of_line()) return false;
     for (;;) {
-      if (const void* nl = std::memchr(buf_.get() + scanned_, '\n', len_ - scanned_)) {
-        std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.get());
-        line = {std::string_view(buf_.get() + cur_, at - cur_), position(), false};
+      if (const void* nl = std::memchr(buf_ + scanned_, '\n', len_ - scanned_)) {
+        std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_);
+        line = {std::string_view(buf_ + cur_, at - cur_), position(), false};
         cur_ = scanned_ = at + 1;
         return true;
       }
       scanned_ = len_;
       if (eof_) {
         if (cur_ == len_) return false;
-        line = {std::string_view(buf_.get() + cur_, len_ - cur_), position(), false};
+        line = {std::string_view(buf_ + cur_, len_ - cur_), position(), false};
         cur_ = scanned_ = len_;
         return true;
       }
       if (len_ - cur_ >= max_line_) {
-        line = {std::string_view(buf_.get() + cur_, max_line_), position(), true};
+        line = {std::string_view(buf_ + cur_, max_line_), position(), true};
         // The view stays valid until the next call, which discards the rest.
         cur_ = scanned_ = len_;
         skipping_ = true;
@@ -141,8 +169,8 @@ class LineReader {
  private:
   bool skip_rest_of_line() {
     for (;;) {
-      if (const void* nl = std::memchr(buf_.get() + cur_, '\n', len_ - cur_)) {
-        cur_ = scanned_ = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.get()) + 1;
+      if (const void* nl = std::memchr(buf_ + cur_, '\n', len_ - cur_)) {
+        cur_ = scanned_ = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_) + 1;
         skipping_ = false;
         return true;
       }
@@ -154,18 +182,21 @@ class LineReader {
 
   void fill() {
     if (cur_ > 0) {
-      std::memmove(buf_.get(), buf_.get() + cur_, len_ - cur_);
+      std::memmove(buf_, buf_ + cur_, len_ - cur_);
       base_ += static_cast<Offset>(cur_);
       len_ -= cur_;
       scanned_ -= cur_;
       cur_ = 0;
     }
     if (len_ == cap_) {
-      std::size_t cap = std::min(cap_ * 2, max_line_ + 1);
-      std::unique_ptr<char[]> bigger(new char[cap]);
-      std::memcpy(bigger.get(), buf_.get(), len_);
-      buf_ = std::move(bigger);
-      cap_ = cap;
+      cap_ = std::min(cap_ * 2, max_line_ + 1);
+      if (storage_.size < cap_) {
+        std::unique_ptr<char[]> bigger(new char[cap_]);
+        std::memcpy(bigger.get(), buf_, len_);
+        storage_.data = std::move(bigger);
+        storage_.size = cap_;
+        buf_ = storage_.data.get();
+      }
     }
     Offset at = base_ + static_cast<Offset>(len_);
     std::size_t want = cap_ - len_;
@@ -174,7 +205,7 @@ class LineReader {
     } else {
       want = std::min(want, kTailReadBytes);
     }
-    std::size_t got = file_.read_at(buf_.get() + len_, want, at);
+    std::size_t got = file_.read_at(buf_ + len_, want, at);
     if (got == 0) eof_ = true;
     len_ += got;
   }
@@ -183,8 +214,9 @@ class LineReader {
   Offset base_;  // file offset of buf_[0]
   Offset end_;
   std::size_t max_line_;
-  std::size_t cap_;
-  std::unique_ptr<char[]> buf_;
+  std::size_t cap_;  // bytes of buf_ in use; tests make it tiny
+  ReadBuffer& storage_;
+  char* buf_;
   std::size_t len_ = 0;      // valid bytes in buf_
   std::size_t cur_ = 0;      // start of the next line in buf_
   std::size_t scanned_ = 0;  // bytes from cur_ on already known to hold no '\n'
@@ -192,9 +224,9 @@ class LineReader {
   bool skipping_ = false;
 };
 
-bool is_blank_char(char c) { return c == ' ' || c == '\t'; }
+inline bool is_blank_char(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view s) {
+inline std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank_char(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_blank_char(s.back())) s.remove_suffix(1);
   return s;
@@ -232,7 +264,8 @@ struct Fields {
   std::array<std::string, kMaxFields> unquoted;
 };
 
-void split_tab(std::string_view line, Fields& out) {
+// Fields are a few bytes long: a plain loop beats a memchr call per field.
+inline void split_tab(std::string_view line, Fields& out) {
   const char* p = line.data();
   const char* e = p + line.size();
   out.count = 0;
@@ -241,14 +274,15 @@ void split_tab(std::string_view line, Fields& out) {
       ++out.count;
       return;
     }
-    const char* q = static_cast<const char*>(std::memchr(p, '\t', static_cast<std::size_t>(e - p)));
-    out.field[out.count++] = trim(std::string_view(p, static_cast<std::size_t>((q ? q : e) - p)));
-    if (!q) return;
+    const char* q = p;
+    while (q < e && *q != '\t') ++q;
+    out.field[out.count++] = trim(std::string_view(p, static_cast<std::size_t>(q - p)));
+    if (q == e) return;
     p = q + 1;
   }
 }
 
-void split_double_colon(std::string_view line, Fields& out) {
+inline void split_double_colon(std::string_view line, Fields& out) {
   const char* p = line.data();
   const char* e = p + line.size();
   out.count = 0;
@@ -259,18 +293,14 @@ void split_double_colon(std::string_view line, Fields& out) {
     }
     // A single ':' is part of an id; only "::" separates.
     const char* q = p;
-    for (;;) {
-      q = static_cast<const char*>(std::memchr(q, ':', static_cast<std::size_t>(e - q)));
-      if (!q || (q + 1 < e && q[1] == ':')) break;
-      ++q;
-    }
-    out.field[out.count++] = trim(std::string_view(p, static_cast<std::size_t>((q ? q : e) - p)));
-    if (!q) return;
+    while (q < e && !(*q == ':' && q + 1 < e && q[1] == ':')) ++q;
+    out.field[out.count++] = trim(std::string_view(p, static_cast<std::size_t>(q - p)));
+    if (q == e) return;
     p = q + 2;
   }
 }
 
-void split_whitespace(std::string_view line, Fields& out) {
+inline void split_whitespace(std::string_view line, Fields& out) {
   const char* p = line.data();
   const char* e = p + line.size();
   out.count = 0;
@@ -361,11 +391,73 @@ bool parse_whole(std::string_view s, T& value) {
   return ec == std::errc() && p == e && !s.empty();
 }
 
+// Up to 18 digits cannot overflow an int64, so they need no checks; longer
+// numbers go to std::from_chars.
+inline bool parse_int64(std::string_view s, std::int64_t& value) {
+  const char* p = s.data();
+  const char* e = p + s.size();
+  bool negative = p < e && *p == '-';
+  p += negative;
+  if (e - p > 18) return parse_whole(s, value);
+  if (p == e) return false;
+  std::uint64_t x = 0;
+  for (; p < e; ++p) {
+    unsigned digit = static_cast<unsigned char>(*p) - unsigned{'0'};
+    if (digit > 9) return false;
+    x = x * 10 + digit;
+  }
+  value = negative ? -static_cast<std::int64_t>(x) : static_cast<std::int64_t>(x);
+  return true;
+}
+
+// Only the canonical decimal form counts as an integer id, so "007" stays a
+// string: otherwise "007" and "7" would be one id while integers and two once
+// the column switches to strings (and differently on different ranks).
+inline bool parse_integer_id(std::string_view s, std::int64_t& value) {
+  std::size_t sign = !s.empty() && s.front() == '-';
+  if (s.size() > sign && s[sign] == '0' && (s.size() > 1 || sign)) return false;
+  return parse_int64(s, value);
+}
+
+// Ratings are short decimals ("4", "3.5"). With at most 15 digits the
+// mantissa and 10^k are exact doubles, so one IEEE division is correctly
+// rounded: the same double std::from_chars gives, which handles the rest.
+inline bool parse_short_decimal(std::string_view s, double& value) {
+  static constexpr double kPow10[] = {1,   1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  const char* p = s.data();
+  const char* e = p + s.size();
+  if (p == e || e - p > 16) return false;
+  bool negative = *p == '-';
+  p += negative;
+  std::uint64_t mantissa = 0;
+  int digits = 0, fraction = -1;
+  for (; p < e; ++p) {
+    unsigned digit = static_cast<unsigned char>(*p) - unsigned{'0'};
+    if (digit <= 9) {
+      mantissa = mantissa * 10 + digit;
+      ++digits;
+      if (fraction >= 0) ++fraction;
+    } else if (*p == '.' && fraction < 0) {
+      fraction = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15) return false;
+  double v = static_cast<double>(mantissa);
+  if (fraction > 0) v /= kPow10[fraction];
+  value = negative ? -v : v;
+  return true;
+}
+
 // Finite in the float that stores it: "1e300" would silently become inf.
-bool parse_rating(std::string_view s, float& value) {
-  if (s.size() > 1 && s.front() == '+') s.remove_prefix(1);
+inline bool parse_rating(std::string_view s, float& value) {
   double d = 0;
-  if (!parse_whole(s, d)) return false;
+  if (!parse_short_decimal(s, d)) {
+    if (s.size() > 1 && s.front() == '+') s.remove_prefix(1);
+    if (!parse_whole(s, d)) return false;
+  }
   value = static_cast<float>(d);
   return std::isfinite(d) && std::isfinite(value);
 }
@@ -374,17 +466,6 @@ bool is_number(std::string_view s) {
   if (s.size() > 1 && s.front() == '+') s.remove_prefix(1);
   double d = 0;
   return parse_whole(s, d);
-}
-
-// Only the canonical decimal form counts as an integer id, so "007" stays a
-// string: otherwise "007" and "7" would be one id while integers and two once
-// the column switches to strings (and differently on different ranks).
-bool parse_integer_id(std::string_view s, std::int64_t& value) {
-  if (s.empty()) return false;
-  std::size_t digits = s.front() == '-' ? 1 : 0;
-  if (s.size() > digits + 1 && s[digits] == '0') return false;
-  if (s == "-0") return false;
-  return parse_whole(s, value);
 }
 
 Delimiter detect_delimiter(std::string_view line) {
@@ -407,12 +488,17 @@ class IdAppender {
   explicit IdAppender(math::IdColumn& column) : column_(column) {}
 
   void add(std::string_view id) {
+    std::int64_t v = 0;
+    if (!column_.is_string && parse_integer_id(id, v)) {
+      column_.values.push_back(v);
+    } else {
+      add_string(id);
+    }
+  }
+
+ private:
+  [[gnu::noinline]] void add_string(std::string_view id) {
     if (!column_.is_string) {
-      std::int64_t v = 0;
-      if (parse_integer_id(id, v)) {
-        column_.values.push_back(v);
-        return;
-      }
       column_.to_string_mode();
       index_.reserve(column_.dictionary.size() * 2);
       for (std::size_t i = 0; i < column_.dictionary.size(); ++i) {
@@ -428,7 +514,6 @@ class IdAppender {
     column_.values.push_back(it->second);
   }
 
- private:
   math::IdColumn& column_;
   std::unordered_map<std::string, std::int64_t> index_;
   std::string key_;
@@ -484,7 +569,7 @@ class RangeParser {
       return fail(line_in_range, expected("a finite number in the rating column", fields_.field[2]));
     }
     std::int64_t timestamp = 0;
-    if (fields_.count == 4 && !parse_whole(fields_.field[3], timestamp)) {
+    if (fields_.count == 4 && !parse_int64(fields_.field[3], timestamp)) {
       return fail(line_in_range, expected("an integer in the timestamp column", fields_.field[3]));
     }
     // Ids last: a line rejected above must not switch a column to strings.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -298,6 +299,63 @@ TEST_F(RatingsReader, MissingTimestampIsZero) {
   ParsedRatings p = read_all(write("t.tsv", "1\t2\t3\n1\t3\t4\t-12\n1\t4\t5\n"));
   ASSERT_FALSE(p.error);
   EXPECT_EQ(p.timestamps, (std::vector<std::int64_t>{0, -12, 0}));
+}
+
+// Short decimals and integers take a fast path; it must agree with
+// std::from_chars to the bit.
+TEST_F(RatingsReader, NumbersMatchFromChars) {
+  std::vector<std::string> ratings = {"3",
+                                      "4.5",
+                                      "3.7",
+                                      "0.1",
+                                      "-2.25",
+                                      ".5",
+                                      "5.",
+                                      "+4",
+                                      "1e2",
+                                      "2.5E-1",
+                                      "123456789012345",
+                                      "1234567890123456",
+                                      "0.3333333333333",
+                                      "0.33333333333333",
+                                      "-0",
+                                      "99999999999999.9",
+                                      "0000000000000000001.5"};
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> digit(0, 9), len(1, 8);
+  for (int i = 0; i < 2000; ++i) {
+    std::string r;
+    for (int n = len(rng); n > 0; --n) r += static_cast<char>('0' + digit(rng));
+    r += '.';
+    for (int n = len(rng); n > 0; --n) r += static_cast<char>('0' + digit(rng));
+    ratings.push_back(r);
+  }
+  std::vector<std::string> timestamps = {"0",
+                                         "-1",
+                                         "007",
+                                         "123456789012345678",
+                                         "-123456789012345678",
+                                         "1234567890123456789",
+                                         "9223372036854775807",
+                                         "-9223372036854775808"};
+  std::string content;
+  for (std::size_t i = 0; i < ratings.size(); ++i) {
+    content += "1\t2\t" + ratings[i] + "\t" + timestamps[i % timestamps.size()] + "\n";
+  }
+  ParsedRatings p = read_all(write("n.tsv", content));
+  ASSERT_FALSE(p.error) << p.error->message;
+  ASSERT_EQ(p.ratings.size(), ratings.size());
+  for (std::size_t i = 0; i < ratings.size(); ++i) {
+    std::string_view text = ratings[i];
+    if (text.front() == '+') text.remove_prefix(1);
+    double d = 0;
+    std::from_chars(text.data(), text.data() + text.size(), d);
+    EXPECT_EQ(p.ratings[i], static_cast<float>(d)) << ratings[i];
+    std::int64_t t = 0;
+    const std::string& ts = timestamps[i % timestamps.size()];
+    std::from_chars(ts.data(), ts.data() + ts.size(), t);
+    EXPECT_EQ(p.timestamps[i], t) << ts;
+  }
 }
 
 TEST_F(RatingsReader, ReportsEachBadInputWithItsLine) {
