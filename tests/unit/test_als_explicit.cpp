@@ -98,6 +98,24 @@ TEST(ExplicitAls, TinyCaseMatchesTheDirectLeastSquaresSolution) {
   }
 }
 
+// A long row (many chunks of the rank update) against the same direct formula.
+TEST(ExplicitAls, LongRowMatchesTheDirectLeastSquaresSolution) {
+  const CsrBlock block = random_block(2, 1500, 0.8, 8);
+  const Matrix items = random_factors(1500, 40, 9);
+  const Vector item_bias = random_factors(1500, 1, 10).col(0);
+  ExplicitAlsConfig c;
+  c.lambda = 0.05;
+  c.bias_lambda = 0.02;
+  c.global_mean = 3.0;
+  const Solved got = solve(block, items, item_bias, c);
+  for (Index row : {0, 1}) {
+    ASSERT_GT(block.row_nnz(row), 1000);
+    const Vector want = direct_solution(block, row, items, item_bias, c);
+    EXPECT_TRUE(got.factors.row(row).transpose().isApprox(want.head(40), 1e-11)) << "row " << row;
+    EXPECT_NEAR(got.bias[row], want[40], 1e-11) << "row " << row;
+  }
+}
+
 TEST(ExplicitAls, RowWithoutRatingsGetsZeros) {
   const std::vector<Rating> ratings = {{0, 1, 4}, {2, 0, 2}};
   const CsrBlock block = build_csr(ratings, 0, 3, false);
