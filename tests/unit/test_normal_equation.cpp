@@ -202,3 +202,16 @@ TEST(MakeSolver, BuildsTheRequestedKind) {
   EXPECT_NE(dynamic_cast<ConjugateGradientSolver*>(make_solver(SolverKind::kConjugateGradient, 5).get()),
             nullptr);
 }
+
+// Large blocks are accumulated in row chunks (see add_block); the chunks must
+// add up to the whole product.
+TEST(NormalEquation, LargeBlockEqualsTheDenseProduct) {
+  const ColMatrix z = random_matrix(1000, 40, 40);
+  const Vector t = random_vector(1000, 41);
+  NormalEquation ne(40);
+  ne.add_block(z, t);
+  const ColMatrix want = z.transpose() * z;
+  const ColMatrix got = ne.lhs().selfadjointView<Eigen::Lower>();
+  EXPECT_TRUE(got.isApprox(want, 1e-13));
+  EXPECT_TRUE(ne.rhs().isApprox(z.transpose() * t, 1e-13));
+}
