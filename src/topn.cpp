@@ -46,14 +46,19 @@ constexpr Index kItemPanel = 512;  // items packed at a time: k x 512 doubles st
 // fall inside the blocks, i.e. on the number of ranks. Here every score is
 // acc = 0; acc += u_f * v_f for f = 0..k-1, the same for every (user, item),
 // with zero padding at the edges instead of remainder code.
-void micro_kernel(const double* up, const double* vp, Eigen::Index k, double (&acc)[kTileUsers][kTileItems]) {
-  for (auto& row : acc) std::fill(std::begin(row), std::end(row), 0.0);
+void micro_kernel(const double* up, const double* vp, Eigen::Index k, double (&out)[kTileUsers][kTileItems]) {
+  // Local accumulators: writing through `out` directly would let the compiler
+  // assume it aliases up/vp and keep the tile in memory instead of registers.
+  double acc[kTileUsers][kTileItems] = {};
   for (Eigen::Index f = 0; f < k; ++f) {
     const double* u = up + f * kTileUsers;
     const double* v = vp + f * kTileItems;
     for (int a = 0; a < kTileUsers; ++a) {
       for (int b = 0; b < kTileItems; ++b) acc[a][b] += u[a] * v[b];
     }
+  }
+  for (int a = 0; a < kTileUsers; ++a) {
+    for (int b = 0; b < kTileItems; ++b) out[a][b] = acc[a][b];
   }
 }
 
