@@ -47,10 +47,10 @@ bool parse(const Args& args, TrainOptions& o, bool print) {
       ("algo", po::value(&o.algo)->default_value("als"), "algorithm: als (explicit, biased ALS-WR)")
       ("factors", po::value(&o.als.factors)->default_value(64), "latent factors k")
       ("iterations", po::value(&o.iterations)->default_value(15), "ALS iterations (each: users, then items)")
-      ("lambda", po::value(&o.als.lambda)->default_value(0.1), "L2 regularisation of the factors")
+      ("lambda", po::value(&o.als.lambda)->default_value(0.12), "L2 regularisation of the factors")
       ("reg-scaling", po::value(&o.reg_scaling)->default_value("als-wr"),
        "als-wr: lambda times the row's rating count; none: plain lambda")
-      ("bias-lambda", po::value(&o.als.bias_lambda)->default_value(0.0), "L2 regularisation of the biases")
+      ("bias-lambda", po::value(&o.als.bias_lambda)->default_value(0.05), "L2 regularisation of the biases")
       ("seed", po::value(&o.als.seed)->default_value(42), "seed of the initial factors")
       ("threads", po::value(&o.als.threads)->default_value(1), "OpenMP threads per rank")
       ("model", po::value(&o.model), "write the model (HDF5) here")

@@ -13,3 +13,31 @@ inline double peak_rss_bytes() {
 }
 
 }  // namespace hpcrec::app
+
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace hpcrec::app {
+
+// Current resident set size in bytes (/proc/self/statm), 0 if unknown.
+inline double current_rss_bytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+// With HPCREC_TRACE=1 in the environment, each rank prints a phase's name,
+// its current and peak RSS: where memory goes, for tuning.
+inline void trace_phase(int rank, const char* phase) {
+  static const bool on = std::getenv("HPCREC_TRACE") != nullptr;
+  if (on) {
+    std::fprintf(stderr, "trace rank %d: %-28s rss %8.1f MB  peak %8.1f MB\n", rank, phase,
+                 current_rss_bytes() / 1e6, peak_rss_bytes() / 1e6);
+  }
+}
+
+}  // namespace hpcrec::app

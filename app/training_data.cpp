@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "app/resources.hpp"
 #include "mpi/failure.hpp"
 #include "mpi/id_remap.hpp"
 #include "src/errors.hpp"
@@ -64,6 +65,7 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
     test = read_collectively(comm, options.test, options.reader, &test_lines, &test_read, &test_skipped, &test_bytes);
   }
   data.read_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+  trace_phase(comm.rank(), "read");
 
   // Ids: one kind for training and test alike, then the global maps.
   if (test) {
@@ -74,6 +76,7 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   dist::agree_on_id_kind(comm, train.items);
   data.user_ids = dist::build_id_map(comm, train.users);
   data.item_ids = dist::build_id_map(comm, train.items);
+  trace_phase(comm.rank(), "id maps");
 
   dist::LocalRatings local;
   local.users = dist::to_dense(train.users, data.user_ids);
@@ -87,6 +90,7 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   if (has_ts) local.timestamps = std::move(train.timestamps);
   free_vector(train.timestamps);
   free_vector(train.positions);
+  trace_phase(comm.rank(), "dense ids");
 
   // Partitions balanced by ALS work (counts before duplicates are resolved:
   // close enough, and the same for every rank count).
@@ -99,6 +103,7 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
 
   Offset dropped = 0;
   std::vector<dist::Record> records = dist::shuffle_to_user_owners(comm, std::move(local), data.users, &dropped);
+  trace_phase(comm.rank(), "shuffled to user owners");
   Offset removed = 0;
   dist::collective_phase(comm, [&] {
     removed = dist::resolve_duplicates(records, options.duplicates, data.user_ids, data.item_ids);
@@ -122,6 +127,7 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
     hi = std::max(hi, r.value);
   }
   free_vector(records);
+  trace_phase(comm.rank(), "split");
 
   // The global mean, bitwise the same for any partition (src/exact_sum.hpp).
   auto low = comm.allgather<std::uint64_t>(sum.low_word());
@@ -136,10 +142,12 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
 
   const Index my = comm.rank();
   data.by_user = math::build_csr(train_ratings, data.users.first(my), data.users.count(my), /*by_item=*/false);
+  trace_phase(comm.rank(), "user csr");
   {
     std::vector<math::Rating> at_items = dist::shuffle_ratings(comm, train_ratings, data.items, /*by_item=*/true);
     free_vector(train_ratings);
     data.by_item = math::build_csr(at_items, data.items.first(my), data.items.count(my), /*by_item=*/true);
+  trace_phase(comm.rank(), "item csr");
   }
 
   if (test) {

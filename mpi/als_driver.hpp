@@ -39,8 +39,8 @@ struct TestSet {
 
 struct ExplicitAlsOptions {
   int factors = 64;
-  double lambda = 0.1;
-  double bias_lambda = 0.0;
+  double lambda = 0.12;
+  double bias_lambda = 0.05;
   bool weighted_lambda = true;
   std::uint64_t seed = 42;
   int threads = 1;
