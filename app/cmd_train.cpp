@@ -190,6 +190,8 @@ int run_train(const Args& args, const dist::Communicator& comm) {
 
   const auto& U = als.users();
   const auto& I = als.items();
+  // The users' training items with global ids: stored in the model, excluded from top-N.
+  const math::CsrBlock train_items = U.global_ratings();
   if (!o.model.empty()) {
     io::ModelSlice slice;
     slice.attributes = {{"algorithm", std::string("als")},
@@ -203,7 +205,7 @@ int run_train(const Args& args, const dist::Communicator& comm) {
                         {"rating_max", static_cast<double>(data.max_rating)}};
     slice.users = {&data.user_ids, U.first(), &U.factors, &U.bias};
     slice.items = {&data.item_ids, I.first(), &I.factors, &I.bias};
-    slice.train = &U.ratings;
+    slice.train = &train_items;
     io::write_model(comm, o.model, slice);
     if (root) std::printf("model: %s\n", o.model.c_str());
   }
@@ -212,7 +214,7 @@ int run_train(const Args& args, const dist::Communicator& comm) {
     dist::TopNInput in;
     in.user_factors = &U.factors;
     in.user_offset = (U.bias.array() + data.global_mean).matrix();
-    in.exclude = &U.ratings;
+    in.exclude = &train_items;
     in.item_factors = &I.factors;
     in.item_bias = &I.bias;
     in.first_item = I.first();

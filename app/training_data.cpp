@@ -23,10 +23,12 @@ io::ParsedRatings read_collectively(const dist::Communicator& comm, const std::s
                                     Offset* total_skipped, Offset* bytes) {
   io::ParsedRatings parsed;
   io::FileLayout layout;
+  io::ReaderOptions reader = options;
+  reader.keep_positions = false;  // file order travels as the shuffle's order (dist::Record::seq)
   dist::collective_phase(comm, [&] {
-    layout = io::detect_layout(path, options);
+    layout = io::detect_layout(path, reader);
     auto [begin, end] = io::byte_range(layout.size, comm.rank(), comm.size());
-    parsed = io::read_ratings_range(path, layout, begin, end, options);
+    parsed = io::read_ratings_range(path, layout, begin, end, reader);
   });
   const Offset lines_before = comm.exscan_sum<Offset>(parsed.lines);
   dist::collective_phase(comm, [&] {
@@ -89,7 +91,6 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
                                     MPI_MAX);
   if (has_ts) local.timestamps = std::move(train.timestamps);
   free_vector(train.timestamps);
-  free_vector(train.positions);
   trace_phase(comm.rank(), "dense ids");
 
   // Partitions balanced by ALS work (counts before duplicates are resolved:

@@ -577,7 +577,7 @@ class RangeParser {
     items_.add(fields_.field[1]);
     out_.ratings.push_back(rating);
     out_.timestamps.push_back(timestamp);
-    out_.positions.push_back(line.start);
+    if (options_.keep_positions) out_.positions.push_back(line.start);
   }
 
   bool stopped() const { return out_.error.has_value(); }
@@ -587,7 +587,7 @@ class RangeParser {
     out_.items.values.reserve(n);
     out_.ratings.reserve(n);
     out_.timestamps.reserve(n);
-    out_.positions.reserve(n);
+    if (options_.keep_positions) out_.positions.reserve(n);
   }
 
  private:

@@ -31,6 +31,7 @@ struct ReaderOptions {
   Delimiter delimiter = Delimiter::kAuto;
   std::optional<bool> header;  // nullopt: detect
   bool skip_invalid = false;
+  bool keep_positions = true;  // fill ParsedRatings::positions (8 bytes a rating)
 };
 
 // How a file is laid out, decided from its first lines alone, so every rank
@@ -55,7 +56,7 @@ struct ParsedRatings {
   math::IdColumn items;
   std::vector<float> ratings;
   std::vector<std::int64_t> timestamps;  // 0 for lines without one
-  std::vector<Offset> positions;         // byte offset of each line: file order
+  std::vector<Offset> positions;         // byte offset of each line: file order (if keep_positions)
   Offset lines = 0;                // lines that start in the range (header, blank and bad lines included)
   Offset skipped = 0;              // invalid lines skipped under skip_invalid
   std::optional<LineError> error;  // first invalid line when not skipping; parsing stops there

@@ -15,7 +15,15 @@ void plan_side(const Communicator& comm, AlsSide& side, const BlockPartition& ot
   std::sort(needed.begin(), needed.end());
   needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
   side.plan = RoutingPlan::build(comm, std::move(needed), other);
-  side.local_cols = side.plan.localize(side.ratings.cols);
+  side.plan.localize(side.ratings.cols);
+  side.planned = true;
+}
+
+math::CsrBlock AlsSide::global_ratings() const {
+  math::CsrBlock out = ratings;
+  if (planned)
+    for (Index& c : out.cols) c = plan.needed()[c];
+  return out;
 }
 
 TestSet place_test_ratings(const Communicator& comm, const std::vector<Rating>& test, const BlockPartition& users,
@@ -67,13 +75,10 @@ ExplicitAls::ExplicitAls(const Communicator& comm, AlsSide users, AlsSide items,
 
 double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {
   const int k = options_.factors;
-  math::Matrix own(other.rows(), k + 1);
-  own.leftCols(k) = other.factors;
-  own.col(k) = other.bias;
-  gathered = solve.plan.exchange(comm_, own);
+  gathered = solve.plan.exchange(comm_, other.factors, &other.bias);
   math::Matrix src_factors = gathered.leftCols(k);
   math::Vector src_bias = gathered.col(k);
-  math::CsrView view{solve.ratings.indptr, solve.local_cols, solve.ratings.values};
+  math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
   math::ExplicitAlsConfig cfg;
   cfg.lambda = options_.lambda;
   cfg.bias_lambda = options_.bias_lambda;
@@ -93,7 +98,7 @@ void ExplicitAls::evaluate(const math::Matrix& gathered_users, IterationStats& s
   for (Index row = 0; row < items_.rows(); ++row) {
     const auto y = items_.factors.row(row);
     for (Offset e = items_.ratings.indptr[row]; e < items_.ratings.indptr[row + 1]; ++e) {
-      const Index u = items_.local_cols[e];
+      const Index u = items_.ratings.cols[e];
       const double s = gathered_users(u, k) + items_.bias[row] + gathered_users.row(u).head(k).dot(y);
       stats.train.add(predict(s), items_.ratings.values[e]);
     }

@@ -15,16 +15,23 @@
 namespace hpcrec::dist {
 
 // One side (users or items) as a rank holds it.
+//
+// Once planned (plan_side), ratings.cols are no longer global ids of the
+// other side but rows of the gathered block, i.e. indices into
+// plan.needed(): a rating's counterpart is found without a lookup, and the
+// global ids are not stored twice. global_ratings() restores them.
 struct AlsSide {
-  BlockPartition part;               // rows of this side over ranks
-  math::CsrBlock ratings;            // this rank's rows; cols = global ids of the other side
-  RoutingPlan plan;                  // rows of the other side this rank needs
-  std::vector<Index> local_cols;     // ratings.cols as indices into plan.needed()
-  math::Matrix factors;              // this rank's rows x k
-  math::Vector bias;                 // this rank's rows
+  BlockPartition part;     // rows of this side over ranks
+  math::CsrBlock ratings;  // this rank's rows
+  RoutingPlan plan;        // rows of the other side this rank needs
+  bool planned = false;    // ratings.cols are local (gathered-row) indices
+  math::Matrix factors;    // this rank's rows x k
+  math::Vector bias;       // this rank's rows
 
   Index first() const { return ratings.first_row; }
   Index rows() const { return ratings.rows(); }
+  // The ratings with global column ids (a copy).
+  math::CsrBlock global_ratings() const;
 };
 
 // Held-out ratings for evaluation, placed where their prediction is cheap:

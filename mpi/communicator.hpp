@@ -124,6 +124,15 @@ class Communicator {
   }
   std::vector<std::int64_t> exchange_counts(std::span<const std::int64_t> send_counts) const;
 
+  // The same when the receive counts are already known (a routing plan):
+  // no count exchange, and the data lands in the caller's buffer.
+  template <class T>
+  void alltoallv_into(std::span<const T> send, std::span<const std::int64_t> send_counts, T* recv,
+                      std::span<const std::int64_t> recv_counts) const {
+    static_assert(std::is_trivially_copyable_v<T>);
+    alltoallv_bytes(send.data(), send_counts, recv, recv_counts, sizeof(T));
+  }
+
  private:
   explicit Communicator(MPI_Comm comm);
   void allgatherv_bytes(const void* send, std::size_t send_bytes, void* recv, const std::vector<std::int64_t>& counts,

@@ -23,32 +23,34 @@ std::vector<Record> shuffle_to_user_owners(const Communicator& comm, LocalRating
   // only copy, stable, so each owner's slice stays in file order.
   std::vector<std::int64_t> counts(p, 0);
   Offset bad = 0;
-  std::vector<int> owner(n);
+  // Owners are looked up twice rather than stored: 4 bytes a rating matter more here.
   for (size_t k = 0; k < n; ++k) {
     if (local.users[k] < 0 || local.items[k] < 0) {
-      owner[k] = -1;
       ++bad;
       continue;
     }
-    owner[k] = users.owner(local.users[k]);
-    ++counts[owner[k]];
+    ++counts[users.owner(local.users[k])];
   }
   std::vector<std::int64_t> next(p, 0);
   for (int r = 1; r < p; ++r) next[r] = next[r - 1] + counts[r - 1];
   std::vector<Record> send(n - static_cast<size_t>(bad));
   const bool has_ts = !local.timestamps.empty();
   for (size_t k = 0; k < n; ++k) {
-    if (owner[k] < 0) continue;
-    send[next[owner[k]]++] =
+    if (local.users[k] < 0 || local.items[k] < 0) continue;
+    send[next[users.owner(local.users[k])]++] =
         Record{local.users[k], local.items[k], local.values[k], 0, has_ts ? local.timestamps[k] : 0};
   }
-  free_vector(owner);
   free_vector(local.users);
   free_vector(local.items);
   free_vector(local.values);
   free_vector(local.timestamps);
-  std::vector<Record> out = comm.alltoallv<Record>(send, counts);
-  free_vector(send);
+  std::vector<Record> out;
+  if (comm.size() == 1) {
+    out = std::move(send);  // no second copy on one rank
+  } else {
+    out = comm.alltoallv<Record>(send, counts);
+    free_vector(send);
+  }
   for (size_t k = 0; k < out.size(); ++k) out[k].seq = static_cast<std::uint32_t>(k);
   if (dropped) *dropped = bad;
   return out;

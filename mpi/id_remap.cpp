@@ -28,9 +28,21 @@ math::IdMap build_id_map(const Communicator& comm, const math::IdColumn& column)
   math::IdMap map;
   map.is_string = column.is_string;
   if (!column.is_string) {
-    std::vector<std::int64_t> local(column.values);
-    std::sort(local.begin(), local.end());
-    local.erase(std::unique(local.begin(), local.end()), local.end());
+    // Distinct ids chunk by chunk: a full copy of the column would be the
+    // largest allocation of the whole load.
+    constexpr size_t kChunk = size_t{1} << 20;
+    std::vector<std::int64_t> local, chunk;
+    for (size_t at = 0; at < column.values.size(); at += kChunk) {
+      const size_t end = std::min(column.values.size(), at + kChunk);
+      chunk.assign(column.values.begin() + static_cast<std::ptrdiff_t>(at),
+                   column.values.begin() + static_cast<std::ptrdiff_t>(end));
+      std::sort(chunk.begin(), chunk.end());
+      chunk.erase(std::unique(chunk.begin(), chunk.end()), chunk.end());
+      const auto mid = static_cast<std::ptrdiff_t>(local.size());
+      local.insert(local.end(), chunk.begin(), chunk.end());
+      std::inplace_merge(local.begin(), local.begin() + mid, local.end());
+      local.erase(std::unique(local.begin(), local.end()), local.end());
+    }
     map.ints = comm.allgatherv<std::int64_t>(local);
     std::sort(map.ints.begin(), map.ints.end());
     map.ints.erase(std::unique(map.ints.begin(), map.ints.end()), map.ints.end());

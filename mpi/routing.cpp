@@ -21,17 +21,20 @@ RoutingPlan RoutingPlan::build(const Communicator& comm, std::vector<Index> need
   return plan;
 }
 
-math::Matrix RoutingPlan::exchange(const Communicator& comm, const math::Matrix& own) const {
-  const Eigen::Index width = own.cols();
+math::Matrix RoutingPlan::exchange(const Communicator& comm, const math::Matrix& factors,
+                                   const math::Vector* bias) const {
+  const Eigen::Index k = factors.cols(), width = k + (bias ? 1 : 0);
   std::vector<double> send(send_rows_.size() * static_cast<size_t>(width));
-  for (size_t k = 0; k < send_rows_.size(); ++k) {
-    std::copy_n(own.row(send_rows_[k]).data(), width, send.data() + k * width);
+  for (size_t j = 0; j < send_rows_.size(); ++j) {
+    std::copy_n(factors.row(send_rows_[j]).data(), k, send.data() + j * width);
+    if (bias) send[j * width + k] = (*bias)[send_rows_[j]];
   }
-  std::vector<std::int64_t> sc(send_counts_);
+  std::vector<std::int64_t> sc(send_counts_), rc(recv_counts_);
   for (auto& c : sc) c *= width;
-  std::vector<double> recv = comm.alltoallv<double>(send, sc);
+  for (auto& c : rc) c *= width;
+  // Row-major and in ascending global id order: the matrix is the receive buffer.
   math::Matrix out(static_cast<Eigen::Index>(needed_.size()), width);
-  if (!recv.empty()) std::copy(recv.begin(), recv.end(), out.data());
+  comm.alltoallv_into<double>(send, sc, out.data(), rc);
   return out;
 }
 
@@ -41,10 +44,8 @@ Index RoutingPlan::local_column(Index global_id) const {
   return static_cast<Index>(it - needed_.begin());
 }
 
-std::vector<Index> RoutingPlan::localize(std::span<const Index> global_cols) const {
-  std::vector<Index> out(global_cols.size());
-  for (size_t k = 0; k < out.size(); ++k) out[k] = local_column(global_cols[k]);
-  return out;
+void RoutingPlan::localize(std::span<Index> cols) const {
+  for (Index& c : cols) c = local_column(c);
 }
 
 Offset RoutingPlan::bytes_sent(int width, int self_rank) const {

@@ -35,15 +35,17 @@ class RoutingPlan {
   // counterpart rows this rank needs; `owners` partitions those rows.
   static RoutingPlan build(const Communicator& comm, std::vector<Index> needed, const BlockPartition& owners);
 
-  // Collective. Sends the planned rows of `own` (this rank's block of the
-  // counterpart side: rows x width) and returns the gathered block: row j
-  // is global row needed()[j].
-  math::Matrix exchange(const Communicator& comm, const math::Matrix& own) const;
+  // Collective. Sends the planned rows of this rank's block of the
+  // counterpart side, each row as [factors, bias] (bias optional), and
+  // returns the gathered block: row j is global row needed()[j], with
+  // factors.cols() (+ 1 with bias) columns.
+  math::Matrix exchange(const Communicator& comm, const math::Matrix& factors,
+                        const math::Vector* bias = nullptr) const;
 
   // Index of global id `g` in the gathered block (g must be needed).
   Index local_column(Index global_id) const;
-  // Rewrites global column ids into gathered-row indices.
-  std::vector<Index> localize(std::span<const Index> global_cols) const;
+  // Rewrites global column ids into gathered-row indices, in place.
+  void localize(std::span<Index> cols) const;
 
   const std::vector<Index>& needed() const { return needed_; }
   // Bytes this rank sends to other ranks per exchange of `width` doubles a row.

@@ -98,7 +98,7 @@ TEST(Routing, ExchangeDeliversExactlyThePlannedRows) {
   const Index first = items.first(comm.rank());
   math::Matrix own(items.count(comm.rank()), 2);
   for (Index r = 0; r < own.rows(); ++r) own.row(r) << first + r, -(first + r);
-  math::Matrix got = plan.exchange(comm, own);
+  math::Matrix got = plan.exchange(comm, own);  // no bias column
   ASSERT_EQ(got.rows(), static_cast<Eigen::Index>(needed.size()));
   for (size_t j = 0; j < needed.size(); ++j) {
     EXPECT_EQ(got(j, 0), needed[j]);
