@@ -29,12 +29,14 @@ BlockPartition BlockPartition::balanced(std::span<const Offset> row_nnz, int par
   Index row = 0;
   for (int r = 1; r < parts; ++r) {
     const double target = total * r / parts;
-    // Advance while adding the next row brings the cumulative work closer to the target.
+    // Advance a chunk at a time while that brings the cumulative work closer to the target.
     while (row < rows) {
-      const double next = cum + static_cast<double>(row_nnz[row]) * per_rating + per_row;
+      const Index end = std::min<Index>(rows, row + kAlign);
+      double next = cum;
+      for (Index i = row; i < end; ++i) next += static_cast<double>(row_nnz[i]) * per_rating + per_row;
       if (next - target > target - cum) break;
       cum = next;
-      ++row;
+      row = end;
     }
     p.bounds[r] = row;
   }

@@ -31,7 +31,12 @@ struct BlockPartition {
   // Balanced by the ALS work of a row, about nnz * dim^2 + dim^3 with
   // dim = k + 1: cuts the cumulative work at multiples of total / parts.
   // Depends only on the counts, so every rank computes the same partition.
+  // Every cut is a multiple of kAlign, so fixed chunks of kAlign global rows
+  // never straddle two ranks: sums over chunks (math::exact_gram) are then
+  // the same for any number of ranks.
   static BlockPartition balanced(std::span<const Offset> row_nnz, int parts, int k);
+
+  static constexpr Index kAlign = 16;
 };
 
 }  // namespace hpcrec::dist
