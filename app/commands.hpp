@@ -15,5 +15,6 @@ int run_generate(const Args& args, const dist::Communicator& comm);
 int run_train(const Args& args, const dist::Communicator& comm);
 int run_recommend(const Args& args, const dist::Communicator& comm);
 int run_info(const Args& args, const dist::Communicator& comm);
+int run_split(const Args& args, const dist::Communicator& comm);
 
 }  // namespace hpcrec::app

@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "  train       train a model across MPI ranks, evaluate it, write top-N\n"
     "  recommend   one user's top-N from a saved model\n"
     "  info        statistics of a ratings file and its partition over ranks\n"
+    "  split       write a train/test split to files\n"
     "\n"
     "Run 'hpcrec <command> --help' for a command's options.\n"
     "Launch with mpirun/srun for several ranks, e.g. mpirun -n 4 hpcrec train --ratings r.csv\n";
@@ -34,6 +35,7 @@ int dispatch(const std::string& command, const hpcrec::app::Args& args, const hp
   if (command == "train") return run_train(args, comm);
   if (command == "recommend") return run_recommend(args, comm);
   if (command == "info") return run_info(args, comm);
+  if (command == "split") return run_split(args, comm);
   throw hpcrec::InputError("unknown command '" + command + "' (try hpcrec --help)");
 }
 

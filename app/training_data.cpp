@@ -111,21 +111,39 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   });
   data.duplicates = comm.allreduce<Offset>(removed, MPI_SUM);
 
-  // Split and statistics at the user owners.
+  // Split and statistics at the user owners, where each user's ratings are
+  // contiguous (records are sorted by user, then item).
+  data.has_timestamps = has_ts;
+  if (options.split.kind == math::SplitKind::kTemporal && !has_ts) {
+    throw dist::JobError(options.ratings + ": --split temporal needs a timestamp column", kExitBadInput);
+  }
   std::vector<math::Rating> train_ratings;
   train_ratings.reserve(records.size());
   math::ExactSum sum;
   float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
-  for (const dist::Record& r : records) {
-    math::Rating rating{r.user, r.item, r.value};
-    if (options.holdout > 0 && !test && math::held_out(options.split_seed, r.user, r.item, options.holdout)) {
-      data.test.push_back(rating);
-      continue;
+  const math::SplitSpec split = test ? math::SplitSpec{} : options.split;
+  std::vector<math::SplitEntry> entries;
+  std::vector<char> is_test;
+  for (size_t begin = 0; begin < records.size();) {
+    size_t end = begin + 1;
+    while (end < records.size() && records[end].user == records[begin].user) ++end;
+    entries.clear();
+    for (size_t j = begin; j < end; ++j) entries.push_back({records[j].item, records[j].timestamp, records[j].seq});
+    math::mark_test(split, records[begin].user, entries, is_test);
+    for (size_t j = begin; j < end; ++j) {
+      const dist::Record& r = records[j];
+      if (is_test[j - begin]) {
+        data.test.push_back({r.user, r.item, r.value});
+        if (options.keep_timestamps) data.test_timestamps.push_back(r.timestamp);
+        continue;
+      }
+      train_ratings.push_back({r.user, r.item, r.value});
+      if (options.keep_timestamps) data.train_timestamps.push_back(r.timestamp);
+      sum.add(r.value);
+      lo = std::min(lo, r.value);
+      hi = std::max(hi, r.value);
     }
-    train_ratings.push_back(rating);
-    sum.add(r.value);
-    lo = std::min(lo, r.value);
-    hi = std::max(hi, r.value);
+    begin = end;
   }
   free_vector(records);
   trace_phase(comm.rank(), "split");
@@ -156,6 +174,7 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
     std::vector<Index> items = dist::to_dense(test->items, data.item_ids);
     data.test.reserve(users.size());
     for (size_t k = 0; k < users.size(); ++k) data.test.push_back({users[k], items[k], test->ratings[k]});
+    if (options.keep_timestamps) data.test_timestamps = test->timestamps;
     Offset unknown = 0;
     for (const auto& r : data.test) unknown += (r.user < 0 || r.item < 0);
     data.test_unknown = comm.allreduce<Offset>(unknown, MPI_SUM);

@@ -12,14 +12,15 @@
 #include "mpi/partition.hpp"
 #include "src/csr_block.hpp"
 #include "src/ids.hpp"
+#include "src/split.hpp"
 
 namespace hpcrec::app {
 
 struct DataOptions {
   std::string ratings;
-  std::string test;          // optional test file
-  double holdout = 0.0;      // fraction held out at random when no test file
-  std::uint64_t split_seed = 1;
+  std::string test;        // optional test file; otherwise `split` decides
+  math::SplitSpec split;   // how test ratings are carved out of `ratings`
+  bool keep_timestamps = false;  // fill TrainingData::train_timestamps / test_timestamps
   io::ReaderOptions reader;
   dist::DuplicatePolicy duplicates = dist::DuplicatePolicy::kLast;
   int factors = 64;          // for the work-balanced partition
@@ -31,6 +32,9 @@ struct TrainingData {
   math::CsrBlock by_user;  // this rank's users; cols = global item ids
   math::CsrBlock by_item;  // this rank's items; cols = global user ids
   std::vector<math::Rating> test;  // dense ids, -1 where unknown to training
+  // With keep_timestamps: aligned with by_user's entries and with `test`.
+  std::vector<std::int64_t> train_timestamps, test_timestamps;
+  bool has_timestamps = false;
   double global_mean = 0;
   float min_rating = 0, max_rating = 0;
   // Global counts.

@@ -1,0 +1,93 @@
+// hpcrec split: write a train/test split to files, so other tools can be run
+// on exactly the data hpcrec trains and evaluates on.
+#include <charconv>
+#include <cstdio>
+
+#include "app/commands.hpp"
+#include "app/options.hpp"
+#include "app/split_options.hpp"
+#include "app/training_data.hpp"
+#include "io/text_writer.hpp"
+#include "mpi/failure.hpp"
+
+namespace hpcrec::app {
+
+namespace {
+
+// "user\titem\trating[\ttimestamp]\n", original ids.
+void append_line(std::string& out, const TrainingData& d, math::Index user, math::Index item, float rating,
+                 const std::int64_t* timestamp) {
+  out += d.user_ids.name(user);
+  out += '\t';
+  out += d.item_ids.name(item);
+  out += '\t';
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, rating);
+  (void)ec;
+  out.append(buf, end);
+  if (timestamp) {
+    out += '\t';
+    auto [e2, ec2] = std::to_chars(buf, buf + sizeof buf, *timestamp);
+    (void)ec2;
+    out.append(buf, e2);
+  }
+  out += '\n';
+}
+
+}  // namespace
+
+int run_split(const Args& args, const dist::Communicator& comm) {
+  DataOptions d;
+  SplitCli split;
+  std::string out_train, out_test, format = "auto", header = "auto";
+  po::options_description desc("Split options");
+  desc.add_options()("ratings", po::value(&d.ratings)->required(), "ratings file")(
+      "out-train", po::value(&out_train)->required(), "write the training ratings here")(
+      "out-test", po::value(&out_test)->required(), "write the held-out ratings here")(
+      "format", po::value(&format)->default_value("auto"), "delimiter: auto, tab, comma, dcolon, whitespace")(
+      "header", po::value(&header)->default_value("auto"), "header line: auto, yes, no")(
+      "skip-invalid", po::bool_switch(&d.reader.skip_invalid), "skip malformed lines");
+  add_split_options(desc, split);
+  bool go = true;
+  dist::collective_phase(comm, [&] {
+    po::variables_map vm;
+    go = parse_options("split",
+                       "Write a train/test split (tab-separated user, item, rating[, timestamp]; original ids).",
+                       desc, args, vm, comm.rank() == 0);
+    if (!go) return;
+    d.split = make_split_spec(split, false);
+    if (d.split.kind == math::SplitKind::kNone) throw InputError("hpcrec split needs --holdout F or --leave-k K");
+    d.reader.delimiter = io::parse_delimiter(format);
+    if (header == "yes") d.reader.header = true;
+    else if (header == "no") d.reader.header = false;
+    else if (header != "auto") throw InputError("--header must be auto, yes or no");
+  });
+  if (!go) return kExitOk;
+  d.keep_timestamps = true;
+  TrainingData data = load_training_data(comm, d);
+
+  // Users in dense (sorted id) order, each user's items ascending: the same
+  // files at any rank count.
+  std::string text;
+  const math::CsrBlock& t = data.by_user;
+  for (math::Index r = 0; r < t.rows(); ++r) {
+    for (math::Offset e = t.indptr[r]; e < t.indptr[r + 1]; ++e) {
+      append_line(text, data, t.first_row + r, t.cols[e], t.values[e],
+                  data.has_timestamps ? &data.train_timestamps[e] : nullptr);
+    }
+  }
+  io::write_text_collectively(comm, out_train, text);
+  text.clear();
+  for (size_t j = 0; j < data.test.size(); ++j) {
+    const auto& r = data.test[j];
+    append_line(text, data, r.user, r.item, r.value, data.has_timestamps ? &data.test_timestamps[j] : nullptr);
+  }
+  io::write_text_collectively(comm, out_test, text);
+  if (comm.rank() == 0) {
+    std::printf("split: %lld training ratings -> %s, %lld test ratings -> %s\n", static_cast<long long>(data.train),
+                out_train.c_str(), static_cast<long long>(data.test_count), out_test.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace hpcrec::app

@@ -1,0 +1,91 @@
+#include "mpi/ials_driver.hpp"
+
+#include <span>
+
+#include "src/gram.hpp"
+#include "src/rng.hpp"
+
+namespace hpcrec::dist {
+
+namespace {
+
+void init_rows(AlsSide& side, int k, std::uint64_t seed, math::RngStream stream, double scale) {
+  side.factors.resize(side.rows(), k);
+  side.bias = math::Vector::Zero(side.rows());
+  for (Index r = 0; r < side.rows(); ++r) {
+    math::init_factor_row(seed, stream, static_cast<std::uint64_t>(side.first() + r),
+                          std::span<double>(side.factors.row(r).data(), k), scale);
+  }
+}
+
+}  // namespace
+
+ImplicitAls::ImplicitAls(const Communicator& comm, AlsSide users, AlsSide items, const ImplicitAlsOptions& options)
+    : comm_(comm), users_(std::move(users)), items_(std::move(items)), options_(options) {
+  plan_side(comm_, users_, items_.part);
+  plan_side(comm_, items_, users_.part);
+  init_rows(users_, options_.factors, options_.seed, math::RngStream::kUserFactors, options_.init_scale);
+  init_rows(items_, options_.factors, options_.seed, math::RngStream::kItemFactors, options_.init_scale);
+}
+
+void ImplicitAls::restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias,
+                          math::Matrix item_factors, math::Vector item_bias) {
+  iteration_ = iterations_done;
+  users_.factors = std::move(user_factors);
+  users_.bias = std::move(user_bias);
+  items_.factors = std::move(item_factors);
+  items_.bias = std::move(item_bias);
+}
+
+math::ColMatrix ImplicitAls::global_gram(const AlsSide& side) const {
+  math::ExactGram gram(options_.factors);
+  math::add_gram_chunks(side.factors, side.first(), gram);
+  std::vector<std::int64_t> limbs = gram.to_limbs();
+  comm_.allreduce_inplace<std::int64_t>(limbs, MPI_SUM);
+  return math::ExactGram::from_limbs(options_.factors, limbs).value();
+}
+
+double ImplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {
+  gathered = solve.plan.exchange(comm_, other.factors);
+  const math::ColMatrix yty = global_gram(other);
+  const math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
+  const double t0 = MPI_Wtime();
+  math::solve_implicit_rows(view, gathered, yty, options_.kernel, solve.factors);
+  flops += math::implicit_rows_flops(view, options_.factors, options_.kernel);
+  return MPI_Wtime() - t0;
+}
+
+ImplicitIterationStats ImplicitAls::iterate() {
+  const double t0 = MPI_Wtime();
+  ImplicitIterationStats stats;
+  stats.iteration = ++iteration_;
+  math::Matrix gathered_items, gathered_users;
+  double flops = 0;
+  double solve = half_step(users_, items_, gathered_items, flops);
+  solve += half_step(items_, users_, gathered_users, flops);
+
+  // Loss = <X^T X, Y^T Y> + observed corrections + lambda (tr X^T X + tr Y^T Y);
+  // every piece an exact sum, so the loss too is the same at any rank count.
+  const math::ColMatrix xtx = global_gram(users_), yty = global_gram(items_);
+  math::ExactSum corrections;
+  const math::CsrView view{items_.ratings.indptr, items_.ratings.cols, items_.ratings.values};
+  math::implicit_loss_terms(view, gathered_users, items_.factors, options_.kernel, corrections);
+  std::uint64_t low = corrections.low_word();
+  std::int64_t high = corrections.high_word();
+  auto lows = comm_.allgather<std::uint64_t>(low);
+  auto highs = comm_.allgather<std::int64_t>(high);
+  math::ExactSum total;
+  for (int r = 0; r < comm_.size(); ++r) total.merge(math::ExactSum::from_words(lows[r], highs[r]));
+  stats.loss = xtx.cwiseProduct(yty).sum() + total.value() +
+               options_.kernel.lambda * (xtx.trace() + yty.trace());
+
+  stats.flops = comm_.allreduce<double>(flops, MPI_SUM);
+  const int k = options_.factors;
+  stats.bytes_exchanged = comm_.allreduce<Offset>(
+      users_.plan.bytes_sent(k, comm_.rank()) + items_.plan.bytes_sent(k, comm_.rank()), MPI_SUM);
+  stats.solve_seconds = comm_.allreduce<double>(solve, MPI_MAX);
+  stats.seconds = comm_.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+  return stats;
+}
+
+}  // namespace hpcrec::dist

@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "src/split.hpp"
+
+using namespace hpcrec::math;
+
+namespace {
+
+std::vector<SplitEntry> entries(std::vector<std::int64_t> ts) {
+  std::vector<SplitEntry> e;
+  for (size_t j = 0; j < ts.size(); ++j) e.push_back({static_cast<Index>(j), ts[j], static_cast<std::uint32_t>(j)});
+  return e;
+}
+
+int count(const std::vector<char>& v) { return std::accumulate(v.begin(), v.end(), 0); }
+
+}  // namespace
+
+// The example in src/split.hpp.
+TEST(Split, TemporalHoldsOutTheLatest) {
+  SplitSpec s{SplitKind::kTemporal, 0.5};
+  std::vector<char> t;
+  mark_test(s, 3, entries({30, 10, 20, 40}), t);
+  EXPECT_EQ(t, (std::vector<char>{1, 0, 0, 1}));
+}
+
+TEST(Split, TemporalTiesGoToTheLaterInTheFile) {
+  SplitSpec s{SplitKind::kTemporal, 0.25};
+  std::vector<char> t;
+  mark_test(s, 3, entries({5, 5, 5, 5}), t);
+  EXPECT_EQ(t, (std::vector<char>{0, 0, 0, 1}));
+}
+
+TEST(Split, PerUserSplitsKeepOneTrainingRating) {
+  std::vector<char> t;
+  for (SplitKind k : {SplitKind::kUser, SplitKind::kTemporal, SplitKind::kLeaveKOut}) {
+    SplitSpec s{k, 0.9, 5};
+    mark_test(s, 1, entries({1}), t);
+    EXPECT_EQ(count(t), 0);
+    mark_test(s, 1, entries({1, 2, 3}), t);
+    EXPECT_EQ(count(t), 2);
+  }
+}
+
+TEST(Split, UserSplitHoldsOutTheRoundedFraction) {
+  SplitSpec s{SplitKind::kUser, 0.2, 1, 5, 0, 7};
+  std::vector<char> t;
+  mark_test(s, 11, entries(std::vector<std::int64_t>(10, 0)), t);
+  EXPECT_EQ(count(t), 2);
+  std::vector<char> again;
+  mark_test(s, 11, entries(std::vector<std::int64_t>(10, 0)), again);
+  EXPECT_EQ(t, again);
+}
+
+TEST(Split, FoldsPartitionEveryRating) {
+  std::vector<int> hits(50, 0);
+  auto e = entries(std::vector<std::int64_t>(50, 0));
+  for (int f = 0; f < 5; ++f) {
+    SplitSpec s{SplitKind::kFold, 0, 1, 5, f, 3};
+    std::vector<char> t;
+    mark_test(s, 2, e, t);
+    for (size_t j = 0; j < t.size(); ++j) hits[j] += t[j];
+  }
+  for (int h : hits) EXPECT_EQ(h, 1);
+}
+
+TEST(Split, RandomIsAboutTheFraction) {
+  SplitSpec s{SplitKind::kRandom, 0.3, 1, 5, 0, 9};
+  int n = 0, held = 0;
+  std::vector<char> t;
+  for (Index u = 0; u < 200; ++u) {
+    mark_test(s, u, entries(std::vector<std::int64_t>(50, 0)), t);
+    n += 50;
+    held += count(t);
+  }
+  EXPECT_NEAR(static_cast<double>(held) / n, 0.3, 0.02);
+}
