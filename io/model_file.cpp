@@ -195,7 +195,10 @@ void write_train(const dist::Communicator& comm, hid_t file, hid_t dxpl, const M
     const hsize_t dims[1] = {l.nnz};
     h5::Dataset ds = h5::create_dataset(users.get(), "train_items", H5T_STD_I32LE, dims);
     const std::size_t local = slice.train ? slice.train->cols.size() : 0;
-    h5::write_rows(ds.get(), l.nnz_offset, local, slice.train ? slice.train->cols.data() : nullptr, dxpl);
+    // An empty contiguous dataset has no storage to write to (HDF5 fails).
+    if (l.nnz > 0) {
+      h5::write_rows(ds.get(), l.nnz_offset, local, slice.train ? slice.train->cols.data() : nullptr, dxpl);
+    }
   }
 }
 
@@ -224,6 +227,7 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
     for (const auto& [name, value] : slice.attributes) h5::write_attribute(file.get(), name, value);
     h5::write_attribute(file.get(), "format_version", std::int64_t{kModelFormatVersion});
     h5::write_attribute(file.get(), "factors", static_cast<std::int64_t>(layout.k));
+    for (const auto& [name, value] : slice.trailing_attributes) h5::write_attribute(file.get(), name, value);
     dxpl.close();
     file.close();
   });

@@ -21,7 +21,9 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "mpi/communicator.hpp"
 #include "src/csr_block.hpp"
@@ -49,6 +51,8 @@ struct ModelSlice {
   SideSlice users;
   SideSlice items;
   const math::CsrBlock* train = nullptr;  // this rank's user rows; cols are dense item indices
+  // Written after everything else, in this order (a checkpoint's "complete").
+  std::vector<std::pair<std::string, Attribute>> trailing_attributes;
 };
 
 // Collective over `comm`. Throws (on every rank) if anything fails; the

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <span>
+#include <stdexcept>
 
 #include "mpi/distribute.hpp"
 #include "src/rng.hpp"
@@ -71,6 +72,23 @@ ExplicitAls::ExplicitAls(const Communicator& comm, AlsSide users, AlsSide items,
                           static_cast<std::uint64_t>(items_.first() + r),
                           std::span<double>(items_.factors.row(r).data(), k), options_.init_scale);
   }
+}
+
+void ExplicitAls::restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias,
+                          math::Matrix item_factors, math::Vector item_bias) {
+  const Index k = options_.factors;
+  if (iterations_done < 0 || user_factors.rows() != users_.rows() || user_bias.size() != users_.rows() ||
+      item_factors.rows() != items_.rows() || item_bias.size() != items_.rows() ||
+      (users_.rows() > 0 && user_factors.cols() != k) || (items_.rows() > 0 && item_factors.cols() != k)) {
+    throw std::invalid_argument("ExplicitAls::restore: state does not match this rank's rows and factors");
+  }
+  iteration_ = iterations_done;
+  users_.factors = std::move(user_factors);
+  users_.bias = std::move(user_bias);
+  items_.factors = std::move(item_factors);
+  items_.bias = std::move(item_bias);
+  users_.factors.conservativeResize(users_.rows(), k);
+  items_.factors.conservativeResize(items_.rows(), k);
 }
 
 double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {

@@ -84,6 +84,11 @@ class ExplicitAls {
   double global_mean() const { return mu_; }
   const ExplicitAlsOptions& options() const { return options_; }
   int iterations_done() const { return iteration_; }
+  // Sets the state after `iterations_done` iterations (from a checkpoint):
+  // this rank's rows of both sides. The next iterate() then continues
+  // exactly (bitwise) as an uninterrupted run would.
+  void restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias, math::Matrix item_factors,
+               math::Vector item_bias);
 
  private:
   double half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops);

@@ -16,5 +16,7 @@ class InputError : public std::runtime_error {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitBadInput = 2;
+// Stopped by SIGTERM, SIGUSR1 or SIGINT after writing a checkpoint (resume with --resume auto).
+inline constexpr int kExitPreempted = 3;
 
 }  // namespace hpcrec
