@@ -206,7 +206,7 @@ LoadedCheckpoint read_checkpoint(const dist::Communicator& comm, const std::stri
   const auto user_end = comm.allreduce<std::int64_t>(user_first + user_rows, MPI_MAX);
   const auto item_end = comm.allreduce<std::int64_t>(item_first + item_rows, MPI_MAX);
   auto wrap = [&](const std::exception& e) {
-    return std::runtime_error("checkpoint " + path + ": " + e.what());
+    return std::runtime_error("checkpoint " + path + " is incomplete or corrupt: " + e.what());
   };
   // Phase 1: the same metadata on every rank, hence the same verdict.
   dist::collective_phase(comm, [&] {
@@ -242,12 +242,15 @@ LoadedCheckpoint read_checkpoint(const dist::Communicator& comm, const std::stri
       ub = open("/users/bias", m, 0);
       itf = open("/items/factors", n, k);
       ib = open("/items/bias", n, 0);
-      // A checkpoint of other data is reported by check_compatible; here only
-      // make sure this rank's rows exist, the same test on every rank.
-      if (static_cast<std::int64_t>(m) < user_end || static_cast<std::int64_t>(n) < item_end) {
-        throw InputError("checkpoint " + path + " has " + std::to_string(m) + " users and " +
-                         std::to_string(n) + " items, this run " + std::to_string(user_end) + " and " +
-                         std::to_string(item_end));
+      // Other data (a different number of users or items) is a mismatch,
+      // not corruption: an InputError, the same verdict on every rank.
+      if (static_cast<std::int64_t>(m) != user_end) {
+        throw InputError("checkpoint " + path + ": users differs: checkpoint " + std::to_string(m) +
+                         ", this run " + std::to_string(user_end));
+      }
+      if (static_cast<std::int64_t>(n) != item_end) {
+        throw InputError("checkpoint " + path + ": items differs: checkpoint " + std::to_string(n) +
+                         ", this run " + std::to_string(item_end));
       }
     } catch (const InputError&) {
       throw;

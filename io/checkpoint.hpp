@@ -89,7 +89,8 @@ struct LoadedCheckpoint {
 // Collective. Reads `path`, each rank the rows [first, first + rows) of each
 // side (any partition: the writer's rank count does not matter), and checks
 // structure, `complete`, the format version and the checksums. Throws
-// (every rank: dist::JobError) when the file is incomplete or corrupt.
+// (every rank: dist::JobError) when the file is incomplete or corrupt
+// (exit code 1), or has another number of users or items (exit code 2).
 LoadedCheckpoint read_checkpoint(const dist::Communicator& comm, const std::string& path,
                                  math::Index user_first, math::Index user_rows, math::Index item_first,
                                  math::Index item_rows);
