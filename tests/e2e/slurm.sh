@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# A real single-node Slurm (slurmctld + slurmd on localhost, config in a temp
+# dir, ../shared/RECIPES.md): train.sbatch with sbatch --wait; a 2 x 2 sweep
+# (job array) and best.sh; requeue.sbatch requeued from outside mid-training,
+# which completes from its checkpoint with the model of an uninterrupted run.
+# Skips (77) only when the Slurm binaries are missing.
+source "$(dirname "$0")/common.bash"
+for b in slurmctld slurmd sbatch scontrol sinfo srun; do
+  command -v "$b" >/dev/null || [ -x "/usr/sbin/$b" ] || { echo "$b not installed: skip"; exit 77; }
+done
+command -v h5diff >/dev/null || { echo "h5diff not installed: skip"; exit 77; }
+export PATH=$PATH:/usr/sbin
+SLURM_DIR=${SOURCE_DIR:?}/slurm
+D=$TMP/slurm
+mkdir -p "$D/state" "$D/spool" "$D/log"
+port=$((20000 + $$ % 20000))
+auth=none
+if command -v munged >/dev/null && [ -r /etc/munge/munge.key ]; then auth=munge; fi
+cat >"$D/slurm.conf" <<CONF
+ClusterName=local
+SlurmctldHost=localhost
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/$auth
+CredType=cred/$auth
+MpiDefault=pmix
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+SlurmdParameters=config_overrides
+MailProg=/bin/true
+KillWait=10
+StateSaveLocation=$D/state
+SlurmdSpoolDir=$D/spool
+SlurmctldPidFile=$D/slurmctld.pid
+SlurmdPidFile=$D/slurmd.pid
+SlurmctldLogFile=$D/log/slurmctld.log
+SlurmdLogFile=$D/log/slurmd.log
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=4 Sockets=1 CoresPerSocket=4 ThreadsPerCore=1 RealMemory=2000 State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+CONF
+export SLURM_CONF=$D/slurm.conf
+stop_slurm() {
+  for f in "$D/slurmd.pid" "$D/slurmctld.pid"; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+  sleep 1.5
+  rm -rf "$TMP"
+}
+trap stop_slurm EXIT
+if [ "$auth" = munge ] && ! pgrep -x munged >/dev/null; then
+  install -d -o munge -g munge -m 0755 /run/munge
+  su -s /bin/sh munge -c /usr/sbin/munged
+fi
+slurmctld -f "$SLURM_CONF"
+slurmd -f "$SLURM_CONF" -N localhost
+for _ in $(seq 1 300); do
+  [ "$(sinfo -h -o %T 2>/dev/null)" = idle ] && break
+  sleep 0.1
+done
+[ "$(sinfo -h -o %T)" = idle ] || fail "slurm did not come up: $(cat "$D"/log/*.log | tail -20)"
+echo "slurm up (auth/$auth, port $port)"
+job_state() { scontrol show job "$1" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+
+"$HPCREC" generate --out "$TMP/r.tsv" --users 3000 --items 500 --ratings 60000 --seed 11 >/dev/null
+export RATINGS=$TMP/r.tsv HPCREC
+cd "$TMP"
+
+echo "== train.sbatch"
+OUT=$TMP/train FACTORS=8 ITERATIONS=4 sbatch --wait --ntasks=2 --cpus-per-task=1 "$SLURM_DIR/train.sbatch" ||
+  fail "train.sbatch failed: $(cat hpcrec-train-*.out)"
+cat hpcrec-train-*.out
+for f in model.h5 top10.csv metrics.jsonl; do [ -s "$TMP/train/$f" ] || fail "train.sbatch: no $f"; done
+grep -q '"final": true' "$TMP/train/metrics.jsonl" || fail "no final metrics"
+grep -q "on 2 rank(s)" hpcrec-train-*.out || fail "not 2 ranks"
+run_np 1 train --ratings "$RATINGS" --holdout 0.1 --factors 8 --iterations 4 --model "$TMP/ref4.h5" >/dev/null
+h5diff "$TMP/train/model.h5" "$TMP/ref4.h5" /items/factors /items/factors || fail "Slurm model differs"
+
+echo "== sweep.sbatch (2 x 2 array) and best.sh"
+OUT=$TMP/sweep FACTORS_GRID="4 8" LAMBDA_GRID="0.05 0.2" ITERATIONS=3 \
+  sbatch --wait --array=0-3 --ntasks=1 "$SLURM_DIR/sweep.sbatch" || fail "sweep failed: $(cat hpcrec-sweep-*.out)"
+[ "$(ls -d "$TMP"/sweep/k*_l* | wc -l)" = 4 ] || fail "sweep: expected 4 task dirs: $(ls "$TMP/sweep")"
+"$SLURM_DIR/best.sh" "$TMP/sweep" | tee "$TMP/best.txt"
+grep -qE "^best: factors=[48] lambda=0\.(05|2) \(test_rmse [0-9.]+\)" "$TMP/best.txt" || fail "best.sh output"
+
+echo "== requeue.sbatch, requeued from outside mid-training"
+# Slower runs so the requeue lands mid-training: bigger data, more iterations.
+"$HPCREC" generate --out "$TMP/big.tsv" --users 20000 --items 3000 --ratings 400000 --seed 5 >/dev/null
+run_np 2 train --ratings "$TMP/big.tsv" --holdout 0.1 --factors 24 --iterations 10 --model "$TMP/ref10.h5" >/dev/null
+job=$(RATINGS=$TMP/big.tsv OUT=$TMP/rq FACTORS=24 ITERATIONS=10 \
+  sbatch --parsable --ntasks=2 --cpus-per-task=1 "$SLURM_DIR/requeue.sbatch")
+for _ in $(seq 1 1200); do
+  ls "$TMP"/rq/checkpoints/ckpt-*.h5 >/dev/null 2>&1 && break
+  sleep 0.1
+done
+ls "$TMP"/rq/checkpoints/ckpt-*.h5 >/dev/null 2>&1 || fail "no checkpoint: $(cat hpcrec-requeue-*.out)"
+scontrol requeue "$job"
+scontrol update JobId="$job" StartTime=now || true
+for _ in $(seq 1 900); do
+  s=$(job_state "$job")
+  case $s in
+    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) break ;;
+    PENDING) scontrol update JobId="$job" StartTime=now 2>/dev/null || true ;;
+  esac
+  sleep 0.2
+done
+cat hpcrec-requeue-"$job".out
+[ "$(job_state "$job")" = COMPLETED ] || fail "requeued job ended $(job_state "$job")"
+scontrol show job "$job" | grep -q "Restarts=1" || fail "job was not restarted"
+grep -E "^resume: .*ckpt-[0-9]+\.h5 \(after iteration [0-9]+\)" hpcrec-requeue-"$job".out ||
+  fail "second run did not resume from a checkpoint"
+for d in /users/factors /items/factors /users/bias /items/bias; do
+  h5diff "$TMP/rq/model.h5" "$TMP/ref10.h5" "$d" "$d" || fail "requeued model: $d differs"
+done
+echo PASS
