@@ -1,18 +1,21 @@
-// hpcrec train: read -> distribute -> ALS -> evaluate -> model + top-N.
+// hpcrec train: read -> distribute -> train (als | ials | popular) ->
+// evaluate -> model + top-N. Wiring only: the work is in io/, mpi/, src/.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
+#include "app/checkpointing.hpp"
 #include "app/commands.hpp"
-#include "app/options.hpp"
 #include "app/resources.hpp"
+#include "app/train_options.hpp"
 #include "app/training_data.hpp"
 #include "io/model_file.hpp"
 #include "io/topn_writer.hpp"
 #include "mpi/als_driver.hpp"
+#include "mpi/evaluation.hpp"
 #include "mpi/failure.hpp"
+#include "mpi/ials_driver.hpp"
 #include "mpi/topn_driver.hpp"
 #include "src/dense_reference.hpp"
 
@@ -20,214 +23,311 @@ namespace hpcrec::app {
 
 namespace {
 
-struct TrainOptions {
-  DataOptions data;
-  std::string algo = "als";
-  dist::ExplicitAlsOptions als;
-  int iterations = 15;
-  std::string model, recommendations, metrics_out;
-  int top_n = 10;
-  std::string header = "auto", format = "auto", duplicates = "last", reg_scaling = "als-wr";
-  bool bench_dense = false;
-};
+using math::Index;
+using math::Offset;
 
-bool parse(const Args& args, TrainOptions& o, bool print) {
-  po::options_description desc("Train options");
-  desc.add_options()
-      ("ratings", po::value(&o.data.ratings)->required(), "training ratings file (user, item, rating[, timestamp])")
-      ("test", po::value(&o.data.test), "held-out ratings file to evaluate on")
-      ("holdout", po::value(&o.data.holdout)->default_value(0.0),
-       "hold out this fraction of ratings at random for testing (when no --test)")
-      ("split-seed", po::value(&o.data.split_seed)->default_value(1), "seed of the holdout split")
-      ("format", po::value(&o.format)->default_value("auto"), "delimiter: auto, tab, comma, dcolon (::), whitespace")
-      ("header", po::value(&o.header)->default_value("auto"), "header line: auto, yes, no")
-      ("skip-invalid", po::bool_switch(&o.data.reader.skip_invalid), "skip malformed lines (and count them)")
-      ("duplicates", po::value(&o.duplicates)->default_value("last"),
-       "repeated (user, item): last (latest timestamp, then file order), mean, error")
-      ("algo", po::value(&o.algo)->default_value("als"), "algorithm: als (explicit, biased ALS-WR)")
-      ("factors", po::value(&o.als.factors)->default_value(64), "latent factors k")
-      ("iterations", po::value(&o.iterations)->default_value(15), "ALS iterations (each: users, then items)")
-      ("lambda", po::value(&o.als.lambda)->default_value(0.12), "L2 regularisation of the factors")
-      ("reg-scaling", po::value(&o.reg_scaling)->default_value("als-wr"),
-       "als-wr: lambda times the row's rating count; none: plain lambda")
-      ("bias-lambda", po::value(&o.als.bias_lambda)->default_value(0.05), "L2 regularisation of the biases")
-      ("seed", po::value(&o.als.seed)->default_value(42), "seed of the initial factors")
-      ("threads", po::value(&o.als.threads)->default_value(1), "OpenMP threads per rank")
-      ("model", po::value(&o.model), "write the model (HDF5) here")
-      ("top-n", po::value(&o.top_n)->default_value(10), "recommendations per user")
-      ("recommendations", po::value(&o.recommendations),
-       "write every user's top-N here (.csv, or .h5 for HDF5)")
-      ("metrics-out", po::value(&o.metrics_out), "write per-iteration metrics as JSON lines here")
-      ("bench-dense", po::bool_switch(&o.bench_dense),
-       "also time a dense Eigen product in this process (dense_gflops in the final metrics)");
-  po::variables_map vm;
-  if (!parse_options("train", "Train a recommender across MPI ranks.", desc, args, vm, print)) return false;
-  require_positive(vm, "factors");
-  require_positive(vm, "iterations");
-  require_non_negative(vm, "lambda");
-  require_non_negative(vm, "bias-lambda");
-  require_positive(vm, "threads");
-  require_positive(vm, "top-n");
-  if (o.data.holdout < 0 || o.data.holdout >= 1) throw InputError("--holdout must be in [0, 1)");
-  if (o.data.holdout > 0 && !o.data.test.empty()) throw InputError("give either --test or --holdout, not both");
-  if (o.algo != "als") throw InputError("--algo: unknown algorithm '" + o.algo + "' (available: als)");
-  if (o.reg_scaling != "als-wr" && o.reg_scaling != "none")
-    throw InputError("--reg-scaling must be als-wr or none, got '" + o.reg_scaling + "'");
-  o.als.weighted_lambda = o.reg_scaling == "als-wr";
-  if (o.header == "yes") o.data.reader.header = true;
-  else if (o.header == "no") o.data.reader.header = false;
-  else if (o.header != "auto") throw InputError("--header must be auto, yes or no, got '" + o.header + "'");
-  o.data.reader.delimiter = io::parse_delimiter(o.format);
-  if (o.duplicates == "last") o.data.duplicates = dist::DuplicatePolicy::kLast;
-  else if (o.duplicates == "mean") o.data.duplicates = dist::DuplicatePolicy::kMean;
-  else if (o.duplicates == "error") o.data.duplicates = dist::DuplicatePolicy::kError;
-  else throw InputError("--duplicates must be last, mean or error, got '" + o.duplicates + "'");
-  o.data.factors = o.als.factors;
-  return true;
-}
-
-std::string json_number(double x) {
+std::string num(double x) {
   if (!std::isfinite(x)) return "null";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
 }
 
-}  // namespace
-
-int run_train(const Args& args, const dist::Communicator& comm) {
-  const bool root = comm.rank() == 0;
-  TrainOptions o;
-  bool go = true;
-  dist::collective_phase(comm, [&] { go = parse(args, o, root); });
-  if (!go) return kExitOk;
-
-  TrainingData data = load_training_data(comm, o.data);
-  if (root) {
-    std::printf("hpcrec train: %lld ratings (%lld users x %lld items) on %d rank(s), %d thread(s) each\n",
-                static_cast<long long>(data.train), static_cast<long long>(data.user_ids.size()),
-                static_cast<long long>(data.item_ids.size()), comm.size(), o.als.threads);
-    std::printf("  read %.1f MB in %.2f s (%.0f MB/s), prepared in %.2f s; %lld test ratings",
-                data.bytes_read / 1e6, data.read_seconds, data.bytes_read / 1e6 / std::max(data.read_seconds, 1e-9),
-                data.prepare_seconds, static_cast<long long>(data.test_count));
-    if (data.test_unknown) std::printf(" (%lld with a user or item unseen in training)", static_cast<long long>(data.test_unknown));
-    if (data.skipped) std::printf(", %lld invalid lines skipped", static_cast<long long>(data.skipped));
-    if (data.duplicates) std::printf(", %lld duplicates resolved", static_cast<long long>(data.duplicates));
-    std::printf("\n");
+// Rank 0's table on stdout and JSON lines in --metrics-out.
+class Report {
+ public:
+  Report(const dist::Communicator& comm, const std::string& path, bool append) : root_(comm.rank() == 0) {
+    dist::collective_phase(comm, [&] {
+      if (root_ && !path.empty()) {
+        out_.open(path, append ? std::ios::app : std::ios::out);
+        if (!out_) throw InputError(path + ": cannot open for writing");
+      }
+    });
+  }
+  bool root() const { return root_; }
+  // One JSON object: `fields` is its body without braces, e.g. "\"a\": 1".
+  void json(const std::string& fields) {
+    if (root_ && out_.is_open()) {
+      out_ << "{" << fields << "}\n";
+      out_.flush();
+    }
   }
 
-  o.als.clip_min = data.min_rating;
-  o.als.clip_max = data.max_rating;
+ private:
+  bool root_;
+  std::ofstream out_;
+};
+
+std::string ranking_fields(const dist::RankingReport& r) {
+  return "\"precision_at_k\": " + num(r.mean.precision) + ", \"recall_at_k\": " + num(r.mean.recall) +
+         ", \"ndcg_at_k\": " + num(r.mean.ndcg) + ", \"map_at_k\": " + num(r.mean.map) +
+         ", \"hit_rate_at_k\": " + num(r.mean.hit_rate) + ", \"coverage_at_k\": " + num(r.coverage) +
+         ", \"k\": " + std::to_string(r.k) + ", \"ranking_users\": " + std::to_string(r.users);
+}
+
+// A trained model as scoring sees it: score(u, i) = mu + b_u + b_i + x_u . y_i
+// (ials and popular have mu = b_u = 0; popular has no factors, b_i = count).
+struct FactorView {
+  const math::Matrix* user_factors;
+  const math::Vector* user_bias;
+  const math::Matrix* item_factors;
+  const math::Vector* item_bias;
+  Index first_item;
+  double mu;
+};
+
+std::vector<std::vector<math::ScoredItem>> top_lists(const dist::Communicator& comm, const FactorView& m,
+                                                     const math::CsrBlock& seen, int n, int threads) {
+  dist::TopNInput in;
+  in.user_factors = m.user_factors;
+  in.user_offset = (m.user_bias->array() + m.mu).matrix();
+  in.exclude = &seen;
+  in.item_factors = m.item_factors;
+  in.item_bias = m.item_bias;
+  in.first_item = m.first_item;
+  in.n = n;
+  in.threads = threads;
+  return dist::top_n_ring(comm, in);
+}
+
+// What one training run ends with (one fold of cross-validation, or the run).
+struct Outcome {
+  std::vector<std::pair<std::string, double>> metrics;  // in report order
+};
+
+struct Trained {
+  // The model's sides, owned by the driver that trained them.
+  const dist::AlsSide* users = nullptr;
+  const dist::AlsSide* items = nullptr;
+  math::Matrix popular_factors_u, popular_factors_i;  // popular: empty factor blocks
+  math::Vector popular_bias_u, popular_bias_i;
+  FactorView view{};
+  io::Attributes attributes;
+};
+
+void print_data_summary(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
+  if (comm.rank() != 0) return;
+  std::printf("hpcrec train %s: %lld ratings (%d users x %d items) on %d rank(s), %d thread(s) each\n",
+              o.algo_name.c_str(), static_cast<long long>(data.train), data.user_ids.size(), data.item_ids.size(),
+              comm.size(), o.als.threads);
+  std::printf("  read %.1f MB in %.2f s (%.0f MB/s), prepared in %.2f s; %lld test ratings", data.bytes_read / 1e6,
+              data.read_seconds, data.bytes_read / 1e6 / std::max(data.read_seconds, 1e-9), data.prepare_seconds,
+              static_cast<long long>(data.test_count));
+  if (data.test_unknown)
+    std::printf(" (%lld with a user or item unseen in training)", static_cast<long long>(data.test_unknown));
+  if (data.skipped) std::printf(", %lld invalid lines skipped", static_cast<long long>(data.skipped));
+  if (data.duplicates) std::printf(", %lld duplicates resolved", static_cast<long long>(data.duplicates));
+  std::printf("\n");
+}
+
+// Trains, evaluates and writes one model. Returns the final metrics, or
+// std::nullopt-like empty outcome with `stopped` set when preempted.
+int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
+                       Report& report, Outcome& outcome, const std::string& fold_label) {
+  const bool root = comm.rank() == 0;
+  TrainingData data = load_training_data(comm, data_options);
+  print_data_summary(comm, data, o);
+  const bool has_test = data.test_count > 0;
+  std::vector<math::Rating> test_for_ranking = data.test;
+
   dist::AlsSide users, items;
   users.part = data.users;
   users.ratings = std::move(data.by_user);
   items.part = data.items;
   items.ratings = std::move(data.by_item);
-  dist::TestSet test = dist::place_test_ratings(comm, data.test, data.users, data.items);
-  dist::ExplicitAls als(comm, std::move(users), std::move(items), std::move(test), data.global_mean, o.als);
+  const math::CsrBlock seen = users.ratings;  // global item ids: excluded from top-N, stored in the model
 
-  std::ofstream metrics;
-  dist::collective_phase(comm, [&] {
-    if (root && !o.metrics_out.empty()) {
-      metrics.open(o.metrics_out);
-      if (!metrics) throw InputError(o.metrics_out + ": cannot open for writing");
-    }
-  });
-  if (root) std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
-  dist::IterationStats last;
   double total_seconds = 0, total_flops = 0, total_solve = 0;
-  for (int it = 0; it < o.iterations; ++it) {
-    last = als.iterate();
-    total_seconds += last.seconds;
-    total_flops += last.flops;
-    total_solve += last.solve_seconds;
-    if (root) {
-      std::printf("%5d %11.5f %11s %9.3f %12.2f\n", last.iteration, last.train.rmse(),
-                  last.test.count ? json_number(last.test.rmse()).c_str() : "-", last.seconds,
-                  last.bytes_exchanged / 1e6);
-      std::fflush(stdout);
-      if (metrics.is_open()) {
-        metrics << "{\"iteration\": " << last.iteration << ", \"seconds\": " << json_number(last.seconds)
-                << ", \"train_rmse\": " << json_number(last.train.rmse())
-                << ", \"test_rmse\": " << (last.test.count ? json_number(last.test.rmse()) : "null")
-                << ", \"test_mae\": " << (last.test.count ? json_number(last.test.mae()) : "null")
-                << ", \"mb_exchanged\": " << json_number(last.bytes_exchanged / 1e6)
-                << ", \"gflops\": " << json_number(last.flops / last.solve_seconds / 1e9) << "}\n";
-        metrics.flush();
+  Offset last_bytes = 0;
+  int iterations_run = 0;
+  auto ranking_now = [&](const FactorView& view) {
+    auto top = top_lists(comm, view, seen, o.eval_k, o.als.threads);
+    return dist::evaluate_ranking(comm, top, test_for_ranking, data.users, data.item_ids.size(), o.eval_k,
+                                  o.relevance_threshold);
+  };
+
+  std::unique_ptr<dist::ExplicitAls> als;
+  std::unique_ptr<dist::ImplicitAls> ials;
+  math::Matrix no_factors_u, no_factors_i;
+  math::Vector zero_bias_u, zero_bias_i, popularity;
+  FactorView view{};
+  io::Attributes attributes{{"algorithm", o.algo_name}, {"seed", static_cast<std::int64_t>(o.als.seed)}};
+
+  if (o.algo == Algorithm::kPopular) {
+    // Items by number of training interactions: a bias-only model.
+    no_factors_u.resize(users.rows(), 0);
+    no_factors_i.resize(items.rows(), 0);
+    zero_bias_u = math::Vector::Zero(users.rows());
+    zero_bias_i = math::Vector::Zero(items.rows());
+    popularity.resize(items.rows());
+    for (Index r = 0; r < items.rows(); ++r) popularity[r] = static_cast<double>(items.ratings.row_nnz(r));
+    view = {&no_factors_u, &zero_bias_u, &no_factors_i, &popularity, items.first(), 0.0};
+    attributes["global_mean"] = 0.0;
+  } else {
+    io::Attributes hyper{{"algorithm", o.algo_name},
+                         {"factors", std::int64_t{o.als.factors}},
+                         {"lambda", o.als.lambda},
+                         {"seed", static_cast<std::int64_t>(o.als.seed)}};
+    if (o.algo == Algorithm::kAls) {
+      hyper["bias_lambda"] = o.als.bias_lambda;
+      hyper["reg_scaling"] = o.reg_scaling;
+    } else {
+      hyper["alpha"] = o.ials.kernel.alpha;
+      hyper["confidence"] = o.confidence;
+      hyper["eps"] = o.ials.kernel.eps;
+      hyper["solver"] = o.solver;
+      hyper["cg_steps"] = std::int64_t{o.ials.kernel.cg_steps};
+    }
+    attributes.insert(hyper.begin(), hyper.end());
+    Checkpointing checkpoints(comm, o.checkpoint, hyper, data.user_ids, data.item_ids, data.train,
+                              data.global_mean);
+    auto after = [&](auto& model, const std::string& row, const std::string& fields, double seconds,
+                     double flops, double solve, Offset bytes, int iteration) {
+      total_seconds += seconds;
+      total_flops += flops;
+      total_solve += solve;
+      last_bytes = bytes;
+      ++iterations_run;
+      std::string extra;
+      if (o.ranking_every > 0 && has_test && iteration % o.ranking_every == 0) {
+        FactorView v = o.algo == Algorithm::kAls
+                           ? FactorView{&model.users().factors, &model.users().bias, &model.items().factors,
+                                        &model.items().bias, model.items().first(), data.global_mean}
+                           : FactorView{&model.users().factors, &model.users().bias, &model.items().factors,
+                                        &model.items().bias, model.items().first(), 0.0};
+        auto r = ranking_now(v);
+        extra = ", " + ranking_fields(r);
+        if (root) std::printf("%s   ndcg@%d %.4f\n", row.c_str(), r.k, r.mean.ndcg);
+      } else if (root) {
+        std::printf("%s\n", row.c_str());
       }
+      if (root) std::fflush(stdout);
+      report.json(fold_label + "\"iteration\": " + std::to_string(iteration) + ", \"seconds\": " + num(seconds) +
+                  fields + ", \"mb_exchanged\": " + num(bytes / 1e6) + ", \"gflops\": " + num(flops / solve / 1e9) +
+                  extra);
+      return checkpoints.stop_after_iteration(model);
+    };
+    char row[160];
+    if (o.algo == Algorithm::kAls) {
+      o.als.clip_min = data.min_rating;
+      o.als.clip_max = data.max_rating;
+      dist::TestSet test = dist::place_test_ratings(comm, data.test, data.users, data.items);
+      als = std::make_unique<dist::ExplicitAls>(comm, std::move(users), std::move(items), std::move(test),
+                                                data.global_mean, o.als);
+      checkpoints.resume(*als);
+      if (root) std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
+      dist::IterationStats s;
+      while (als->iterations_done() < o.iterations) {
+        s = als->iterate();
+        std::snprintf(row, sizeof row, "%5d %11.5f %11s %9.3f %12.2f", s.iteration, s.train.rmse(),
+                      s.test.count ? num(s.test.rmse()).c_str() : "-", s.seconds, s.bytes_exchanged / 1e6);
+        const std::string fields = ", \"train_rmse\": " + num(s.train.rmse()) +
+                                   ", \"test_rmse\": " + (s.test.count ? num(s.test.rmse()) : "null") +
+                                   ", \"test_mae\": " + (s.test.count ? num(s.test.mae()) : "null");
+        if (after(*als, row, fields, s.seconds, s.flops, s.solve_seconds, s.bytes_exchanged, s.iteration))
+          return kExitPreempted;
+      }
+      outcome.metrics.emplace_back("train_rmse", s.train.rmse());
+      if (s.test.count) {
+        outcome.metrics.emplace_back("test_rmse", s.test.rmse());
+        outcome.metrics.emplace_back("test_mae", s.test.mae());
+      }
+      view = {&als->users().factors, &als->users().bias, &als->items().factors, &als->items().bias,
+              als->items().first(), data.global_mean};
+      attributes["global_mean"] = data.global_mean;
+      attributes["rating_min"] = static_cast<double>(data.min_rating);
+      attributes["rating_max"] = static_cast<double>(data.max_rating);
+    } else {
+      ials = std::make_unique<dist::ImplicitAls>(comm, std::move(users), std::move(items), o.ials);
+      checkpoints.resume(*ials);
+      if (root) std::printf("%5s %14s %9s %12s\n", "iter", "loss", "seconds", "MB_exchanged");
+      dist::ImplicitIterationStats s;
+      while (ials->iterations_done() < o.iterations) {
+        s = ials->iterate();
+        std::snprintf(row, sizeof row, "%5d %14.6g %9.3f %12.2f", s.iteration, s.loss, s.seconds,
+                      s.bytes_exchanged / 1e6);
+        if (after(*ials, row, ", \"loss\": " + num(s.loss), s.seconds, s.flops, s.solve_seconds, s.bytes_exchanged,
+                  s.iteration))
+          return kExitPreempted;
+      }
+      outcome.metrics.emplace_back("loss", s.loss);
+      view = {&ials->users().factors, &ials->users().bias, &ials->items().factors, &ials->items().bias,
+              ials->items().first(), 0.0};
+      attributes["global_mean"] = 0.0;
+    }
+    attributes["iterations"] = static_cast<std::int64_t>(o.iterations);
+  }
+
+  // Final evaluation: ranking metrics over the test users.
+  if (has_test) {
+    auto r = ranking_now(view);
+    for (auto& [key, value] :
+         std::vector<std::pair<std::string, double>>{{"precision_at_k", r.mean.precision},
+                                                     {"recall_at_k", r.mean.recall},
+                                                     {"ndcg_at_k", r.mean.ndcg},
+                                                     {"map_at_k", r.mean.map},
+                                                     {"hit_rate_at_k", r.mean.hit_rate},
+                                                     {"coverage_at_k", r.coverage}})
+      outcome.metrics.emplace_back(key, value);
+    if (root) {
+      std::printf("ranking@%d over %lld test users: precision %.4f  recall %.4f  ndcg %.4f  map %.4f  "
+                  "hit_rate %.4f  coverage %.4f\n",
+                  r.k, static_cast<long long>(r.users), r.mean.precision, r.mean.recall, r.mean.ndcg, r.mean.map,
+                  r.mean.hit_rate, r.coverage);
     }
   }
   if (root) {
-    if (last.test.count) {
-      std::printf("final: test RMSE %.4f, MAE %.4f over %lld ratings; train RMSE %.4f; %.2f s training\n",
-                  last.test.rmse(), last.test.mae(), static_cast<long long>(last.test.count), last.train.rmse(),
-                  total_seconds);
-    } else {
-      std::printf("final: train RMSE %.4f; %.2f s training\n", last.train.rmse(), total_seconds);
-    }
-  }
-  // Resource figures for benchmarks: every rank's peak RSS, the dense yardstick.
-  const double rss_max = comm.allreduce<double>(peak_rss_bytes(), MPI_MAX);
-  const double rss_sum = comm.allreduce<double>(peak_rss_bytes(), MPI_SUM);
-  double dense = 0;
-  if (o.bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
-  if (root && metrics.is_open()) {
-    metrics << "{\"final\": true, \"iteration\": " << last.iteration << ", \"seconds\": " << json_number(total_seconds)
-            << ", \"train_rmse\": " << json_number(last.train.rmse())
-            << ", \"test_rmse\": " << (last.test.count ? json_number(last.test.rmse()) : "null")
-            << ", \"test_mae\": " << (last.test.count ? json_number(last.test.mae()) : "null")
-            << ", \"ranks\": " << comm.size() << ", \"threads\": " << o.als.threads
-            << ", \"ratings\": " << data.train << ", \"seconds_per_iteration\": "
-            << json_number(total_seconds / last.iteration)
-            << ", \"solver_gflops\": " << json_number(total_flops / total_solve / 1e9)
-            << ", \"dense_gflops\": " << json_number(o.bench_dense ? dense : NAN)
-            << ", \"parse_mb_per_s\": " << json_number(data.bytes_read / 1e6 / data.read_seconds)
-            << ", \"mb_exchanged_per_iteration\": " << json_number(last.bytes_exchanged / 1e6)
-            << ", \"peak_rss_mb_max_rank\": " << json_number(rss_max / 1e6)
-            << ", \"peak_rss_bytes_per_rating\": " << json_number(rss_sum / static_cast<double>(data.train)) << "}\n";
-    metrics.flush();
+    std::printf("final:");
+    for (auto& [key, value] : outcome.metrics) std::printf(" %s %.4f", key.c_str(), value);
+    std::printf("; %.2f s training\n", total_seconds);
   }
 
-  const auto& U = als.users();
-  const auto& I = als.items();
-  // The users' training items with global ids: stored in the model, excluded from top-N.
-  const math::CsrBlock train_items = U.global_ratings();
+  // Resource figures for benchmarks.
+  const double rss_max = comm.allreduce<double>(peak_rss_bytes(), MPI_MAX);
+  const double rss_sum = comm.allreduce<double>(peak_rss_bytes(), MPI_SUM);
+  double dense = NAN;
+  if (o.bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
+  {
+    std::string fields = fold_label + "\"final\": true, \"iteration\": " + std::to_string(o.iterations) +
+                         ", \"seconds\": " + num(total_seconds);
+    bool has_rmse = false;
+    for (auto& [key, value] : outcome.metrics) {
+      fields += ", \"" + key + "\": " + num(value);
+      has_rmse |= key == "test_rmse";
+    }
+    if (o.algo == Algorithm::kAls && !has_rmse) fields += ", \"test_rmse\": null, \"test_mae\": null";
+    if (has_test) fields += ", \"k\": " + std::to_string(o.eval_k);
+    const double iters = std::max(iterations_run, 1);
+    fields += ", \"ranks\": " + std::to_string(comm.size()) + ", \"threads\": " + std::to_string(o.als.threads) +
+              ", \"ratings\": " + std::to_string(data.train) +
+              ", \"seconds_per_iteration\": " + num(total_seconds / iters) +
+              ", \"solver_gflops\": " + num(total_flops / total_solve / 1e9) + ", \"dense_gflops\": " + num(dense) +
+              ", \"parse_mb_per_s\": " + num(data.bytes_read / 1e6 / data.read_seconds) +
+              ", \"mb_exchanged_per_iteration\": " + num(last_bytes / 1e6) +
+              ", \"peak_rss_mb_max_rank\": " + num(rss_max / 1e6) +
+              ", \"peak_rss_bytes_per_rating\": " + num(rss_sum / static_cast<double>(data.train));
+    report.json(fields);
+  }
+
   if (!o.model.empty()) {
     io::ModelSlice slice;
-    slice.attributes = {{"algorithm", std::string("als")},
-                        {"lambda", o.als.lambda},
-                        {"bias_lambda", o.als.bias_lambda},
-                        {"reg_scaling", o.reg_scaling},
-                        {"iterations", static_cast<std::int64_t>(als.iterations_done())},
-                        {"seed", static_cast<std::int64_t>(o.als.seed)},
-                        {"global_mean", data.global_mean},
-                        {"rating_min", static_cast<double>(data.min_rating)},
-                        {"rating_max", static_cast<double>(data.max_rating)}};
-    slice.users = {&data.user_ids, U.first(), &U.factors, &U.bias};
-    slice.items = {&data.item_ids, I.first(), &I.factors, &I.bias};
-    slice.train = &train_items;
+    slice.attributes = attributes;
+    slice.users = {&data.user_ids, data.users.first(comm.rank()), view.user_factors, view.user_bias};
+    slice.items = {&data.item_ids, view.first_item, view.item_factors, view.item_bias};
+    slice.train = &seen;
     io::write_model(comm, o.model, slice);
     if (root) std::printf("model: %s\n", o.model.c_str());
   }
   if (!o.recommendations.empty()) {
     const double t0 = MPI_Wtime();
-    dist::TopNInput in;
-    in.user_factors = &U.factors;
-    in.user_offset = (U.bias.array() + data.global_mean).matrix();
-    in.exclude = &train_items;
-    in.item_factors = &I.factors;
-    in.item_bias = &I.bias;
-    in.first_item = I.first();
-    in.n = o.top_n;
-    in.threads = o.als.threads;
-    auto best = dist::top_n_ring(comm, in);
+    auto best = top_lists(comm, view, seen, o.top_n, o.als.threads);
     io::TopNSlice slice;
-    slice.first_user = U.first();
-    slice.users = U.rows();
+    slice.first_user = data.users.first(comm.rank());
+    slice.users = data.users.count(comm.rank());
     slice.n = o.top_n;
     slice.items.assign(static_cast<size_t>(slice.users) * o.top_n, -1);
     slice.scores.assign(slice.items.size(), std::nan(""));
-    for (math::Index u = 0; u < slice.users; ++u) {
+    for (Index u = 0; u < slice.users; ++u) {
       for (size_t j = 0; j < best[u].size(); ++j) {
         slice.items[static_cast<size_t>(u) * o.top_n + j] = best[u][j].item;
         slice.scores[static_cast<size_t>(u) * o.top_n + j] = best[u][j].score;
@@ -235,9 +335,53 @@ int run_train(const Args& args, const dist::Communicator& comm) {
     }
     io::write_topn(comm, o.recommendations, slice, data.user_ids, data.item_ids);
     const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
-    if (root) std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,
-                          data.user_ids.size(), secs);
+    if (root)
+      std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,
+                  data.user_ids.size(), secs);
   }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_train(const Args& args, const dist::Communicator& comm) {
+  TrainOptions o;
+  bool go = true;
+  dist::collective_phase(comm, [&] { go = parse_train_options(args, o, comm.rank() == 0); });
+  if (!go) return kExitOk;
+  const bool resuming = !o.checkpoint.resume.empty();
+  Report report(comm, o.metrics_out, resuming);
+  if (o.folds <= 1) {
+    Outcome outcome;
+    return train_and_evaluate(comm, o, o.data, report, outcome, "");
+  }
+
+  // Cross-validation: fold f holds out the ratings whose split hash falls in
+  // [f / N, (f + 1) / N); the same folds at any rank count.
+  std::vector<Outcome> outcomes(static_cast<size_t>(o.folds));
+  for (int f = 0; f < o.folds; ++f) {
+    DataOptions d = o.data;
+    d.split.kind = math::SplitKind::kFold;
+    d.split.folds = o.folds;
+    d.split.fold = f;
+    d.split.seed = o.split.seed;
+    if (comm.rank() == 0) std::printf("== fold %d of %d ==\n", f + 1, o.folds);
+    const int status = train_and_evaluate(comm, o, d, report, outcomes[f], "\"fold\": " + std::to_string(f) + ", ");
+    if (status != kExitOk) return status;
+  }
+  std::string fields = "\"cv\": true, \"folds\": " + std::to_string(o.folds);
+  if (comm.rank() == 0) std::printf("cross-validation over %d folds (mean +- std):\n", o.folds);
+  for (size_t m = 0; m < outcomes[0].metrics.size(); ++m) {
+    double sum = 0, sq = 0;
+    for (const auto& oc : outcomes) sum += oc.metrics[m].second;
+    const double mean = sum / o.folds;
+    for (const auto& oc : outcomes) sq += (oc.metrics[m].second - mean) * (oc.metrics[m].second - mean);
+    const double sd = std::sqrt(sq / (o.folds - 1));
+    const std::string& key = outcomes[0].metrics[m].first;
+    if (comm.rank() == 0) std::printf("  %-16s %.4f +- %.4f\n", key.c_str(), mean, sd);
+    fields += ", \"" + key + "\": " + num(mean) + ", \"" + key + "_std\": " + num(sd);
+  }
+  report.json(fields);
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 
 #include "mpi/als_driver.hpp"
 #include "mpi/distribute.hpp"
+#include "mpi/ials_driver.hpp"
 #include "src/rng.hpp"
 
 using namespace hpcrec;
@@ -48,7 +49,9 @@ math::Matrix gather_rows(const Communicator& comm, const math::Matrix& local) {
   return out;
 }
 
-Result train(const Communicator& comm, int threads) {
+enum class Kind { kExplicit, kImplicitCg, kImplicitCholesky };
+
+Result train(const Communicator& comm, int threads, Kind kind = Kind::kExplicit) {
   std::vector<Rating> mine = my_ratings(comm.rank(), comm.size());
   std::vector<Index> u_keys, i_keys;
   for (auto& r : mine) {
@@ -65,18 +68,39 @@ Result train(const Communicator& comm, int threads) {
   is.part = items;
   us.ratings = math::build_csr(at_users, users.first(comm.rank()), users.count(comm.rank()), false);
   is.ratings = math::build_csr(at_items, items.first(comm.rank()), items.count(comm.rank()), true);
-  dist::ExplicitAlsOptions o;
+  auto collect = [&](const auto& model) {
+    Result r;
+    r.user_factors = gather_rows(comm, model.users().factors);
+    r.item_factors = gather_rows(comm, model.items().factors);
+    r.user_bias = gather_rows(comm, model.users().bias.transpose().eval().transpose()).col(0);
+    r.item_bias = gather_rows(comm, model.items().bias.transpose().eval().transpose()).col(0);
+    return r;
+  };
+  if (kind == Kind::kExplicit) {
+    dist::ExplicitAlsOptions o;
+    o.factors = k;
+    o.lambda = 0.05;
+    o.threads = threads;
+    dist::ExplicitAls als(comm, std::move(us), std::move(is), {}, 3.0, o);
+    for (int it = 0; it < 4; ++it) als.iterate();
+    return collect(als);
+  }
+  dist::ImplicitAlsOptions o;
   o.factors = k;
-  o.lambda = 0.05;
-  o.threads = threads;
-  dist::ExplicitAls als(comm, std::move(us), std::move(is), {}, 3.0, o);
-  for (int it = 0; it < 4; ++it) als.iterate();
-  Result r;
-  r.user_factors = gather_rows(comm, als.users().factors);
-  r.item_factors = gather_rows(comm, als.items().factors);
-  r.user_bias = gather_rows(comm, als.users().bias.transpose().eval().transpose()).col(0);
-  r.item_bias = gather_rows(comm, als.items().bias.transpose().eval().transpose()).col(0);
-  return r;
+  o.kernel.lambda = 0.1;
+  o.kernel.alpha = 2.0;
+  o.kernel.threads = threads;
+  o.kernel.solver = kind == Kind::kImplicitCg ? math::SolverKind::kConjugateGradient : math::SolverKind::kCholesky;
+  dist::ImplicitAls ials(comm, std::move(us), std::move(is), o);
+  double previous = 1e300;
+  for (int it = 0; it < 4; ++it) {
+    const double loss = ials.iterate().loss;
+    if (kind == Kind::kImplicitCholesky) {
+      EXPECT_LE(loss, previous * (1 + 1e-12)) << "exact ALS never increases the loss";
+    }
+    previous = loss;
+  }
+  return collect(ials);
 }
 
 bool bitwise_equal(const math::Matrix& a, const math::Matrix& b) {
@@ -127,5 +151,24 @@ TEST(ExplicitAls, FactorsBitwiseEqualToOneRank) {
     // The empty user has zero factors; the model learned something.
     EXPECT_EQ(reference.user_factors.row(5).norm(), 0.0);
     EXPECT_GT(reference.user_factors.norm(), 0.0);
+  }
+}
+
+TEST(ImplicitAls, FactorsBitwiseEqualToOneRank) {
+  auto world = Communicator::world();
+  auto self = Communicator::self();
+  for (Kind kind : {Kind::kImplicitCg, Kind::kImplicitCholesky}) {
+    Result reference;
+    if (world.rank() == 0) reference = train(self, 1, kind);
+    Result dist1 = train(world, 1, kind);
+    Result dist2 = train(world, 2, kind);
+    if (world.rank() == 0) {
+      EXPECT_TRUE(bitwise_equal(reference.user_factors, dist1.user_factors));
+      EXPECT_TRUE(bitwise_equal(reference.item_factors, dist1.item_factors));
+      EXPECT_TRUE(bitwise_equal(dist1.user_factors, dist2.user_factors)) << "1 vs 2 threads";
+      EXPECT_TRUE(bitwise_equal(dist1.item_factors, dist2.item_factors)) << "1 vs 2 threads";
+      EXPECT_EQ(reference.user_factors.row(5).norm(), 0.0) << "a user without interactions";
+      EXPECT_GT(reference.item_factors.norm(), 0.0);
+    }
   }
 }

@@ -1,0 +1,40 @@
+// Options of `hpcrec train`, parsed and validated once.
+#pragma once
+
+#include <string>
+
+#include "app/checkpointing.hpp"
+#include "app/commands.hpp"
+#include "app/split_options.hpp"
+#include "app/training_data.hpp"
+#include "mpi/als_driver.hpp"
+#include "mpi/ials_driver.hpp"
+
+namespace hpcrec::app {
+
+enum class Algorithm { kAls, kImplicitAls, kPopular };
+
+struct TrainOptions {
+  DataOptions data;
+  SplitCli split;
+  std::string algo_name = "als";
+  Algorithm algo = Algorithm::kAls;
+  dist::ExplicitAlsOptions als;
+  dist::ImplicitAlsOptions ials;
+  int iterations = 15;
+  int folds = 0;  // > 1: cross-validation
+  std::string model, recommendations, metrics_out;
+  int top_n = 10;
+  int eval_k = 10;
+  double relevance_threshold = -1e300;  // every test rating relevant
+  int ranking_every = 0;                // ranking metrics every N iterations (0: at the end only)
+  std::string header = "auto", format = "auto", duplicates = "last", reg_scaling = "als-wr";
+  std::string confidence = "linear", solver = "cg";
+  bool bench_dense = false;
+  CheckpointOptions checkpoint;
+};
+
+// Parses and validates; false if --help was given (usage printed when `print`).
+bool parse_train_options(const Args& args, TrainOptions& o, bool print);
+
+}  // namespace hpcrec::app
