@@ -13,8 +13,12 @@
 //
 //     (Z^T Z + diag(lambda s_u, ..., lambda s_u, bias_lambda s_u)) w = Z^T t
 //
-// where Z stacks the z's of u's ratings in ascending item order. Z is
-// gathered into a contiguous block and Z^T Z is one dense rank-n update.
+// where Z stacks the z's of u's ratings in ascending item order. With
+// Z = [Y 1]: Z^T Z = [Y^T Y, Y^T 1; 1^T Y, n] and Z^T t = [Y^T t; 1^T t].
+// The y's are gathered a fixed-size chunk at a time (per-thread memory
+// O(chunk * k), whatever the longest row) and Y^T Y (lower triangle) is
+// accumulated by a register-tiled rank update; every element is summed over
+// the ratings in column order, so the chunking does not affect the result.
 // Items are solved with the same code, roles swapped.
 #pragma once
 
@@ -32,12 +36,16 @@ struct ExplicitAlsConfig {
 };
 
 // Solves every row of `ratings`, whose column ids are indices into the rows
-// of `src_factors` / `src_bias` (the counterpart side, gathered). Writes row r
-// of `dst_factors` and element r of `dst_bias`. A row without ratings gets zero
-// factors and bias. The result of a row depends only on that row's ratings
-// and the counterpart rows it references, in column order: not on the thread
-// count nor on which other rows are in the block.
-void solve_explicit_rows(const CsrView& ratings, const Matrix& src_factors, const Vector& src_bias,
+// of `src_factors` / `src_bias` (the counterpart side, gathered). Both are
+// views, so a caller holding a row-major (rows x (k+1)) gathered block passes
+// block.leftCols(k) and block.col(k) without copying; plain Matrix / Vector
+// objects bind too. Writes row r of `dst_factors` and element r of
+// `dst_bias`. A row without ratings gets zero factors and bias. The result of
+// a row depends only on that row's ratings and the counterpart rows it
+// references, in column order: not on the thread count, on which other rows
+// are in the block, nor on whether the inputs are views or copies.
+void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>& src_factors,
+                         const Eigen::Ref<const Vector, 0, Eigen::InnerStride<>>& src_bias,
                          const ExplicitAlsConfig& config, Matrix& dst_factors, Vector& dst_bias);
 
 // Flop count of one call, for the benchmark's GFLOP/s: per row with n ratings

@@ -116,6 +116,45 @@ TEST(ExplicitAls, LongRowMatchesTheDirectLeastSquaresSolution) {
   }
 }
 
+// The caller's layout: factors and bias interleaved in one row-major
+// (rows x (k+1)) gathered block, passed as views. k = 64 pads d = 65 to 72, k
+// = 7 needs no padding, k = 13 pads both; a 700-rating row spans many chunks.
+// Views and copies must give bitwise the same result, and both must match
+// the direct least-squares solution.
+TEST(ExplicitAls, StridedViewsOfAGatheredBlockMatchCopiesAndTheDirectSolution) {
+  for (int k : {64, 7, 13}) {
+    const CsrBlock block = random_block(40, 900, 0.05, 11);
+    std::vector<Rating> ratings;
+    for (Index r = 0; r < block.rows(); ++r) {
+      for (Offset p = block.indptr[r]; p < block.indptr[r + 1]; ++p)
+        ratings.push_back({r, block.cols[p], block.values[p]});
+    }
+    for (Index c = 0; c < 700; ++c) ratings.push_back({40, c, static_cast<float>(1 + c % 5)});
+    const CsrBlock with_long = build_csr(ratings, 0, 41, false);
+    const Matrix gathered = random_factors(900, k + 1, 12);
+    const Matrix items = gathered.leftCols(k);
+    const Vector item_bias = gathered.col(k);
+    ExplicitAlsConfig c;
+    c.lambda = 0.05;
+    c.bias_lambda = 0.02;
+    c.global_mean = 3.0;
+    c.threads = 2;
+    const Solved copies = solve(with_long, items, item_bias, c);
+    Solved views{Matrix(with_long.rows(), k), Vector(with_long.rows())};
+    solve_explicit_rows(view_of(with_long), gathered.leftCols(k), gathered.col(k), c, views.factors,
+                        views.bias);
+    EXPECT_EQ(views.factors, copies.factors) << "k " << k;
+    EXPECT_EQ(views.bias, copies.bias) << "k " << k;
+    for (Index row : {0, 3, 40}) {
+      if (with_long.row_nnz(row) == 0) continue;
+      const Vector want = direct_solution(with_long, row, items, item_bias, c);
+      EXPECT_TRUE(views.factors.row(row).transpose().isApprox(want.head(k), 1e-10))
+          << "k " << k << " row " << row;
+      EXPECT_NEAR(views.bias[row], want[k], 1e-10) << "k " << k << " row " << row;
+    }
+  }
+}
+
 TEST(ExplicitAls, RowWithoutRatingsGetsZeros) {
   const std::vector<Rating> ratings = {{0, 1, 4}, {2, 0, 2}};
   const CsrBlock block = build_csr(ratings, 0, 3, false);
