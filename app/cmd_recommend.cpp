@@ -10,6 +10,8 @@
 
 namespace hpcrec::app {
 
+using math::Index;
+
 int run_recommend(const Args& args, const dist::Communicator& comm) {
   std::string model_path, user;
   int top_n = 10;
@@ -36,7 +38,42 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
     std::span<const math::Index> seen(m.train_items.data() + m.train_indptr[*u],
                                       static_cast<size_t>(m.train_indptr[*u + 1] - m.train_indptr[*u]));
     std::vector<math::TopNHeap> heap(1, math::TopNHeap(top_n));
-    math::score_block_into(x, offset, m.item_factors, m.item_bias, 0, {seen}, heap, 1);
+    if (m.knn_k > 0) {
+      // KNN models score with the stored neighbour lists (as train's top-N does).
+      const Index items = m.item_ids.size();
+      std::vector<double> score(static_cast<size_t>(items), 0.0);
+      std::vector<char> rated(static_cast<size_t>(items), 0), scored(static_cast<size_t>(items), 0);
+      for (Index i : seen) rated[i] = 1;
+      auto neighbors = [&](Index row, auto&& visit) {
+        for (int j = 0; j < m.knn_k; ++j) {
+          const size_t at = static_cast<size_t>(row) * m.knn_k + j;
+          if (m.knn_index[at] >= 0) visit(m.knn_index[at], m.knn_similarity[at]);
+        }
+      };
+      if (m.knn_side == "items") {
+        // score(u, i) = sum of sim(i, j) over i's neighbours j that u rated.
+        for (Index i = 0; i < items; ++i) {
+          neighbors(i, [&](Index j, double sim) {
+            if (rated[j]) {
+              score[i] += sim;
+              scored[i] = 1;
+            }
+          });
+        }
+      } else {
+        // score(u, i) = sum of sim(u, v) over u's neighbours v that rated i.
+        neighbors(*u, [&](Index v, double sim) {
+          for (auto e = m.train_indptr[v]; e < m.train_indptr[v + 1]; ++e) {
+            score[m.train_items[e]] += sim;
+            scored[m.train_items[e]] = 1;
+          }
+        });
+      }
+      for (Index i = 0; i < items; ++i)
+        if (scored[i] && !rated[i]) heap[0].push(i, score[i]);
+    } else {
+      math::score_block_into(x, offset, m.item_factors, m.item_bias, 0, {seen}, heap, 1);
+    }
     std::printf("rank,item,score\n");
     int rank = 0;
     for (const auto& s : heap[0].sorted())

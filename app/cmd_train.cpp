@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "app/checkpointing.hpp"
@@ -16,6 +17,7 @@
 #include "mpi/evaluation.hpp"
 #include "mpi/failure.hpp"
 #include "mpi/ials_driver.hpp"
+#include "mpi/knn_driver.hpp"
 #include "mpi/topn_driver.hpp"
 #include "src/dense_reference.hpp"
 
@@ -140,11 +142,15 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   double total_seconds = 0, total_flops = 0, total_solve = 0;
   Offset last_bytes = 0;
   int iterations_run = 0;
-  auto ranking_now = [&](const FactorView& view) {
-    auto top = top_lists(comm, view, seen, o.eval_k, o.als.threads);
+  auto ranking_of = [&](const std::vector<std::vector<math::ScoredItem>>& top) {
     return dist::evaluate_ranking(comm, top, test_for_ranking, data.users, data.item_ids.size(), o.eval_k,
                                   o.relevance_threshold);
   };
+  auto ranking_now = [&](const FactorView& view) {
+    return ranking_of(top_lists(comm, view, seen, o.eval_k, o.als.threads));
+  };
+  // Every user's top n of the final model; factor models by default.
+  std::function<std::vector<std::vector<math::ScoredItem>>(int)> final_top;
 
   std::unique_ptr<dist::ExplicitAls> als;
   std::unique_ptr<dist::ImplicitAls> ials;
@@ -152,6 +158,10 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   math::Vector zero_bias_u, zero_bias_i, popularity;
   FactorView view{};
   io::Attributes attributes{{"algorithm", o.algo_name}, {"seed", static_cast<std::int64_t>(o.als.seed)}};
+  dist::KnnMatrix knn_matrix;
+  dist::KnnBaselines baselines;
+  math::NeighborLists neighbors;
+  io::NeighborSlice neighbor_slice;
 
   if (o.algo == Algorithm::kPopular) {
     // Items by number of training interactions: a bias-only model.
@@ -163,6 +173,58 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     for (Index r = 0; r < items.rows(); ++r) popularity[r] = static_cast<double>(items.ratings.row_nnz(r));
     view = {&no_factors_u, &zero_bias_u, &no_factors_i, &popularity, items.first(), 0.0};
     attributes["global_mean"] = 0.0;
+  } else if (o.algo == Algorithm::kKnn) {
+    knn_matrix = {&users.ratings, &items.ratings, data.users, data.items};
+    baselines = dist::fit_baselines(comm, knn_matrix, data.global_mean);
+    dist::KnnStats stats;
+    neighbors = dist::compute_neighbors(comm, knn_matrix, baselines, o.knn, &stats);
+    total_seconds = stats.seconds;
+    if (root) {
+      std::printf("knn: %s-based %s similarities (shrink %g, %d neighbours kept) in %.2f s (%.2f s computing), "
+                  "%.1f MB passed around the ring\n",
+                  o.knn_on == "items" ? "item" : "user", o.similarity.c_str(), o.knn.similarity.shrink,
+                  o.knn.similarity.neighbors, stats.seconds, stats.compute_seconds, stats.bytes_sent / 1e6);
+    }
+    if (has_test) {
+      o.knn_predict.clip_min = data.min_rating;
+      o.knn_predict.clip_max = data.max_rating;
+      const math::ErrorSums err =
+          dist::evaluate_knn(comm, knn_matrix, baselines, neighbors, o.knn, data.test, o.knn_predict);
+      outcome.metrics.emplace_back("test_rmse", err.rmse());
+      outcome.metrics.emplace_back("test_mae", err.mae());
+    }
+    final_top = [&](int n) { return dist::knn_top_n(comm, knn_matrix, neighbors, o.knn, n); };
+    no_factors_u.resize(users.rows(), 0);
+    no_factors_i.resize(items.rows(), 0);
+    view = {&no_factors_u, &baselines.user_bias, &no_factors_i, &baselines.item_bias, items.first(), baselines.mu};
+    attributes.insert({{"global_mean", baselines.mu},
+                       {"knn_on", o.knn_on},
+                       {"similarity", o.similarity},
+                       {"shrink", o.knn.similarity.shrink},
+                       {"min_support", std::int64_t{o.knn.similarity.min_support}},
+                       {"neighbors", std::int64_t{o.knn.similarity.neighbors}},
+                       {"knn_mean", o.knn_mean},
+                       {"k_predict", std::int64_t{o.knn_predict.k_predict}}});
+    // Neighbour lists for the model file: K slots a row (the longest list).
+    int k = 0;
+    for (Index r = 0; r < neighbors.rows(); ++r) k = std::max(k, static_cast<int>(neighbors.row(r).size()));
+    k = comm.allreduce<int>(k, MPI_MAX);
+    neighbor_slice.side = o.knn_on == "items" ? "items" : "users";
+    neighbor_slice.first = neighbors.first_row;
+    neighbor_slice.rows = neighbors.rows();
+    neighbor_slice.k = k;
+    const size_t slots = static_cast<size_t>(neighbor_slice.rows) * k;
+    neighbor_slice.index.assign(slots, -1);
+    neighbor_slice.similarity.assign(slots, std::nan(""));
+    neighbor_slice.support.assign(slots, 0);
+    for (Index r = 0; r < neighbors.rows(); ++r) {
+      const auto row = neighbors.row(r);
+      for (size_t j = 0; j < row.size(); ++j) {
+        neighbor_slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
+        neighbor_slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
+        neighbor_slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
+      }
+    }
   } else {
     io::Attributes hyper{{"algorithm", o.algo_name},
                          {"factors", std::int64_t{o.als.factors}},
@@ -258,9 +320,11 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     attributes["iterations"] = static_cast<std::int64_t>(o.iterations);
   }
 
+  if (!final_top) final_top = [&](int n) { return top_lists(comm, view, seen, n, o.als.threads); };
+
   // Final evaluation: ranking metrics over the test users.
   if (has_test) {
-    auto r = ranking_now(view);
+    auto r = ranking_of(final_top(o.eval_k));
     for (auto& [key, value] :
          std::vector<std::pair<std::string, double>>{{"precision_at_k", r.mean.precision},
                                                      {"recall_at_k", r.mean.recall},
@@ -315,12 +379,13 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     slice.users = {&data.user_ids, data.users.first(comm.rank()), view.user_factors, view.user_bias};
     slice.items = {&data.item_ids, view.first_item, view.item_factors, view.item_bias};
     slice.train = &seen;
+    if (o.algo == Algorithm::kKnn) slice.neighbors = &neighbor_slice;
     io::write_model(comm, o.model, slice);
     if (root) std::printf("model: %s\n", o.model.c_str());
   }
   if (!o.recommendations.empty()) {
     const double t0 = MPI_Wtime();
-    auto best = top_lists(comm, view, seen, o.top_n, o.als.threads);
+    auto best = final_top(o.top_n);
     io::TopNSlice slice;
     slice.first_user = data.users.first(comm.rank());
     slice.users = data.users.count(comm.rank());

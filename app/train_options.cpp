@@ -19,7 +19,8 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   po::options_description model("Model");
   model.add_options()
       ("algo", po::value(&o.algo_name)->default_value("als"),
-       "als (explicit, biased ALS-WR), ials (implicit feedback, Hu-Koren-Volinsky), popular (baseline)")
+       "als (explicit, biased ALS-WR), ials (implicit feedback, Hu-Koren-Volinsky), knn (neighbourhood), "
+       "popular (baseline)")
       ("factors", po::value(&o.als.factors)->default_value(64), "latent factors k")
       ("iterations", po::value(&o.iterations)->default_value(15), "ALS iterations (each: users, then items)")
       ("lambda", po::value(&o.als.lambda)->default_value(0.12),
@@ -35,6 +36,22 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       ("cg-steps", po::value(&o.ials.kernel.cg_steps)->default_value(3), "ials: CG steps per row and half-step")
       ("seed", po::value(&o.als.seed)->default_value(42), "seed of the initial factors")
       ("threads", po::value(&o.als.threads)->default_value(1), "OpenMP threads per rank");
+
+  po::options_description knn("KNN (--algo knn)");
+  knn.add_options()
+      ("knn-on", po::value(&o.knn_on)->default_value("items"), "items (item-based) or users (user-based)")
+      ("similarity", po::value(&o.similarity)->default_value("pearson-baseline"),
+       "cosine, pearson, adjusted-cosine, jaccard or pearson-baseline")
+      ("shrink", po::value(&o.knn.similarity.shrink)->default_value(100.0), "shrinkage S: sim * n / (n + S)")
+      ("min-support", po::value(&o.knn.similarity.min_support)->default_value(1), "least co-ratings of a pair")
+      ("neighbors", po::value(&o.knn.similarity.neighbors)->default_value(400),
+       "neighbours kept per item (user); 0 keeps all")
+      ("positive-only", po::value(&o.knn.similarity.positive_only)->default_value(true),
+       "keep only positive similarities")
+      ("knn-mean", po::value(&o.knn_mean)->default_value("baseline"),
+       "none (KNNBasic), baseline (KNNBaseline), mean (KNNWithMeans)")
+      ("k-predict", po::value(&o.knn_predict.k_predict)->default_value(40),
+       "neighbours used for a rating prediction (those the user rated)");
 
   po::options_description out("Evaluation and output");
   out.add_options()
@@ -53,7 +70,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   add_checkpoint_options(out, o.checkpoint);
 
   po::options_description desc;
-  desc.add(data).add(model).add(out);
+  desc.add(data).add(model).add(knn).add(out);
   po::variables_map vm;
   if (!parse_options("train", "Train a recommender across MPI ranks.", desc, args, vm, print)) return false;
   for (const char* name : {"factors", "iterations", "threads", "top-n", "eval-k"}) require_positive(vm, name);
@@ -66,7 +83,15 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   if (o.algo_name == "als") o.algo = Algorithm::kAls;
   else if (o.algo_name == "ials") o.algo = Algorithm::kImplicitAls;
   else if (o.algo_name == "popular") o.algo = Algorithm::kPopular;
-  else throw InputError("--algo: unknown algorithm '" + o.algo_name + "' (available: als, ials, popular)");
+  else if (o.algo_name == "knn") o.algo = Algorithm::kKnn;
+  else throw InputError("--algo: unknown algorithm '" + o.algo_name + "' (available: als, ials, knn, popular)");
+  require_non_negative(vm, "shrink");
+  require_non_negative(vm, "neighbors");
+  require_positive(vm, "min-support");
+  require_positive(vm, "k-predict");
+  o.knn.on = dist::parse_knn_on(o.knn_on);
+  o.knn.similarity.kind = math::parse_similarity(o.similarity);
+  o.knn_predict.mean = dist::parse_knn_mean(o.knn_mean);
   if (o.reg_scaling != "als-wr" && o.reg_scaling != "none")
     throw InputError("--reg-scaling must be als-wr or none, got '" + o.reg_scaling + "'");
   o.als.weighted_lambda = o.reg_scaling == "als-wr";
@@ -96,6 +121,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   o.ials.seed = o.als.seed;
   o.ials.kernel.lambda = o.als.lambda;
   o.ials.kernel.threads = o.als.threads;
+  o.knn.threads = o.als.threads;
   return true;
 }
 

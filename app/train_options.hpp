@@ -9,10 +9,11 @@
 #include "app/training_data.hpp"
 #include "mpi/als_driver.hpp"
 #include "mpi/ials_driver.hpp"
+#include "mpi/knn_driver.hpp"
 
 namespace hpcrec::app {
 
-enum class Algorithm { kAls, kImplicitAls, kPopular };
+enum class Algorithm { kAls, kImplicitAls, kPopular, kKnn };
 
 struct TrainOptions {
   DataOptions data;
@@ -21,6 +22,9 @@ struct TrainOptions {
   Algorithm algo = Algorithm::kAls;
   dist::ExplicitAlsOptions als;
   dist::ImplicitAlsOptions ials;
+  dist::KnnOptions knn;
+  dist::PredictOptions knn_predict;
+  std::string knn_on = "items", similarity = "pearson-baseline", knn_mean = "baseline";
   int iterations = 15;
   int folds = 0;  // > 1: cross-validation
   std::string model, recommendations, metrics_out;

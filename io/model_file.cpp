@@ -164,7 +164,8 @@ void write_side(hid_t file, hid_t dxpl, const char* group_name, const SideSlice&
   {
     const hsize_t dims[2] = {total, k};
     h5::Dataset factors = h5::create_dataset(group.get(), "factors", H5T_IEEE_F64LE, dims);
-    h5::write_rows(factors.get(), first, rows, s.factors->data(), dxpl);
+    // Bias-only models (popular, KNN) have k = 0: no storage to write to.
+    if (k > 0) h5::write_rows(factors.get(), first, rows, s.factors->data(), dxpl);
   }
   {
     const hsize_t dims[1] = {total};
@@ -202,6 +203,41 @@ void write_train(const dist::Communicator& comm, hid_t file, hid_t dxpl, const M
   }
 }
 
+void write_neighbors(const dist::Communicator& comm, hid_t file, hid_t dxpl, const NeighborSlice& nb,
+                     const math::IdMap& ids) {
+  const auto total = static_cast<hsize_t>(ids.size());
+  const hsize_t k = static_cast<hsize_t>(comm.allreduce<int>(nb.k, MPI_MAX));
+  if (static_cast<hsize_t>(nb.k) != k) throw std::runtime_error("write_model: neighbour lists differ in K");
+  h5::Group group = h5::create_group(file, "knn");
+  h5::write_attribute(group.get(), "side", nb.side);
+  const auto first = static_cast<hsize_t>(nb.first);
+  const auto rows = static_cast<hsize_t>(nb.rows);
+  const hsize_t dims1[1] = {total}, dims2[2] = {total, k};
+  if (ids.is_string) {
+    std::span<const std::string> local(ids.strings.data() + first, rows);
+    const std::size_t len = h5::global_max_length(comm, local);
+    h5::Dataset d = h5::create_string_dataset(group.get(), "ids", dims1, len);
+    h5::write_string_rows(d.get(), len, first, local, dxpl);
+    std::vector<std::string> names(nb.index.size());
+    for (std::size_t j = 0; j < names.size(); ++j) names[j] = nb.index[j] >= 0 ? ids.strings[nb.index[j]] : "";
+    h5::Dataset n = h5::create_string_dataset(group.get(), "neighbors", dims2, len);
+    h5::write_string_rows(n.get(), len, first, names, dxpl);
+  } else {
+    h5::Dataset d = h5::create_dataset(group.get(), "ids", H5T_STD_I64LE, dims1);
+    h5::write_rows(d.get(), first, rows, ids.ints.data() + first, dxpl);
+    std::vector<std::int64_t> names(nb.index.size());
+    for (std::size_t j = 0; j < names.size(); ++j) names[j] = nb.index[j] >= 0 ? ids.ints[nb.index[j]] : -1;
+    h5::Dataset n = h5::create_dataset(group.get(), "neighbors", H5T_STD_I64LE, dims2);
+    h5::write_rows(n.get(), first, rows, names.data(), dxpl);
+  }
+  h5::Dataset idx = h5::create_dataset(group.get(), "neighbor_index", H5T_STD_I32LE, dims2);
+  h5::write_rows(idx.get(), first, rows, nb.index.data(), dxpl);
+  h5::Dataset sim = h5::create_dataset(group.get(), "similarity", H5T_IEEE_F64LE, dims2);
+  h5::write_rows(sim.get(), first, rows, nb.similarity.data(), dxpl);
+  h5::Dataset sup = h5::create_dataset(group.get(), "support", H5T_STD_I64LE, dims2);
+  h5::write_rows(sup.get(), first, rows, nb.support.data(), dxpl);
+}
+
 InputError bad_file(const std::string& path, const std::string& what) {
   return InputError(path + ": " + what);
 }
@@ -224,6 +260,10 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
     write_side(file.get(), dxpl.get(), "items", slice.items, layout.n, layout.k, layout.item_strings,
                layout.item_len);
     write_train(comm, file.get(), dxpl.get(), slice, layout);
+    if (comm.allreduce<int>(slice.neighbors ? 1 : 0, MPI_MAX)) {
+      write_neighbors(comm, file.get(), dxpl.get(), *slice.neighbors,
+                      slice.neighbors->side == "users" ? *slice.users.ids : *slice.items.ids);
+    }
     for (const auto& [name, value] : slice.attributes) h5::write_attribute(file.get(), name, value);
     h5::write_attribute(file.get(), "format_version", std::int64_t{kModelFormatVersion});
     h5::write_attribute(file.get(), "factors", static_cast<std::int64_t>(layout.k));
@@ -313,6 +353,20 @@ Model read_model(const std::string& path) {
     {
       h5::Dataset ds = h5::open_dataset(f, "/users/train_items");
       model.train_items = h5::read_all<std::int32_t>(ds.get());
+    }
+    if (h5::exists(f, "/knn/neighbor_index")) {
+      h5::Group knn = h5::open_group(f, "knn");
+      const auto side = h5::read_attribute(knn.get(), "side");
+      if (const auto* text = std::get_if<std::string>(&side)) model.knn_side = *text;
+      std::vector<hsize_t> dims;
+      h5::Dataset idx = h5::open_dataset(f, "/knn/neighbor_index");
+      model.knn_index = h5::read_all<std::int32_t>(idx.get(), &dims);
+      if (dims.size() != 2) throw bad_file(path, "/knn/neighbor_index is not 2-D");
+      model.knn_k = static_cast<int>(dims[1]);
+      h5::Dataset sim = h5::open_dataset(f, "/knn/similarity");
+      model.knn_similarity = h5::read_all<double>(sim.get());
+      h5::Dataset sup = h5::open_dataset(f, "/knn/support");
+      model.knn_support = h5::read_all<std::int64_t>(sup.get());
     }
 
     const auto m = static_cast<std::int64_t>(model.user_ids.size());

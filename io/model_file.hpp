@@ -46,11 +46,28 @@ struct SideSlice {
   const math::Vector* bias = nullptr;     // local rows
 };
 
+// Neighbour lists of this rank's rows of one side (KNN models): K slots a
+// row, best first; id -1 (similarity NaN, support 0) pads a short list.
+// Stored as /knn/ids (the rows' original ids), /knn/neighbors [rows, K]
+// (original ids; -1 or "" padding), /knn/neighbor_index [rows, K] (dense
+// row indices of the same side, -1 padding), /knn/similarity [rows, K]
+// float64 and /knn/support [rows, K] int64, attribute `side`.
+struct NeighborSlice {
+  std::string side = "items";  // "items" or "users"
+  math::Index first = 0;
+  math::Index rows = 0;
+  int k = 0;
+  std::vector<math::Index> index;  // rows * k dense ids
+  std::vector<double> similarity;  // rows * k
+  std::vector<std::int64_t> support;
+};
+
 struct ModelSlice {
   Attributes attributes;  // must include "algorithm"; format_version and factors are added
   SideSlice users;
   SideSlice items;
   const math::CsrBlock* train = nullptr;  // this rank's user rows; cols are dense item indices
+  const NeighborSlice* neighbors = nullptr;  // optional: KNN models
   // Written after everything else, in this order (a checkpoint's "complete").
   std::vector<std::pair<std::string, Attribute>> trailing_attributes;
 };
@@ -67,6 +84,12 @@ struct Model {
   math::Vector user_bias, item_bias;
   std::vector<math::Offset> train_indptr;
   std::vector<math::Index> train_items;
+  // KNN models only (knn_k == 0 otherwise): /knn/neighbor_index etc.
+  std::string knn_side;
+  int knn_k = 0;
+  std::vector<math::Index> knn_index;
+  std::vector<double> knn_similarity;
+  std::vector<std::int64_t> knn_support;
   double global_mean() const;
 };
 

@@ -94,8 +94,6 @@ void ExplicitAls::restore(int iterations_done, math::Matrix user_factors, math::
 double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {
   const int k = options_.factors;
   gathered = solve.plan.exchange(comm_, other.factors, &other.bias);
-  math::Matrix src_factors = gathered.leftCols(k);
-  math::Vector src_bias = gathered.col(k);
   math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
   math::ExplicitAlsConfig cfg;
   cfg.lambda = options_.lambda;
@@ -104,7 +102,7 @@ double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix
   cfg.global_mean = mu_;
   cfg.threads = options_.threads;
   const double t0 = MPI_Wtime();
-  math::solve_explicit_rows(view, src_factors, src_bias, cfg, solve.factors, solve.bias);
+  math::solve_explicit_rows(view, gathered.leftCols(k), gathered.col(k), cfg, solve.factors, solve.bias);
   flops += math::explicit_rows_flops(view, k);
   return MPI_Wtime() - t0;
 }
