@@ -16,5 +16,6 @@ int run_train(const Args& args, const dist::Communicator& comm);
 int run_recommend(const Args& args, const dist::Communicator& comm);
 int run_info(const Args& args, const dist::Communicator& comm);
 int run_split(const Args& args, const dist::Communicator& comm);
+int run_similar(const Args& args, const dist::Communicator& comm);
 
 }  // namespace hpcrec::app

@@ -25,6 +25,7 @@ constexpr const char* kUsage =
     "  recommend   one user's top-N from a saved model\n"
     "  info        statistics of a ratings file and its partition over ranks\n"
     "  split       write a train/test split to files\n"
+    "  similar     an item's (or user's) nearest neighbours in a saved model\n"
     "\n"
     "Run 'hpcrec <command> --help' for a command's options.\n"
     "Launch with mpirun/srun for several ranks, e.g. mpirun -n 4 hpcrec train --ratings r.csv\n";
@@ -36,6 +37,7 @@ int dispatch(const std::string& command, const hpcrec::app::Args& args, const hp
   if (command == "recommend") return run_recommend(args, comm);
   if (command == "info") return run_info(args, comm);
   if (command == "split") return run_split(args, comm);
+  if (command == "similar") return run_similar(args, comm);
   throw hpcrec::InputError("unknown command '" + command + "' (try hpcrec --help)");
 }
 

@@ -1,0 +1,73 @@
+// hpcrec similar: an item's (or user's) nearest neighbours in a saved model:
+// the stored lists of a KNN model (similarity and co-rating support), or the
+// cosine of the latent factors of a factor model (als, ials).
+#include <cstdio>
+
+#include "app/commands.hpp"
+#include "app/options.hpp"
+#include "io/model_file.hpp"
+#include "mpi/failure.hpp"
+#include "src/topn.hpp"
+
+namespace hpcrec::app {
+
+using math::Index;
+
+int run_similar(const Args& args, const dist::Communicator& comm) {
+  std::string model_path, item, user;
+  int top_n = 10;
+  po::options_description desc("Similar options");
+  desc.add_options()("model", po::value(&model_path)->required(), "model file written by hpcrec train --model")(
+      "item", po::value(&item), "original item id")("user", po::value(&user), "original user id (user-based)")(
+      "top-n", po::value(&top_n)->default_value(10), "number of neighbours");
+  bool go = true;
+  dist::collective_phase(comm, [&] {
+    po::variables_map vm;
+    go = parse_options("similar", "Nearest neighbours of an item (or user) in a saved model.", desc, args, vm,
+                       comm.rank() == 0);
+    if (!go) return;
+    require_positive(vm, "top-n");
+    if (item.empty() == user.empty()) throw InputError("hpcrec similar: give exactly one of --item and --user");
+  });
+  if (!go) return kExitOk;
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != 0) return;
+    io::Model m = io::read_model(model_path);
+    const bool items = !item.empty();
+    const math::IdMap& ids = items ? m.item_ids : m.user_ids;
+    const std::string& wanted = items ? item : user;
+    auto row = ids.find_text(wanted);
+    if (!row) throw InputError(model_path + ": " + (items ? "item '" : "user '") + wanted + "' is not in the model");
+    if (m.knn_k > 0) {
+      if ((m.knn_side == "items") != items)
+        throw InputError(model_path + ": a " + m.knn_side + "-based KNN model has neighbours of " + m.knn_side +
+                         " only (use --" + (items ? "user" : "item") + ")");
+      std::printf("rank,%s,similarity,support\n", items ? "item" : "user");
+      for (int j = 0, shown = 0; j < m.knn_k && shown < top_n; ++j) {
+        const size_t at = static_cast<size_t>(*row) * m.knn_k + j;
+        if (m.knn_index[at] < 0) break;
+        std::printf("%d,%s,%.6g,%lld\n", ++shown, ids.name(m.knn_index[at]).c_str(), m.knn_similarity[at],
+                    static_cast<long long>(m.knn_support[at]));
+      }
+      return;
+    }
+    const math::Matrix& f = items ? m.item_factors : m.user_factors;
+    if (f.cols() == 0) throw InputError(model_path + ": this model has no factors or neighbours to compare");
+    // Cosine of the factor vectors: normalise the rows, one product.
+    math::Vector norms = f.rowwise().norm();
+    math::Matrix unit = f;
+    for (Index r = 0; r < unit.rows(); ++r)
+      if (norms[r] > 0) unit.row(r) /= norms[r];
+    math::Matrix query = unit.row(*row);
+    std::vector<math::TopNHeap> heap(1, math::TopNHeap(top_n));
+    const Index self[1] = {*row};
+    math::score_block_into(query, math::Vector::Zero(1), unit, math::Vector::Zero(unit.rows()), 0,
+                           {std::span<const Index>(self, 1)}, heap, 1);
+    std::printf("rank,%s,cosine\n", items ? "item" : "user");
+    int rank = 0;
+    for (const auto& s : heap[0].sorted()) std::printf("%d,%s,%.6g\n", ++rank, ids.name(s.item).c_str(), s.score);
+  });
+  return kExitOk;
+}
+
+}  // namespace hpcrec::app
