@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Implicit-ALS benchmark: ~10M generated interactions (100k users, 20k items),
+# k = 64, conjugate gradient (3 steps) against exact Cholesky, at 1 and 2
+# ranks (1 thread each): seconds per iteration, solver GFLOP/s and its ratio
+# to a dense Eigen product timed in the same process, and CG's speed-up.
+#
+#   bench/ials_bench.sh                  # defaults
+#   RATINGS=1000000 bench/ials_bench.sh  # smaller
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-${BUILD_DIR:-build}/hpcrec}
+OUT=${OUT:-out/bench}
+USERS=${USERS:-100000} ITEMS=${ITEMS:-20000} RATINGS=${RATINGS:-10000000}
+K=${K:-64} ITERS=${ITERS:-2} RANKS=${RANKS:-"1 2"}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+mkdir -p "$OUT"
+data="$OUT/ratings_${USERS}_${ITEMS}_${RATINGS}.tsv"
+[ -f "$data" ] || "$BIN" generate --out "$data" --users "$USERS" --items "$ITEMS" --ratings "$RATINGS" --seed 42
+
+field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" <<<"$2"; }
+printf "%-9s %-5s %10s %11s %10s %7s %12s\n" solver ranks s/iter solverGF/s denseGF/s ratio "CG speed-up"
+for n in $RANKS; do
+  chol=""
+  for solver in cholesky cg; do
+    mpirun -n "$n" --bind-to core "$BIN" train --algo ials --solver "$solver" --ratings "$data" --factors "$K" \
+      --iterations "$ITERS" --bench-dense --metrics-out "$OUT/ials_${solver}_np$n.jsonl" >"$OUT/ials_${solver}_np$n.log"
+    final=$(tail -n 1 "$OUT/ials_${solver}_np$n.jsonl")
+    spi=$(field seconds_per_iteration "$final")
+    [ -n "$chol" ] || chol=$spi
+    awk -v s="$solver" -v n="$n" -v spi="$spi" -v gf="$(field solver_gflops "$final")" \
+      -v dense="$(field dense_gflops "$final")" -v chol="$chol" 'BEGIN {
+        printf "%-9s %-5d %10.2f %11.1f %10.1f %7.2f %12s\n", s, n, spi, gf, dense, gf / (n * dense),
+          (s == "cg" ? sprintf("%.2fx", chol / spi) : "-") }'
+  done
+done
+echo "ratio = solver GFLOP/s / (ranks x dense GFLOP/s of a 1024^3 Eigen product in the same process)"
