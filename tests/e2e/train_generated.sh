@@ -7,7 +7,7 @@ source "$(dirname "$0")/common.bash"
 run_np 2 train --ratings "$TMP/r.tsv" --holdout 0.2 --factors 8 --iterations 6 \
   --model "$TMP/m.h5" --recommendations "$TMP/top.csv" --top-n 5 --metrics-out "$TMP/m.jsonl" >"$TMP/out.txt"
 cat "$TMP/out.txt"
-grep -q "final: test RMSE" "$TMP/out.txt" || fail "no final test RMSE"
+grep -q "^final:.* test_rmse [0-9.]*" "$TMP/out.txt" || fail "no final test RMSE"
 [ -f "$TMP/m.h5" ] && [ ! -e "$TMP/m.h5.tmp" ] || fail "model missing or .tmp left"
 
 # Metrics: one JSON object per iteration and a final one.
