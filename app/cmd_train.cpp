@@ -137,7 +137,12 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   users.ratings = std::move(data.by_user);
   items.part = data.items;
   items.ratings = std::move(data.by_item);
-  const math::CsrBlock seen = users.ratings;  // global item ids: excluded from top-N, stored in the model
+  // Each user's training items with global ids: excluded from top-N and
+  // stored in the model. The ALS drivers rewrite their copy's columns into
+  // local indices, so for them it is rebuilt after training (not kept as a
+  // second copy through the iterations, where memory peaks).
+  math::CsrBlock seen_storage;
+  const math::CsrBlock* seen = &users.ratings;
 
   double total_seconds = 0, total_flops = 0, total_solve = 0;
   Offset last_bytes = 0;
@@ -147,7 +152,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
                                   o.relevance_threshold);
   };
   auto ranking_now = [&](const FactorView& view) {
-    return ranking_of(top_lists(comm, view, seen, o.eval_k, o.als.threads));
+    return ranking_of(top_lists(comm, view, *seen, o.eval_k, o.als.threads));
   };
   // Every user's top n of the final model; factor models by default.
   std::function<std::vector<std::vector<math::ScoredItem>>(int)> final_top;
@@ -257,6 +262,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
                                         &model.items().bias, model.items().first(), data.global_mean}
                            : FactorView{&model.users().factors, &model.users().bias, &model.items().factors,
                                         &model.items().bias, model.items().first(), 0.0};
+        seen_storage = model.users().global_ratings();
+        seen = &seen_storage;
         auto r = ranking_now(v);
         extra = ", " + ranking_fields(r);
         if (root) std::printf("%s   ndcg@%d %.4f\n", row.c_str(), r.k, r.mean.ndcg);
@@ -296,6 +303,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       }
       view = {&als->users().factors, &als->users().bias, &als->items().factors, &als->items().bias,
               als->items().first(), data.global_mean};
+      seen_storage = als->users().global_ratings();
+      seen = &seen_storage;
       attributes["global_mean"] = data.global_mean;
       attributes["rating_min"] = static_cast<double>(data.min_rating);
       attributes["rating_max"] = static_cast<double>(data.max_rating);
@@ -315,12 +324,14 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       outcome.metrics.emplace_back("loss", s.loss);
       view = {&ials->users().factors, &ials->users().bias, &ials->items().factors, &ials->items().bias,
               ials->items().first(), 0.0};
+      seen_storage = ials->users().global_ratings();
+      seen = &seen_storage;
       attributes["global_mean"] = 0.0;
     }
     attributes["iterations"] = static_cast<std::int64_t>(o.iterations);
   }
 
-  if (!final_top) final_top = [&](int n) { return top_lists(comm, view, seen, n, o.als.threads); };
+  if (!final_top) final_top = [&](int n) { return top_lists(comm, view, *seen, n, o.als.threads); };
 
   // Final evaluation: ranking metrics over the test users.
   if (has_test) {
@@ -378,7 +389,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     slice.attributes = attributes;
     slice.users = {&data.user_ids, data.users.first(comm.rank()), view.user_factors, view.user_bias};
     slice.items = {&data.item_ids, view.first_item, view.item_factors, view.item_bias};
-    slice.train = &seen;
+    slice.train = seen;
     if (o.algo == Algorithm::kKnn) slice.neighbors = &neighbor_slice;
     io::write_model(comm, o.model, slice);
     if (root) std::printf("model: %s\n", o.model.c_str());
