@@ -93,7 +93,7 @@ void ExplicitAls::restore(int iterations_done, math::Matrix user_factors, math::
 
 double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {
   const int k = options_.factors;
-  gathered = solve.plan.exchange(comm_, other.factors, &other.bias);
+  solve.plan.exchange_into(comm_, other.factors, &other.bias, gathered);
   math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
   math::ExplicitAlsConfig cfg;
   cfg.lambda = options_.lambda;
@@ -136,7 +136,8 @@ IterationStats ExplicitAls::iterate() {
   const double t0 = MPI_Wtime();
   IterationStats stats;
   stats.iteration = ++iteration_;
-  math::Matrix gathered_items, gathered_users;
+  math::Matrix& gathered_items = gathered_items_;
+  math::Matrix& gathered_users = gathered_users_;
   double flops = 0;
   double solve = half_step(users_, items_, gathered_items, flops);
   solve += half_step(items_, users_, gathered_users, flops);

@@ -101,6 +101,7 @@ class ExplicitAls {
   double mu_;
   ExplicitAlsOptions options_;
   int iteration_ = 0;
+  math::Matrix gathered_items_, gathered_users_;  // reused across iterations
 };
 
 // Builds one side's routing plan and localized columns from its ratings,

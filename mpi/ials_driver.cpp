@@ -46,7 +46,7 @@ math::ColMatrix ImplicitAls::global_gram(const AlsSide& side) const {
 }
 
 double ImplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {
-  gathered = solve.plan.exchange(comm_, other.factors);
+  solve.plan.exchange_into(comm_, other.factors, nullptr, gathered);
   const math::ColMatrix yty = global_gram(other);
   const math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
   const double t0 = MPI_Wtime();
@@ -59,7 +59,8 @@ ImplicitIterationStats ImplicitAls::iterate() {
   const double t0 = MPI_Wtime();
   ImplicitIterationStats stats;
   stats.iteration = ++iteration_;
-  math::Matrix gathered_items, gathered_users;
+  math::Matrix& gathered_items = gathered_items_;
+  math::Matrix& gathered_users = gathered_users_;
   double flops = 0;
   double solve = half_step(users_, items_, gathered_items, flops);
   solve += half_step(items_, users_, gathered_users, flops);

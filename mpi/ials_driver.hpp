@@ -54,6 +54,7 @@ class ImplicitAls {
   AlsSide users_, items_;
   ImplicitAlsOptions options_;
   int iteration_ = 0;
+  math::Matrix gathered_items_, gathered_users_;  // reused across iterations
 };
 
 }  // namespace hpcrec::dist

@@ -23,19 +23,26 @@ RoutingPlan RoutingPlan::build(const Communicator& comm, std::vector<Index> need
 
 math::Matrix RoutingPlan::exchange(const Communicator& comm, const math::Matrix& factors,
                                    const math::Vector* bias) const {
+  math::Matrix out;
+  exchange_into(comm, factors, bias, out);
+  return out;
+}
+
+void RoutingPlan::exchange_into(const Communicator& comm, const math::Matrix& factors, const math::Vector* bias,
+                                math::Matrix& out) const {
   const Eigen::Index k = factors.cols(), width = k + (bias ? 1 : 0);
-  std::vector<double> send(send_rows_.size() * static_cast<size_t>(width));
+  send_buffer_.resize(send_rows_.size() * static_cast<size_t>(width));
+  double* send = send_buffer_.data();
   for (size_t j = 0; j < send_rows_.size(); ++j) {
-    std::copy_n(factors.row(send_rows_[j]).data(), k, send.data() + j * width);
+    std::copy_n(factors.row(send_rows_[j]).data(), k, send + j * width);
     if (bias) send[j * width + k] = (*bias)[send_rows_[j]];
   }
   std::vector<std::int64_t> sc(send_counts_), rc(recv_counts_);
   for (auto& c : sc) c *= width;
   for (auto& c : rc) c *= width;
   // Row-major and in ascending global id order: the matrix is the receive buffer.
-  math::Matrix out(static_cast<Eigen::Index>(needed_.size()), width);
-  comm.alltoallv_into<double>(send, sc, out.data(), rc);
-  return out;
+  out.resize(static_cast<Eigen::Index>(needed_.size()), width);
+  comm.alltoallv_into<double>(send_buffer_, sc, out.data(), rc);
 }
 
 Index RoutingPlan::local_column(Index global_id) const {

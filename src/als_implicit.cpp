@@ -33,11 +33,11 @@ constexpr Eigen::Index kPrefetch = 8;
 
 Eigen::Index round_up(Eigen::Index x) { return (x + kLanes - 1) / kLanes * kLanes; }
 
-// Rows one gather holds: 128 KiB of doubles (256 rows at k = 64), at least
+// Rows one gather holds: 2 MiB of doubles (4096 rows at k = 64), at least
 // 32. A CG row with at most this many interactions is gathered once and
 // stays in L2 for all its passes; a longer row is re-gathered per pass. The
 // workspace is thus bounded whatever the longest row.
-Eigen::Index gather_capacity(Eigen::Index kp) { return std::max<Eigen::Index>(32, 16384 / kp); }
+Eigen::Index gather_capacity(Eigen::Index kp) { return std::max<Eigen::Index>(32, 262144 / kp); }
 
 // ---------------------------------------------------------------------------
 // Fixed-order kernels on padded, 64-byte aligned data. Each result depends
