@@ -43,6 +43,9 @@ void RoutingPlan::exchange_into(const Communicator& comm, const math::Matrix& fa
   // Row-major and in ascending global id order: the matrix is the receive buffer.
   out.resize(static_cast<Eigen::Index>(needed_.size()), width);
   comm.alltoallv_into<double>(send_buffer_, sc, out.data(), rc);
+  // The send buffer is a second copy of up to all own rows: hand it back
+  // rather than hold it through the solve, where memory peaks.
+  std::vector<double>().swap(send_buffer_);
 }
 
 Index RoutingPlan::local_column(Index global_id) const {

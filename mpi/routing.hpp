@@ -41,8 +41,8 @@ class RoutingPlan {
   // factors.cols() (+ 1 with bias) columns.
   math::Matrix exchange(const Communicator& comm, const math::Matrix& factors,
                         const math::Vector* bias = nullptr) const;
-  // The same into `out`, whose storage (and the plan's send buffer) is
-  // reused from one half-step to the next: no fresh pages every iteration.
+  // The same into `out`, whose storage is reused from one half-step to the
+  // next: no fresh pages for the largest block every iteration.
   void exchange_into(const Communicator& comm, const math::Matrix& factors, const math::Vector* bias,
                      math::Matrix& out) const;
 
@@ -60,7 +60,7 @@ class RoutingPlan {
   std::vector<Index> send_rows_;           // local row indices, grouped by destination
   std::vector<std::int64_t> send_counts_;  // rows per destination
   std::vector<std::int64_t> recv_counts_;  // rows per source
-  mutable std::vector<double> send_buffer_;
+  mutable std::vector<double> send_buffer_;  // freed after each exchange
 };
 
 }  // namespace hpcrec::dist
