@@ -12,6 +12,7 @@
 #include "io/hdf5.hpp"
 #include "io/model_file.hpp"
 #include "mpi/communicator.hpp"
+#include "tests/mpi/shared_temp_dir.hpp"
 #include "src/errors.hpp"
 
 namespace fs = std::filesystem;
@@ -20,28 +21,7 @@ using namespace hpcrec;
 
 namespace {
 
-// A scratch directory shared by all ranks: rank 0 makes it, everyone learns
-// its name, rank 0 removes it once every rank is done.
-class TempDir {
- public:
-  explicit TempDir(const Communicator& comm) : comm_(comm) {
-    if (comm.rank() == 0) {
-      std::string pattern = (fs::temp_directory_path() / "hpcrec_model_XXXXXX").string();
-      if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-      path_ = pattern;
-    }
-    comm.broadcast_string(path_, 0);
-  }
-  ~TempDir() {
-    comm_.barrier();
-    if (comm_.rank() == 0) fs::remove_all(path_);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  const Communicator& comm_;
-  std::string path_;
-};
+using TempDir = hpcrec::testing::SharedTempDir;
 
 constexpr math::Index kUsers = 7, kItems = 5, kFactors = 3;
 

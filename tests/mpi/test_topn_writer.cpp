@@ -13,6 +13,7 @@
 #include "io/hdf5.hpp"
 #include "io/topn_writer.hpp"
 #include "mpi/communicator.hpp"
+#include "tests/mpi/shared_temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using hpcrec::dist::Communicator;
@@ -20,26 +21,7 @@ using namespace hpcrec;
 
 namespace {
 
-class TempDir {
- public:
-  explicit TempDir(const Communicator& comm) : comm_(comm) {
-    if (comm.rank() == 0) {
-      std::string pattern = (fs::temp_directory_path() / "hpcrec_topn_XXXXXX").string();
-      if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-      path_ = pattern;
-    }
-    comm.broadcast_string(path_, 0);
-  }
-  ~TempDir() {
-    comm_.barrier();
-    if (comm_.rank() == 0) fs::remove_all(path_);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  const Communicator& comm_;
-  std::string path_;
-};
+using TempDir = hpcrec::testing::SharedTempDir;
 
 constexpr int kN = 3;
 constexpr math::Index kUsers = 4;
