@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <sstream>
 
 #include "app/checkpointing.hpp"
@@ -11,6 +12,7 @@
 #include "app/resources.hpp"
 #include "app/train_options.hpp"
 #include "app/training_data.hpp"
+#include "io/item_features.hpp"
 #include "io/model_file.hpp"
 #include "io/topn_writer.hpp"
 #include "mpi/als_driver.hpp"
@@ -19,6 +21,7 @@
 #include "mpi/ials_driver.hpp"
 #include "mpi/knn_driver.hpp"
 #include "mpi/topn_driver.hpp"
+#include "src/content.hpp"
 #include "src/dense_reference.hpp"
 
 namespace hpcrec::app {
@@ -178,6 +181,63 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     for (Index r = 0; r < items.rows(); ++r) popularity[r] = static_cast<double>(items.ratings.row_nnz(r));
     view = {&no_factors_u, &zero_bias_u, &no_factors_i, &popularity, items.first(), 0.0};
     attributes["global_mean"] = 0.0;
+  } else if (o.algo == Algorithm::kContent) {
+    // Every rank reads the (small) metadata and builds the same TF-IDF
+    // matrix over all items; users are scored where they live.
+    const double t0 = MPI_Wtime();
+    io::ItemFeatures features;
+    math::Index matched = 0;
+    std::vector<io::ItemDocument> docs;
+    dist::collective_phase(comm, [&] {
+      std::vector<io::ItemFeatureSource> sources;
+      for (const auto& path : o.item_features) {
+        io::ItemFeatureSource src;
+        src.path = path;
+        src.format = io::detect_item_feature_format(path);
+        sources.push_back(src);
+      }
+      features = io::read_item_features(sources);
+      docs = features.aligned(data.item_ids, &matched);
+    });
+    std::vector<std::string> texts;
+    std::vector<std::vector<std::string>> tokens;
+    for (auto& d : docs) {
+      texts.push_back(std::move(d.text));
+      tokens.push_back(std::move(d.tokens));
+    }
+    auto tfidf = std::make_shared<math::TfidfModel>(math::fit_tfidf(texts, tokens, o.tfidf));
+    auto index = std::make_shared<math::ContentIndex>(tfidf->matrix);
+    total_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+    if (root) {
+      std::printf("content: %d of %d items have metadata, %zu terms, TF-IDF in %.2f s\n", matched,
+                  data.item_ids.size(), tfidf->vocabulary.size(), total_seconds);
+    }
+    math::ContentOptions copt{o.implicit_profile ? math::ProfileWeight::kConfidence : math::ProfileWeight::kCentered,
+                              o.als.threads};
+    final_top = [&, index, copt](int n) { return math::content_top_n(*index, users.ratings, copt, n); };
+    // Item-item cosine neighbours for `hpcrec similar`: the KNN ring over TF-IDF rows.
+    {
+      const math::CsrBlock mine =
+          math::slice_rows(tfidf->matrix, data.items.first(comm.rank()), data.items.count(comm.rank()));
+      const math::CsrBlock no_users;
+      dist::KnnOptions ko;
+      ko.on = dist::KnnOn::kItems;
+      ko.similarity.kind = math::SimilarityKind::kCosine;
+      ko.similarity.neighbors = 50;
+      ko.threads = o.als.threads;
+      const auto terms = dist::BlockPartition::even(static_cast<Index>(tfidf->vocabulary.size()), comm.size());
+      neighbors = dist::compute_neighbors(comm, {&no_users, &mine, terms, data.items}, {}, ko);
+    }
+    no_factors_u.resize(users.rows(), 0);
+    no_factors_i.resize(items.rows(), 0);
+    zero_bias_u = math::Vector::Zero(users.rows());
+    zero_bias_i = math::Vector::Zero(items.rows());
+    view = {&no_factors_u, &zero_bias_u, &no_factors_i, &zero_bias_i, items.first(), 0.0};
+    attributes.insert({{"global_mean", 0.0},
+                       {"ngram", std::int64_t{o.tfidf.ngram_max}},
+                       {"min_df", o.min_df},
+                       {"max_df", o.max_df},
+                       {"terms", static_cast<std::int64_t>(tfidf->vocabulary.size())}});
   } else if (o.algo == Algorithm::kKnn) {
     knn_matrix = {&users.ratings, &items.ratings, data.users, data.items};
     baselines = dist::fit_baselines(comm, knn_matrix, data.global_mean);
@@ -210,26 +270,6 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
                        {"neighbors", std::int64_t{o.knn.similarity.neighbors}},
                        {"knn_mean", o.knn_mean},
                        {"k_predict", std::int64_t{o.knn_predict.k_predict}}});
-    // Neighbour lists for the model file: K slots a row (the longest list).
-    int k = 0;
-    for (Index r = 0; r < neighbors.rows(); ++r) k = std::max(k, static_cast<int>(neighbors.row(r).size()));
-    k = comm.allreduce<int>(k, MPI_MAX);
-    neighbor_slice.side = o.knn_on == "items" ? "items" : "users";
-    neighbor_slice.first = neighbors.first_row;
-    neighbor_slice.rows = neighbors.rows();
-    neighbor_slice.k = k;
-    const size_t slots = static_cast<size_t>(neighbor_slice.rows) * k;
-    neighbor_slice.index.assign(slots, -1);
-    neighbor_slice.similarity.assign(slots, std::nan(""));
-    neighbor_slice.support.assign(slots, 0);
-    for (Index r = 0; r < neighbors.rows(); ++r) {
-      const auto row = neighbors.row(r);
-      for (size_t j = 0; j < row.size(); ++j) {
-        neighbor_slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
-        neighbor_slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
-        neighbor_slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
-      }
-    }
   } else {
     io::Attributes hyper{{"algorithm", o.algo_name},
                          {"factors", std::int64_t{o.als.factors}},
@@ -332,6 +372,28 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   }
 
   if (!final_top) final_top = [&](int n) { return top_lists(comm, view, *seen, n, o.als.threads); };
+  if (o.algo == Algorithm::kKnn || o.algo == Algorithm::kContent) {
+    // Neighbour lists for the model file: K slots a row (the longest list).
+    int k = 0;
+    for (Index r = 0; r < neighbors.rows(); ++r) k = std::max(k, static_cast<int>(neighbors.row(r).size()));
+    k = comm.allreduce<int>(k, MPI_MAX);
+    neighbor_slice.side = o.algo == Algorithm::kKnn && o.knn_on == "users" ? "users" : "items";
+    neighbor_slice.first = neighbors.first_row;
+    neighbor_slice.rows = neighbors.rows();
+    neighbor_slice.k = k;
+    const size_t slots = static_cast<size_t>(neighbor_slice.rows) * k;
+    neighbor_slice.index.assign(slots, -1);
+    neighbor_slice.similarity.assign(slots, std::nan(""));
+    neighbor_slice.support.assign(slots, 0);
+    for (Index r = 0; r < neighbors.rows(); ++r) {
+      const auto row = neighbors.row(r);
+      for (size_t j = 0; j < row.size(); ++j) {
+        neighbor_slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
+        neighbor_slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
+        neighbor_slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
+      }
+    }
+  }
 
   // Final evaluation: ranking metrics over the test users.
   if (has_test) {
@@ -390,7 +452,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     slice.users = {&data.user_ids, data.users.first(comm.rank()), view.user_factors, view.user_bias};
     slice.items = {&data.item_ids, view.first_item, view.item_factors, view.item_bias};
     slice.train = seen;
-    if (o.algo == Algorithm::kKnn) slice.neighbors = &neighbor_slice;
+    if (o.algo == Algorithm::kKnn || o.algo == Algorithm::kContent) slice.neighbors = &neighbor_slice;
     io::write_model(comm, o.model, slice);
     if (root) std::printf("model: %s\n", o.model.c_str());
   }

@@ -53,6 +53,18 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       ("k-predict", po::value(&o.knn_predict.k_predict)->default_value(40),
        "neighbours used for a rating prediction (those the user rated)");
 
+  po::options_description content("Content (--algo content)");
+  content.add_options()
+      ("item-features", po::value(&o.item_features)->multitoken(),
+       "item metadata files (movies.csv, tags.csv, u.item, or id,text,... CSV); their text is joined per item")
+      ("ngram", po::value(&o.tfidf.ngram_max)->default_value(1), "1: words, 2: words and word pairs")
+      ("min-df", po::value(&o.min_df)->default_value("1"), "ignore terms in fewer documents (count, or fraction if < 1)")
+      ("max-df", po::value(&o.max_df)->default_value("1.0"), "ignore terms in more documents (fraction, or count)")
+      ("stop-words", po::bool_switch(&o.tfidf.stop_words), "drop the built-in English stop words")
+      ("sublinear-tf", po::bool_switch(&o.tfidf.sublinear_tf), "tf -> 1 + log(tf)")
+      ("implicit-profile", po::bool_switch(&o.implicit_profile),
+       "user profiles weight items by confidence, not by rating minus the user's mean");
+
   po::options_description out("Evaluation and output");
   out.add_options()
       ("eval-k", po::value(&o.eval_k)->default_value(10), "cut-off k of the ranking metrics")
@@ -70,7 +82,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   add_checkpoint_options(out, o.checkpoint);
 
   po::options_description desc;
-  desc.add(data).add(model).add(knn).add(out);
+  desc.add(data).add(model).add(knn).add(content).add(out);
   po::variables_map vm;
   if (!parse_options("train", "Train a recommender across MPI ranks.", desc, args, vm, print)) return false;
   for (const char* name : {"factors", "iterations", "threads", "top-n", "eval-k"}) require_positive(vm, name);
@@ -84,7 +96,13 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   else if (o.algo_name == "ials") o.algo = Algorithm::kImplicitAls;
   else if (o.algo_name == "popular") o.algo = Algorithm::kPopular;
   else if (o.algo_name == "knn") o.algo = Algorithm::kKnn;
-  else throw InputError("--algo: unknown algorithm '" + o.algo_name + "' (available: als, ials, knn, popular)");
+  else if (o.algo_name == "content") o.algo = Algorithm::kContent;
+  else throw InputError("--algo: unknown algorithm '" + o.algo_name + "' (available: als, ials, knn, content, popular)");
+  if (o.algo == Algorithm::kContent && o.item_features.empty())
+    throw InputError("--algo content needs --item-features FILE");
+  if (o.tfidf.ngram_max != 1 && o.tfidf.ngram_max != 2) throw InputError("--ngram must be 1 or 2");
+  o.tfidf.min_df = math::parse_doc_frequency(o.min_df);
+  o.tfidf.max_df = math::parse_doc_frequency(o.max_df);
   require_non_negative(vm, "shrink");
   require_non_negative(vm, "neighbors");
   require_positive(vm, "min-support");

@@ -10,10 +10,11 @@
 #include "mpi/als_driver.hpp"
 #include "mpi/ials_driver.hpp"
 #include "mpi/knn_driver.hpp"
+#include "src/tfidf.hpp"
 
 namespace hpcrec::app {
 
-enum class Algorithm { kAls, kImplicitAls, kPopular, kKnn };
+enum class Algorithm { kAls, kImplicitAls, kPopular, kKnn, kContent };
 
 struct TrainOptions {
   DataOptions data;
@@ -25,6 +26,10 @@ struct TrainOptions {
   dist::KnnOptions knn;
   dist::PredictOptions knn_predict;
   std::string knn_on = "items", similarity = "pearson-baseline", knn_mean = "baseline";
+  std::vector<std::string> item_features;  // content: metadata files
+  math::TfidfOptions tfidf;
+  std::string min_df = "1", max_df = "1.0";
+  bool implicit_profile = false;
   int iterations = 15;
   int folds = 0;  // > 1: cross-validation
   std::string model, recommendations, metrics_out;
