@@ -23,6 +23,7 @@
 #include "mpi/topn_driver.hpp"
 #include "src/content.hpp"
 #include "src/dense_reference.hpp"
+#include "src/sparse_reference.hpp"
 
 namespace hpcrec::app {
 
@@ -167,6 +168,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   FactorView view{};
   io::Attributes attributes{{"algorithm", o.algo_name}, {"seed", static_cast<std::int64_t>(o.als.seed)}};
   dist::KnnMatrix knn_matrix;
+  double knn_rss_max = NAN, sparse_seconds = NAN;
   dist::KnnBaselines baselines;
   math::NeighborLists neighbors;
   io::NeighborSlice neighbor_slice;
@@ -244,6 +246,12 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     dist::KnnStats stats;
     neighbors = dist::compute_neighbors(comm, knn_matrix, baselines, o.knn, &stats);
     total_seconds = stats.seconds;
+    knn_rss_max = comm.allreduce<double>(peak_rss_bytes(), MPI_MAX);
+    if (o.bench_sparse && comm.size() == 1) {
+      const auto t = math::time_sparse_gram(items.ratings, data.user_ids.size());
+      sparse_seconds = t.seconds;
+      if (root) std::printf("bench: sparse X^T X in %.2f s (%.0f nonzeros)\n", t.seconds, t.output_nonzeros);
+    }
     if (root) {
       std::printf("knn: %s-based %s similarities (shrink %g, %d neighbours kept) in %.2f s (%.2f s computing), "
                   "%.1f MB passed around the ring\n",
@@ -443,6 +451,9 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
               ", \"mb_exchanged_per_iteration\": " + num(last_bytes / 1e6) +
               ", \"peak_rss_mb_max_rank\": " + num(rss_max / 1e6) +
               ", \"peak_rss_bytes_per_rating\": " + num(rss_sum / static_cast<double>(data.train));
+    if (o.algo == Algorithm::kKnn)
+      fields += ", \"similarity_seconds\": " + num(total_seconds) + ", \"similarity_peak_rss_mb_max_rank\": " +
+                num(knn_rss_max / 1e6) + ", \"sparse_gram_seconds\": " + num(sparse_seconds);
     report.json(fields);
   }
 

@@ -78,7 +78,9 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
        "write every user's top-N here (.csv, or .h5 for HDF5)")
       ("metrics-out", po::value(&o.metrics_out), "write per-iteration metrics as JSON lines here")
       ("bench-dense", po::bool_switch(&o.bench_dense),
-       "also time a dense Eigen product in this process (dense_gflops in the final metrics)");
+       "also time a dense Eigen product in this process (dense_gflops in the final metrics)")
+      ("bench-sparse", po::bool_switch(&o.bench_sparse),
+       "knn on one rank: also time a plain sparse X^T X of the same matrix (sparse_gram_seconds)");
   add_checkpoint_options(out, o.checkpoint);
 
   po::options_description desc;

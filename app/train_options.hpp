@@ -40,6 +40,7 @@ struct TrainOptions {
   std::string header = "auto", format = "auto", duplicates = "last", reg_scaling = "als-wr";
   std::string confidence = "linear", solver = "cg";
   bool bench_dense = false;
+  bool bench_sparse = false;
   CheckpointOptions checkpoint;
 };
 
