@@ -6,19 +6,8 @@
 #
 #   bench/ials_bench.sh                  # defaults
 #   RATINGS=1000000 bench/ials_bench.sh  # smaller
-set -euo pipefail
-cd "$(dirname "$0")/.."
-BIN=${BIN:-${BUILD_DIR:-build}/hpcrec}
-OUT=${OUT:-out/bench}
-USERS=${USERS:-100000} ITEMS=${ITEMS:-20000} RATINGS=${RATINGS:-10000000}
-K=${K:-64} ITERS=${ITERS:-2} RANKS=${RANKS:-"1 2"}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-mkdir -p "$OUT"
-data="$OUT/ratings_${USERS}_${ITEMS}_${RATINGS}.tsv"
-[ -f "$data" ] || "$BIN" generate --out "$data" --users "$USERS" --items "$ITEMS" --ratings "$RATINGS" --seed 42
-
-field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" <<<"$2"; }
+source "$(dirname "$0")/common.bash"
+K=${K:-64} ITERS=${ITERS:-2}
 printf "%-9s %-5s %10s %11s %10s %7s %12s\n" solver ranks s/iter solverGF/s denseGF/s ratio "CG speed-up"
 for n in $RANKS; do
   chol=""

@@ -6,19 +6,8 @@
 #
 #   bench/knn_bench.sh                   # defaults
 #   RATINGS=1000000 bench/knn_bench.sh   # smaller
-set -euo pipefail
-cd "$(dirname "$0")/.."
-BIN=${BIN:-${BUILD_DIR:-build}/hpcrec}
-OUT=${OUT:-out/bench}
-USERS=${USERS:-100000} ITEMS=${ITEMS:-20000} RATINGS=${RATINGS:-10000000}
-RANKS=${RANKS:-"1 2"} SIMS=${SIMS:-"cosine pearson-baseline"}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
-mkdir -p "$OUT"
-data="$OUT/ratings_${USERS}_${ITEMS}_${RATINGS}.tsv"
-[ -f "$data" ] || "$BIN" generate --out "$data" --users "$USERS" --items "$ITEMS" --ratings "$RATINGS" --seed 42
-
-field() { sed -n "s/.*\"$1\": \([-0-9.e+a-z]*\).*/\1/p" <<<"$2"; }
+source "$(dirname "$0")/common.bash"
+SIMS=${SIMS:-"cosine pearson-baseline"}
 printf "%-17s %-5s %14s %17s %12s %17s\n" similarity ranks similarity_s "peak RSS/rank MB" "ring MB" "sparse X^T X s"
 for sim in $SIMS; do
   for n in $RANKS; do
