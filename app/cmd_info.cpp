@@ -21,14 +21,17 @@ int run_info(const Args& args, const dist::Communicator& comm) {
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
-    go = parse_options("info", "Statistics of a ratings file and its partition over the ranks.", desc, args, vm,
-                       comm.rank() == 0);
+    go = parse_options("info", "Statistics of a ratings file and its partition over the ranks.", desc, args,
+                       vm, comm.rank() == 0);
     if (!go) return;
     require_positive(vm, "factors");
     d.reader.delimiter = io::parse_delimiter(format);
-    if (header == "yes") d.reader.header = true;
-    else if (header == "no") d.reader.header = false;
-    else if (header != "auto") throw InputError("--header must be auto, yes or no");
+    if (header == "yes")
+      d.reader.header = true;
+    else if (header == "no")
+      d.reader.header = false;
+    else if (header != "auto")
+      throw InputError("--header must be auto, yes or no");
   });
   if (!go) return kExitOk;
   TrainingData data = load_training_data(comm, d);
@@ -64,11 +67,12 @@ int run_info(const Args& args, const dist::Communicator& comm) {
     std::printf("histogram:\n");
     for (auto& [v, c] : global)
       std::printf("  %8g %12lld  %5.1f%%\n", v, static_cast<long long>(c), 100.0 * c / data.train);
-    std::printf("partition over %d rank(s) (k = %d):\n  %4s %10s %12s %10s %12s\n", comm.size(), d.factors, "rank",
-                "users", "user_nnz", "items", "item_nnz");
+    std::printf("partition over %d rank(s) (k = %d):\n  %4s %10s %12s %10s %12s\n", comm.size(), d.factors,
+                "rank", "users", "user_nnz", "items", "item_nnz");
     for (int r = 0; r < comm.size(); ++r)
-      std::printf("  %4d %10d %12lld %10d %12lld\n", r, data.users.count(r), static_cast<long long>(user_nnz[r]),
-                  data.items.count(r), static_cast<long long>(item_nnz[r]));
+      std::printf("  %4d %10d %12lld %10d %12lld\n", r, data.users.count(r),
+                  static_cast<long long>(user_nnz[r]), data.items.count(r),
+                  static_cast<long long>(item_nnz[r]));
   }
   return kExitOk;
 }

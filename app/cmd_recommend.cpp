@@ -16,9 +16,10 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
   std::string model_path, user;
   int top_n = 10;
   po::options_description desc("Recommend options");
-  desc.add_options()("model", po::value(&model_path)->required(), "model file written by hpcrec train --model")(
+  desc.add_options()("model", po::value(&model_path)->required(),
+                     "model file written by hpcrec train --model")(
       "user", po::value(&user)->required(), "original user id")("top-n", po::value(&top_n)->default_value(10),
-                                                                 "number of recommendations");
+                                                                "number of recommendations");
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;

@@ -17,8 +17,10 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
   std::string model_path, item, user;
   int top_n = 10;
   po::options_description desc("Similar options");
-  desc.add_options()("model", po::value(&model_path)->required(), "model file written by hpcrec train --model")(
-      "item", po::value(&item), "original item id")("user", po::value(&user), "original user id (user-based)")(
+  desc.add_options()("model", po::value(&model_path)->required(),
+                     "model file written by hpcrec train --model")(
+      "item", po::value(&item), "original item id")("user", po::value(&user),
+                                                    "original user id (user-based)")(
       "top-n", po::value(&top_n)->default_value(10), "number of neighbours");
   bool go = true;
   dist::collective_phase(comm, [&] {
@@ -27,7 +29,8 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
                        comm.rank() == 0);
     if (!go) return;
     require_positive(vm, "top-n");
-    if (item.empty() == user.empty()) throw InputError("hpcrec similar: give exactly one of --item and --user");
+    if (item.empty() == user.empty())
+      throw InputError("hpcrec similar: give exactly one of --item and --user");
   });
   if (!go) return kExitOk;
   dist::collective_phase(comm, [&] {
@@ -37,11 +40,12 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
     const math::IdMap& ids = items ? m.item_ids : m.user_ids;
     const std::string& wanted = items ? item : user;
     auto row = ids.find_text(wanted);
-    if (!row) throw InputError(model_path + ": " + (items ? "item '" : "user '") + wanted + "' is not in the model");
+    if (!row)
+      throw InputError(model_path + ": " + (items ? "item '" : "user '") + wanted + "' is not in the model");
     if (m.knn_k > 0) {
       if ((m.knn_side == "items") != items)
-        throw InputError(model_path + ": a " + m.knn_side + "-based KNN model has neighbours of " + m.knn_side +
-                         " only (use --" + (items ? "user" : "item") + ")");
+        throw InputError(model_path + ": a " + m.knn_side + "-based KNN model has neighbours of " +
+                         m.knn_side + " only (use --" + (items ? "user" : "item") + ")");
       std::printf("rank,%s,similarity,support\n", items ? "item" : "user");
       for (int j = 0, shown = 0; j < m.knn_k && shown < top_n; ++j) {
         const size_t at = static_cast<size_t>(*row) * m.knn_k + j;
@@ -65,7 +69,8 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
                            {std::span<const Index>(self, 1)}, heap, 1);
     std::printf("rank,%s,cosine\n", items ? "item" : "user");
     int rank = 0;
-    for (const auto& s : heap[0].sorted()) std::printf("%d,%s,%.6g\n", ++rank, ids.name(s.item).c_str(), s.score);
+    for (const auto& s : heap[0].sorted())
+      std::printf("%d,%s,%.6g\n", ++rank, ids.name(s.item).c_str(), s.score);
   });
   return kExitOk;
 }

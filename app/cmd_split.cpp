@@ -51,16 +51,20 @@ int run_split(const Args& args, const dist::Communicator& comm) {
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
-    go = parse_options("split",
-                       "Write a train/test split (tab-separated user, item, rating[, timestamp]; original ids).",
-                       desc, args, vm, comm.rank() == 0);
+    go = parse_options(
+        "split", "Write a train/test split (tab-separated user, item, rating[, timestamp]; original ids).",
+        desc, args, vm, comm.rank() == 0);
     if (!go) return;
     d.split = make_split_spec(split, false);
-    if (d.split.kind == math::SplitKind::kNone) throw InputError("hpcrec split needs --holdout F or --leave-k K");
+    if (d.split.kind == math::SplitKind::kNone)
+      throw InputError("hpcrec split needs --holdout F or --leave-k K");
     d.reader.delimiter = io::parse_delimiter(format);
-    if (header == "yes") d.reader.header = true;
-    else if (header == "no") d.reader.header = false;
-    else if (header != "auto") throw InputError("--header must be auto, yes or no");
+    if (header == "yes")
+      d.reader.header = true;
+    else if (header == "no")
+      d.reader.header = false;
+    else if (header != "auto")
+      throw InputError("--header must be auto, yes or no");
   });
   if (!go) return kExitOk;
   d.keep_timestamps = true;
@@ -80,12 +84,14 @@ int run_split(const Args& args, const dist::Communicator& comm) {
   text.clear();
   for (size_t j = 0; j < data.test.size(); ++j) {
     const auto& r = data.test[j];
-    append_line(text, data, r.user, r.item, r.value, data.has_timestamps ? &data.test_timestamps[j] : nullptr);
+    append_line(text, data, r.user, r.item, r.value,
+                data.has_timestamps ? &data.test_timestamps[j] : nullptr);
   }
   io::write_text_collectively(comm, out_test, text);
   if (comm.rank() == 0) {
-    std::printf("split: %lld training ratings -> %s, %lld test ratings -> %s\n", static_cast<long long>(data.train),
-                out_train.c_str(), static_cast<long long>(data.test_count), out_test.c_str());
+    std::printf("split: %lld training ratings -> %s, %lld test ratings -> %s\n",
+                static_cast<long long>(data.train), out_train.c_str(),
+                static_cast<long long>(data.test_count), out_test.c_str());
   }
   return kExitOk;
 }

@@ -114,10 +114,11 @@ struct Trained {
 void print_data_summary(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
   if (comm.rank() != 0) return;
   std::printf("hpcrec train %s: %lld ratings (%d users x %d items) on %d rank(s), %d thread(s) each\n",
-              o.algo_name.c_str(), static_cast<long long>(data.train), data.user_ids.size(), data.item_ids.size(),
-              comm.size(), o.als.threads);
-  std::printf("  read %.1f MB in %.2f s (%.0f MB/s), prepared in %.2f s; %lld test ratings", data.bytes_read / 1e6,
-              data.read_seconds, data.bytes_read / 1e6 / std::max(data.read_seconds, 1e-9), data.prepare_seconds,
+              o.algo_name.c_str(), static_cast<long long>(data.train), data.user_ids.size(),
+              data.item_ids.size(), comm.size(), o.als.threads);
+  std::printf("  read %.1f MB in %.2f s (%.0f MB/s), prepared in %.2f s; %lld test ratings",
+              data.bytes_read / 1e6, data.read_seconds,
+              data.bytes_read / 1e6 / std::max(data.read_seconds, 1e-9), data.prepare_seconds,
               static_cast<long long>(data.test_count));
   if (data.test_unknown)
     std::printf(" (%lld with a user or item unseen in training)", static_cast<long long>(data.test_unknown));
@@ -214,8 +215,9 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       std::printf("content: %d of %d items have metadata, %zu terms, TF-IDF in %.2f s\n", matched,
                   data.item_ids.size(), tfidf->vocabulary.size(), total_seconds);
     }
-    math::ContentOptions copt{o.implicit_profile ? math::ProfileWeight::kConfidence : math::ProfileWeight::kCentered,
-                              o.als.threads};
+    math::ContentOptions copt{
+        o.implicit_profile ? math::ProfileWeight::kConfidence : math::ProfileWeight::kCentered,
+        o.als.threads};
     final_top = [&, index, copt](int n) { return math::content_top_n(*index, users.ratings, copt, n); };
     // Item-item cosine neighbours for `hpcrec similar`: the KNN ring over TF-IDF rows.
     {
@@ -227,7 +229,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       ko.similarity.kind = math::SimilarityKind::kCosine;
       ko.similarity.neighbors = 50;
       ko.threads = o.als.threads;
-      const auto terms = dist::BlockPartition::even(static_cast<Index>(tfidf->vocabulary.size()), comm.size());
+      const auto terms =
+          dist::BlockPartition::even(static_cast<Index>(tfidf->vocabulary.size()), comm.size());
       neighbors = dist::compute_neighbors(comm, {&no_users, &mine, terms, data.items}, {}, ko);
     }
     no_factors_u.resize(users.rows(), 0);
@@ -253,10 +256,11 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       if (root) std::printf("bench: sparse X^T X in %.2f s (%.0f nonzeros)\n", t.seconds, t.output_nonzeros);
     }
     if (root) {
-      std::printf("knn: %s-based %s similarities (shrink %g, %d neighbours kept) in %.2f s (%.2f s computing), "
-                  "%.1f MB passed around the ring\n",
-                  o.knn_on == "items" ? "item" : "user", o.similarity.c_str(), o.knn.similarity.shrink,
-                  o.knn.similarity.neighbors, stats.seconds, stats.compute_seconds, stats.bytes_sent / 1e6);
+      std::printf(
+          "knn: %s-based %s similarities (shrink %g, %d neighbours kept) in %.2f s (%.2f s computing), "
+          "%.1f MB passed around the ring\n",
+          o.knn_on == "items" ? "item" : "user", o.similarity.c_str(), o.knn.similarity.shrink,
+          o.knn.similarity.neighbors, stats.seconds, stats.compute_seconds, stats.bytes_sent / 1e6);
     }
     if (has_test) {
       o.knn_predict.clip_min = data.min_rating;
@@ -269,7 +273,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     final_top = [&](int n) { return dist::knn_top_n(comm, knn_matrix, neighbors, o.knn, n); };
     no_factors_u.resize(users.rows(), 0);
     no_factors_i.resize(items.rows(), 0);
-    view = {&no_factors_u, &baselines.user_bias, &no_factors_i, &baselines.item_bias, items.first(), baselines.mu};
+    view = {&no_factors_u,        &baselines.user_bias, &no_factors_i,
+            &baselines.item_bias, items.first(),        baselines.mu};
     attributes.insert({{"global_mean", baselines.mu},
                        {"knn_on", o.knn_on},
                        {"similarity", o.similarity},
@@ -306,10 +311,10 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       std::string extra;
       if (o.ranking_every > 0 && has_test && iteration % o.ranking_every == 0) {
         FactorView v = o.algo == Algorithm::kAls
-                           ? FactorView{&model.users().factors, &model.users().bias, &model.items().factors,
-                                        &model.items().bias, model.items().first(), data.global_mean}
-                           : FactorView{&model.users().factors, &model.users().bias, &model.items().factors,
-                                        &model.items().bias, model.items().first(), 0.0};
+                           ? FactorView{&model.users().factors, &model.users().bias,   &model.items().factors,
+                                        &model.items().bias,    model.items().first(), data.global_mean}
+                           : FactorView{&model.users().factors, &model.users().bias,   &model.items().factors,
+                                        &model.items().bias,    model.items().first(), 0.0};
         seen_storage = model.users().global_ratings();
         seen = &seen_storage;
         auto r = ranking_now(v);
@@ -319,9 +324,9 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
         std::printf("%s\n", row.c_str());
       }
       if (root) std::fflush(stdout);
-      report.json(fold_label + "\"iteration\": " + std::to_string(iteration) + ", \"seconds\": " + num(seconds) +
-                  fields + ", \"mb_exchanged\": " + num(bytes / 1e6) + ", \"gflops\": " + num(flops / solve / 1e9) +
-                  extra);
+      report.json(fold_label + "\"iteration\": " + std::to_string(iteration) +
+                  ", \"seconds\": " + num(seconds) + fields + ", \"mb_exchanged\": " + num(bytes / 1e6) +
+                  ", \"gflops\": " + num(flops / solve / 1e9) + extra);
       return checkpoints.stop_after_iteration(model);
     };
     char row[160];
@@ -332,7 +337,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       als = std::make_unique<dist::ExplicitAls>(comm, std::move(users), std::move(items), std::move(test),
                                                 data.global_mean, o.als);
       checkpoints.resume(*als);
-      if (root) std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
+      if (root)
+        std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
       dist::IterationStats s;
       while (als->iterations_done() < o.iterations) {
         s = als->iterate();
@@ -349,8 +355,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
         outcome.metrics.emplace_back("test_rmse", s.test.rmse());
         outcome.metrics.emplace_back("test_mae", s.test.mae());
       }
-      view = {&als->users().factors, &als->users().bias, &als->items().factors, &als->items().bias,
-              als->items().first(), data.global_mean};
+      view = {&als->users().factors, &als->users().bias,   &als->items().factors,
+              &als->items().bias,    als->items().first(), data.global_mean};
       seen_storage = als->users().global_ratings();
       seen = &seen_storage;
       attributes["global_mean"] = data.global_mean;
@@ -365,13 +371,13 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
         s = ials->iterate();
         std::snprintf(row, sizeof row, "%5d %14.6g %9.3f %12.2f", s.iteration, s.loss, s.seconds,
                       s.bytes_exchanged / 1e6);
-        if (after(*ials, row, ", \"loss\": " + num(s.loss), s.seconds, s.flops, s.solve_seconds, s.bytes_exchanged,
-                  s.iteration))
+        if (after(*ials, row, ", \"loss\": " + num(s.loss), s.seconds, s.flops, s.solve_seconds,
+                  s.bytes_exchanged, s.iteration))
           return kExitPreempted;
       }
       outcome.metrics.emplace_back("loss", s.loss);
-      view = {&ials->users().factors, &ials->users().bias, &ials->items().factors, &ials->items().bias,
-              ials->items().first(), 0.0};
+      view = {&ials->users().factors, &ials->users().bias,   &ials->items().factors,
+              &ials->items().bias,    ials->items().first(), 0.0};
       seen_storage = ials->users().global_ratings();
       seen = &seen_storage;
       attributes["global_mean"] = 0.0;
@@ -415,10 +421,11 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
                                                      {"coverage_at_k", r.coverage}})
       outcome.metrics.emplace_back(key, value);
     if (root) {
-      std::printf("ranking@%d over %lld test users: precision %.4f  recall %.4f  ndcg %.4f  map %.4f  "
-                  "hit_rate %.4f  coverage %.4f\n",
-                  r.k, static_cast<long long>(r.users), r.mean.precision, r.mean.recall, r.mean.ndcg, r.mean.map,
-                  r.mean.hit_rate, r.coverage);
+      std::printf(
+          "ranking@%d over %lld test users: precision %.4f  recall %.4f  ndcg %.4f  map %.4f  "
+          "hit_rate %.4f  coverage %.4f\n",
+          r.k, static_cast<long long>(r.users), r.mean.precision, r.mean.recall, r.mean.ndcg, r.mean.map,
+          r.mean.hit_rate, r.coverage);
     }
   }
   if (root) {
@@ -443,17 +450,19 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     if (o.algo == Algorithm::kAls && !has_rmse) fields += ", \"test_rmse\": null, \"test_mae\": null";
     if (has_test) fields += ", \"k\": " + std::to_string(o.eval_k);
     const double iters = std::max(iterations_run, 1);
-    fields += ", \"ranks\": " + std::to_string(comm.size()) + ", \"threads\": " + std::to_string(o.als.threads) +
-              ", \"ratings\": " + std::to_string(data.train) +
-              ", \"seconds_per_iteration\": " + num(total_seconds / iters) +
-              ", \"solver_gflops\": " + num(total_flops / total_solve / 1e9) + ", \"dense_gflops\": " + num(dense) +
-              ", \"parse_mb_per_s\": " + num(data.bytes_read / 1e6 / data.read_seconds) +
-              ", \"mb_exchanged_per_iteration\": " + num(last_bytes / 1e6) +
-              ", \"peak_rss_mb_max_rank\": " + num(rss_max / 1e6) +
-              ", \"peak_rss_bytes_per_rating\": " + num(rss_sum / static_cast<double>(data.train));
+    fields +=
+        ", \"ranks\": " + std::to_string(comm.size()) + ", \"threads\": " + std::to_string(o.als.threads) +
+        ", \"ratings\": " + std::to_string(data.train) +
+        ", \"seconds_per_iteration\": " + num(total_seconds / iters) +
+        ", \"solver_gflops\": " + num(total_flops / total_solve / 1e9) + ", \"dense_gflops\": " + num(dense) +
+        ", \"parse_mb_per_s\": " + num(data.bytes_read / 1e6 / data.read_seconds) +
+        ", \"mb_exchanged_per_iteration\": " + num(last_bytes / 1e6) +
+        ", \"peak_rss_mb_max_rank\": " + num(rss_max / 1e6) +
+        ", \"peak_rss_bytes_per_rating\": " + num(rss_sum / static_cast<double>(data.train));
     if (o.algo == Algorithm::kKnn)
-      fields += ", \"similarity_seconds\": " + num(total_seconds) + ", \"similarity_peak_rss_mb_max_rank\": " +
-                num(knn_rss_max / 1e6) + ", \"sparse_gram_seconds\": " + num(sparse_seconds);
+      fields += ", \"similarity_seconds\": " + num(total_seconds) +
+                ", \"similarity_peak_rss_mb_max_rank\": " + num(knn_rss_max / 1e6) +
+                ", \"sparse_gram_seconds\": " + num(sparse_seconds);
     report.json(fields);
   }
 
@@ -515,7 +524,8 @@ int run_train(const Args& args, const dist::Communicator& comm) {
     d.split.fold = f;
     d.split.seed = o.split.seed;
     if (comm.rank() == 0) std::printf("== fold %d of %d ==\n", f + 1, o.folds);
-    const int status = train_and_evaluate(comm, o, d, report, outcomes[f], "\"fold\": " + std::to_string(f) + ", ");
+    const int status =
+        train_and_evaluate(comm, o, d, report, outcomes[f], "\"fold\": " + std::to_string(f) + ", ");
     if (status != kExitOk) return status;
   }
   std::string fields = "\"cv\": true, \"folds\": " + std::to_string(o.folds);

@@ -30,7 +30,8 @@ constexpr const char* kUsage =
     "Run 'hpcrec <command> --help' for a command's options.\n"
     "Launch with mpirun/srun for several ranks, e.g. mpirun -n 4 hpcrec train --ratings r.csv\n";
 
-int dispatch(const std::string& command, const hpcrec::app::Args& args, const hpcrec::dist::Communicator& comm) {
+int dispatch(const std::string& command, const hpcrec::app::Args& args,
+             const hpcrec::dist::Communicator& comm) {
   using namespace hpcrec::app;
   if (command == "generate") return run_generate(args, comm);
   if (command == "train") return run_train(args, comm);
@@ -66,7 +67,8 @@ int main(int argc, char** argv) {
     if (rank == 0) std::cerr << "hpcrec: error: " << e.what() << std::endl;
     return e.exit_code();
   } catch (const std::exception& e) {
-    const int code = dynamic_cast<const hpcrec::InputError*>(&e) ? hpcrec::kExitBadInput : hpcrec::kExitFailure;
+    const int code =
+        dynamic_cast<const hpcrec::InputError*>(&e) ? hpcrec::kExitBadInput : hpcrec::kExitFailure;
     if (size == 1) {
       std::cerr << "hpcrec: error: " << e.what() << std::endl;
       return code;

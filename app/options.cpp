@@ -15,7 +15,8 @@ bool parse_options(const std::string& command, const std::string& summary, po::o
   try {
     po::store(po::command_line_parser(args).options(all).run(), vm);
     if (vm.count("help")) {
-      if (print) std::cout << "Usage: hpcrec " << command << " [options]\n" << summary << "\n\n" << all << "\n";
+      if (print)
+        std::cout << "Usage: hpcrec " << command << " [options]\n" << summary << "\n\n" << all << "\n";
       return false;
     }
     if (vm.count("config")) {

@@ -14,9 +14,10 @@ inline double peak_rss_bytes() {
 
 }  // namespace hpcrec::app
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace hpcrec::app {
 

@@ -3,13 +3,15 @@
 namespace hpcrec::app {
 
 void add_split_options(po::options_description& desc, SplitCli& cli) {
-  desc.add_options()
-      ("split", po::value(&cli.kind)->default_value("random"),
-       "how --holdout is chosen: random (per rating), user (that fraction of each user's ratings), temporal "
-       "(each user's latest), leave-k-out (with --leave-k)")
-      ("holdout", po::value(&cli.holdout)->default_value(0.0), "fraction of ratings held out for testing")
-      ("leave-k", po::value(&cli.leave_k)->default_value(0), "ratings per user held out by --split leave-k-out")
-      ("split-seed", po::value(&cli.seed)->default_value(1), "seed of the split (the same split at any rank count)");
+  desc.add_options()(
+      "split", po::value(&cli.kind)->default_value("random"),
+      "how --holdout is chosen: random (per rating), user (that fraction of each user's ratings), temporal "
+      "(each user's latest), leave-k-out (with --leave-k)")(
+      "holdout", po::value(&cli.holdout)->default_value(0.0), "fraction of ratings held out for testing")(
+      "leave-k", po::value(&cli.leave_k)->default_value(0),
+      "ratings per user held out by --split leave-k-out")(
+      "split-seed", po::value(&cli.seed)->default_value(1),
+      "seed of the split (the same split at any rank count)");
 }
 
 math::SplitSpec make_split_spec(const SplitCli& cli, bool has_test_file) {
@@ -17,12 +19,18 @@ math::SplitSpec make_split_spec(const SplitCli& cli, bool has_test_file) {
   spec.seed = cli.seed;
   spec.fraction = cli.holdout;
   spec.leave_k = cli.leave_k;
-  if (cli.holdout < 0 || cli.holdout >= 1) throw InputError("--holdout must be in [0, 1), got " + std::to_string(cli.holdout));
-  if (cli.kind == "random") spec.kind = math::SplitKind::kRandom;
-  else if (cli.kind == "user") spec.kind = math::SplitKind::kUser;
-  else if (cli.kind == "temporal") spec.kind = math::SplitKind::kTemporal;
-  else if (cli.kind == "leave-k-out") spec.kind = math::SplitKind::kLeaveKOut;
-  else throw InputError("--split must be random, user, temporal or leave-k-out, got '" + cli.kind + "'");
+  if (cli.holdout < 0 || cli.holdout >= 1)
+    throw InputError("--holdout must be in [0, 1), got " + std::to_string(cli.holdout));
+  if (cli.kind == "random")
+    spec.kind = math::SplitKind::kRandom;
+  else if (cli.kind == "user")
+    spec.kind = math::SplitKind::kUser;
+  else if (cli.kind == "temporal")
+    spec.kind = math::SplitKind::kTemporal;
+  else if (cli.kind == "leave-k-out")
+    spec.kind = math::SplitKind::kLeaveKOut;
+  else
+    throw InputError("--split must be random, user, temporal or leave-k-out, got '" + cli.kind + "'");
   if (spec.kind == math::SplitKind::kLeaveKOut) {
     if (cli.leave_k < 1) throw InputError("--split leave-k-out needs --leave-k K with K >= 1");
     if (cli.holdout > 0) throw InputError("--split leave-k-out takes --leave-k, not --holdout");

@@ -19,8 +19,8 @@ namespace {
 
 // Reads this rank's byte range of `path`; agrees on failure.
 io::ParsedRatings read_collectively(const dist::Communicator& comm, const std::string& path,
-                                    const io::ReaderOptions& options, Offset* total_lines, Offset* total_ratings,
-                                    Offset* total_skipped, Offset* bytes) {
+                                    const io::ReaderOptions& options, Offset* total_lines,
+                                    Offset* total_ratings, Offset* total_skipped, Offset* bytes) {
   io::ParsedRatings parsed;
   io::FileLayout layout;
   io::ReaderOptions reader = options;
@@ -64,7 +64,8 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
                                               &data.ratings_read, &data.skipped, &data.bytes_read);
   std::optional<io::ParsedRatings> test;
   if (!options.test.empty()) {
-    test = read_collectively(comm, options.test, options.reader, &test_lines, &test_read, &test_skipped, &test_bytes);
+    test = read_collectively(comm, options.test, options.reader, &test_lines, &test_read, &test_skipped,
+                             &test_bytes);
   }
   data.read_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
   trace_phase(comm.rank(), "read");
@@ -86,9 +87,9 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   local.items = dist::to_dense(train.items, data.item_ids);
   train.items = {};
   local.values = std::move(train.ratings);
-  bool has_ts = comm.allreduce<int>(std::any_of(train.timestamps.begin(), train.timestamps.end(),
-                                                [](std::int64_t t) { return t != 0; }),
-                                    MPI_MAX);
+  bool has_ts = comm.allreduce<int>(
+      std::any_of(train.timestamps.begin(), train.timestamps.end(), [](std::int64_t t) { return t != 0; }),
+      MPI_MAX);
   if (has_ts) local.timestamps = std::move(train.timestamps);
   free_vector(train.timestamps);
   trace_phase(comm.rank(), "dense ids");
@@ -103,7 +104,8 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   }
 
   Offset dropped = 0;
-  std::vector<dist::Record> records = dist::shuffle_to_user_owners(comm, std::move(local), data.users, &dropped);
+  std::vector<dist::Record> records =
+      dist::shuffle_to_user_owners(comm, std::move(local), data.users, &dropped);
   trace_phase(comm.rank(), "shuffled to user owners");
   Offset removed = 0;
   dist::collective_phase(comm, [&] {
@@ -128,7 +130,8 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
     size_t end = begin + 1;
     while (end < records.size() && records[end].user == records[begin].user) ++end;
     entries.clear();
-    for (size_t j = begin; j < end; ++j) entries.push_back({records[j].item, records[j].timestamp, records[j].seq});
+    for (size_t j = begin; j < end; ++j)
+      entries.push_back({records[j].item, records[j].timestamp, records[j].seq});
     math::mark_test(split, records[begin].user, entries, is_test);
     for (size_t j = begin; j < end; ++j) {
       const dist::Record& r = records[j];
@@ -154,19 +157,22 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   math::ExactSum total;
   for (int r = 0; r < comm.size(); ++r) total.merge(math::ExactSum::from_words(low[r], high[r]));
   data.train = comm.allreduce<Offset>(static_cast<Offset>(train_ratings.size()), MPI_SUM);
-  if (data.train == 0) throw dist::JobError(options.ratings + ": no training ratings left after the split", kExitBadInput);
+  if (data.train == 0)
+    throw dist::JobError(options.ratings + ": no training ratings left after the split", kExitBadInput);
   data.global_mean = total.value() / static_cast<double>(data.train);
   data.min_rating = comm.allreduce<float>(lo, MPI_MIN);
   data.max_rating = comm.allreduce<float>(hi, MPI_MAX);
 
   const Index my = comm.rank();
-  data.by_user = math::build_csr(train_ratings, data.users.first(my), data.users.count(my), /*by_item=*/false);
+  data.by_user =
+      math::build_csr(train_ratings, data.users.first(my), data.users.count(my), /*by_item=*/false);
   trace_phase(comm.rank(), "user csr");
   {
-    std::vector<math::Rating> at_items = dist::shuffle_ratings(comm, train_ratings, data.items, /*by_item=*/true);
+    std::vector<math::Rating> at_items =
+        dist::shuffle_ratings(comm, train_ratings, data.items, /*by_item=*/true);
     free_vector(train_ratings);
     data.by_item = math::build_csr(at_items, data.items.first(my), data.items.count(my), /*by_item=*/true);
-  trace_phase(comm.rank(), "item csr");
+    trace_phase(comm.rank(), "item csr");
   }
 
   if (test) {

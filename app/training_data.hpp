@@ -18,19 +18,19 @@ namespace hpcrec::app {
 
 struct DataOptions {
   std::string ratings;
-  std::string test;        // optional test file; otherwise `split` decides
-  math::SplitSpec split;   // how test ratings are carved out of `ratings`
+  std::string test;              // optional test file; otherwise `split` decides
+  math::SplitSpec split;         // how test ratings are carved out of `ratings`
   bool keep_timestamps = false;  // fill TrainingData::train_timestamps / test_timestamps
   io::ReaderOptions reader;
   dist::DuplicatePolicy duplicates = dist::DuplicatePolicy::kLast;
-  int factors = 64;          // for the work-balanced partition
+  int factors = 64;  // for the work-balanced partition
 };
 
 struct TrainingData {
   math::IdMap user_ids, item_ids;
   dist::BlockPartition users, items;
-  math::CsrBlock by_user;  // this rank's users; cols = global item ids
-  math::CsrBlock by_item;  // this rank's items; cols = global user ids
+  math::CsrBlock by_user;          // this rank's users; cols = global item ids
+  math::CsrBlock by_item;          // this rank's items; cols = global user ids
   std::vector<math::Rating> test;  // dense ids, -1 where unknown to training
   // With keep_timestamps: aligned with by_user's entries and with `test`.
   std::vector<std::int64_t> train_timestamps, test_timestamps;

@@ -219,7 +219,8 @@ void write_neighbors(const dist::Communicator& comm, hid_t file, hid_t dxpl, con
     h5::Dataset d = h5::create_string_dataset(group.get(), "ids", dims1, len);
     h5::write_string_rows(d.get(), len, first, local, dxpl);
     std::vector<std::string> names(nb.index.size());
-    for (std::size_t j = 0; j < names.size(); ++j) names[j] = nb.index[j] >= 0 ? ids.strings[nb.index[j]] : "";
+    for (std::size_t j = 0; j < names.size(); ++j)
+      names[j] = nb.index[j] >= 0 ? ids.strings[nb.index[j]] : "";
     h5::Dataset n = h5::create_string_dataset(group.get(), "neighbors", dims2, len);
     h5::write_string_rows(n.get(), len, first, names, dxpl);
   } else {

@@ -66,7 +66,7 @@ struct ModelSlice {
   Attributes attributes;  // must include "algorithm"; format_version and factors are added
   SideSlice users;
   SideSlice items;
-  const math::CsrBlock* train = nullptr;  // this rank's user rows; cols are dense item indices
+  const math::CsrBlock* train = nullptr;     // this rank's user rows; cols are dense item indices
   const NeighborSlice* neighbors = nullptr;  // optional: KNN models
   // Written after everything else, in this order (a checkpoint's "complete").
   std::vector<std::pair<std::string, Attribute>> trailing_attributes;

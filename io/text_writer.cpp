@@ -8,7 +8,8 @@
 
 namespace hpcrec::io {
 
-void write_text_collectively(const dist::Communicator& comm, const std::string& path, const std::string& text) {
+void write_text_collectively(const dist::Communicator& comm, const std::string& path,
+                             const std::string& text) {
   const auto bytes = static_cast<std::int64_t>(text.size());
   const std::int64_t offset = comm.exscan_sum(bytes);
   const std::int64_t total = comm.allreduce(bytes, MPI_SUM);

@@ -11,6 +11,7 @@ namespace hpcrec::io {
 
 // Collective. The file is the concatenation of every rank's `text` in rank
 // order. On any failure every rank throws and no file appears under `path`.
-void write_text_collectively(const dist::Communicator& comm, const std::string& path, const std::string& text);
+void write_text_collectively(const dist::Communicator& comm, const std::string& path,
+                             const std::string& text);
 
 }  // namespace hpcrec::io

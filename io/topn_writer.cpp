@@ -1,7 +1,5 @@
 #include "io/topn_writer.hpp"
 
-#include "io/text_writer.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -12,6 +10,7 @@
 
 #include "io/atomic_file.hpp"
 #include "io/hdf5.hpp"
+#include "io/text_writer.hpp"
 #include "mpi/failure.hpp"
 
 namespace hpcrec::io {

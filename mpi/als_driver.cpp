@@ -27,8 +27,8 @@ math::CsrBlock AlsSide::global_ratings() const {
   return out;
 }
 
-TestSet place_test_ratings(const Communicator& comm, const std::vector<Rating>& test, const BlockPartition& users,
-                           const BlockPartition& items) {
+TestSet place_test_ratings(const Communicator& comm, const std::vector<Rating>& test,
+                           const BlockPartition& users, const BlockPartition& items) {
   std::vector<Rating> by_item, by_user;
   TestSet out;
   for (const Rating& r : test) {
@@ -45,8 +45,8 @@ TestSet place_test_ratings(const Communicator& comm, const std::vector<Rating>& 
   return out;
 }
 
-ExplicitAls::ExplicitAls(const Communicator& comm, AlsSide users, AlsSide items, TestSet test, double global_mean,
-                         const ExplicitAlsOptions& options)
+ExplicitAls::ExplicitAls(const Communicator& comm, AlsSide users, AlsSide items, TestSet test,
+                         double global_mean, const ExplicitAlsOptions& options)
     : comm_(comm),
       users_(std::move(users)),
       items_(std::move(items)),
@@ -109,7 +109,9 @@ double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix
 
 void ExplicitAls::evaluate(const math::Matrix& gathered_users, IterationStats& stats) const {
   const int k = options_.factors;
-  auto predict = [&](double dot_bias) { return math::clip(mu_ + dot_bias, options_.clip_min, options_.clip_max); };
+  auto predict = [&](double dot_bias) {
+    return math::clip(mu_ + dot_bias, options_.clip_min, options_.clip_max);
+  };
   // Train error at the item owners: gathered users are this iteration's.
   for (Index row = 0; row < items_.rows(); ++row) {
     const auto y = items_.factors.row(row);
@@ -128,7 +130,8 @@ void ExplicitAls::evaluate(const math::Matrix& gathered_users, IterationStats& s
     }
     stats.test.add(predict(s), r.value);
   }
-  for (const Rating& r : test_.at_user_owner) stats.test.add(predict(users_.bias[r.user - users_.first()]), r.value);
+  for (const Rating& r : test_.at_user_owner)
+    stats.test.add(predict(users_.bias[r.user - users_.first()]), r.value);
   for (const Rating& r : test_.unknown) stats.test.add(predict(0.0), r.value);
 }
 

@@ -60,9 +60,9 @@ struct IterationStats {
   int iteration = 0;
   math::ErrorSums train;
   math::ErrorSums test;
-  double seconds = 0;        // wall time of the iteration (max over ranks)
-  double solve_seconds = 0;  // time in the row solver (max over ranks)
-  double flops = 0;          // row-solver flops, all ranks
+  double seconds = 0;          // wall time of the iteration (max over ranks)
+  double solve_seconds = 0;    // time in the row solver (max over ranks)
+  double flops = 0;            // row-solver flops, all ranks
   Offset bytes_exchanged = 0;  // factor bytes sent between ranks, all ranks
 };
 
@@ -87,8 +87,8 @@ class ExplicitAls {
   // Sets the state after `iterations_done` iterations (from a checkpoint):
   // this rank's rows of both sides. The next iterate() then continues
   // exactly (bitwise) as an uninterrupted run would.
-  void restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias, math::Matrix item_factors,
-               math::Vector item_bias);
+  void restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias,
+               math::Matrix item_factors, math::Vector item_bias);
 
  private:
   double half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops);
@@ -111,7 +111,7 @@ void plan_side(const Communicator& comm, AlsSide& side, const BlockPartition& ot
 
 // Collective. Moves test ratings (user, item: dense ids, -1 unknown) to where
 // ExplicitAls evaluates them.
-TestSet place_test_ratings(const Communicator& comm, const std::vector<Rating>& test, const BlockPartition& users,
-                           const BlockPartition& items);
+TestSet place_test_ratings(const Communicator& comm, const std::vector<Rating>& test,
+                           const BlockPartition& users, const BlockPartition& items);
 
 }  // namespace hpcrec::dist

@@ -105,8 +105,8 @@ void Communicator::allgatherv_bytes(const void* send, std::size_t send_bytes, vo
       c[r] = static_cast<int>(counts[r] * elem);
       d[r] = static_cast<int>(displs[r] * elem);
     }
-    HPCREC_MPI(MPI_Allgatherv(send, static_cast<int>(send_bytes), MPI_BYTE, recv, c.data(), d.data(), MPI_BYTE,
-                              comm_));
+    HPCREC_MPI(MPI_Allgatherv(send, static_cast<int>(send_bytes), MPI_BYTE, recv, c.data(), d.data(),
+                              MPI_BYTE, comm_));
     return;
   }
   // Large: one broadcast per rank, in pieces of at most 1 GiB.
@@ -136,7 +136,8 @@ void Communicator::alltoallv_bytes(const void* send, std::span<const std::int64_
       so += sc[r];
       ro += rc[r];
     }
-    HPCREC_MPI(MPI_Alltoallv(send, sc.data(), sd.data(), MPI_BYTE, recv, rc.data(), rd.data(), MPI_BYTE, comm_));
+    HPCREC_MPI(
+        MPI_Alltoallv(send, sc.data(), sd.data(), MPI_BYTE, recv, rc.data(), rd.data(), MPI_BYTE, comm_));
     return;
   }
   // Large: point-to-point in pieces of at most 1 GiB.
@@ -156,8 +157,9 @@ void Communicator::alltoallv_bytes(const void* send, std::span<const std::int64_
     std::int64_t sb = send_counts[r] * static_cast<std::int64_t>(elem);
     for (std::int64_t off = 0; off < sb; off += kPiece) {
       reqs.emplace_back();
-      HPCREC_MPI(MPI_Isend(static_cast<const char*>(send) + so + off, static_cast<int>(std::min(kPiece, sb - off)),
-                           MPI_BYTE, r, 7, comm_, &reqs.back()));
+      HPCREC_MPI(MPI_Isend(static_cast<const char*>(send) + so + off,
+                           static_cast<int>(std::min(kPiece, sb - off)), MPI_BYTE, r, 7, comm_,
+                           &reqs.back()));
     }
     so += sb;
   }

@@ -135,8 +135,9 @@ class Communicator {
 
  private:
   explicit Communicator(MPI_Comm comm);
-  void allgatherv_bytes(const void* send, std::size_t send_bytes, void* recv, const std::vector<std::int64_t>& counts,
-                        const std::vector<std::int64_t>& displs, std::size_t elem) const;
+  void allgatherv_bytes(const void* send, std::size_t send_bytes, void* recv,
+                        const std::vector<std::int64_t>& counts, const std::vector<std::int64_t>& displs,
+                        std::size_t elem) const;
   void alltoallv_bytes(const void* send, std::span<const std::int64_t> send_counts, void* recv,
                        std::span<const std::int64_t> recv_counts, std::size_t elem) const;
 
@@ -146,16 +147,28 @@ class Communicator {
 };
 
 template <>
-inline MPI_Datatype mpi_type<double>() { return MPI_DOUBLE; }
+inline MPI_Datatype mpi_type<double>() {
+  return MPI_DOUBLE;
+}
 template <>
-inline MPI_Datatype mpi_type<float>() { return MPI_FLOAT; }
+inline MPI_Datatype mpi_type<float>() {
+  return MPI_FLOAT;
+}
 template <>
-inline MPI_Datatype mpi_type<int>() { return MPI_INT; }
+inline MPI_Datatype mpi_type<int>() {
+  return MPI_INT;
+}
 template <>
-inline MPI_Datatype mpi_type<std::int64_t>() { return MPI_INT64_T; }
+inline MPI_Datatype mpi_type<std::int64_t>() {
+  return MPI_INT64_T;
+}
 template <>
-inline MPI_Datatype mpi_type<std::uint64_t>() { return MPI_UINT64_T; }
+inline MPI_Datatype mpi_type<std::uint64_t>() {
+  return MPI_UINT64_T;
+}
 template <>
-inline MPI_Datatype mpi_type<char>() { return MPI_CHAR; }
+inline MPI_Datatype mpi_type<char>() {
+  return MPI_CHAR;
+}
 
 }  // namespace hpcrec::dist

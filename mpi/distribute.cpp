@@ -67,7 +67,9 @@ Offset resolve_duplicates(std::vector<Record>& records, DuplicatePolicy policy, 
   size_t out = 0;
   for (size_t lo = 0; lo < records.size();) {
     size_t hi = lo + 1;
-    while (hi < records.size() && records[hi].user == records[lo].user && records[hi].item == records[lo].item) ++hi;
+    while (hi < records.size() && records[hi].user == records[lo].user &&
+           records[hi].item == records[lo].item)
+      ++hi;
     Record keep = records[hi - 1];  // latest timestamp, then latest in file order
     if (hi - lo > 1) {
       if (policy == DuplicatePolicy::kError) {

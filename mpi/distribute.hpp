@@ -16,8 +16,6 @@
 
 namespace hpcrec::dist {
 
-
-
 enum class DuplicatePolicy { kLast, kMean, kError };
 
 // The ratings a rank read, ids already dense (-1: not in the id map). Columns
@@ -56,7 +54,8 @@ Offset resolve_duplicates(std::vector<Record>& records, DuplicatePolicy policy, 
 // Collective. Sends each rating to rank dest(rating); the order of arrival is
 // rank order, then the sender's order.
 template <class Dest>
-std::vector<Rating> shuffle_ratings_by(const Communicator& comm, const std::vector<Rating>& ratings, Dest dest) {
+std::vector<Rating> shuffle_ratings_by(const Communicator& comm, const std::vector<Rating>& ratings,
+                                       Dest dest) {
   const int p = comm.size();
   std::vector<std::int64_t> counts(p, 0);
   for (const Rating& r : ratings) ++counts[dest(r)];
@@ -70,7 +69,8 @@ std::vector<Rating> shuffle_ratings_by(const Communicator& comm, const std::vect
 // Collective. Sends each rating to the owner of its item (by_item) or user under `part`.
 inline std::vector<Rating> shuffle_ratings(const Communicator& comm, const std::vector<Rating>& ratings,
                                            const BlockPartition& part, bool by_item) {
-  return shuffle_ratings_by(comm, ratings, [&](const Rating& r) { return part.owner(by_item ? r.item : r.user); });
+  return shuffle_ratings_by(comm, ratings,
+                            [&](const Rating& r) { return part.owner(by_item ? r.item : r.user); });
 }
 
 // Collective. The number of ratings in each of `rows` rows over all ranks.

@@ -6,9 +6,10 @@
 
 namespace hpcrec::dist {
 
-RankingReport evaluate_ranking(const Communicator& comm, const std::vector<std::vector<math::ScoredItem>>& top,
-                               const std::vector<Rating>& test, const BlockPartition& users, Index items, int k,
-                               double threshold) {
+RankingReport evaluate_ranking(const Communicator& comm,
+                               const std::vector<std::vector<math::ScoredItem>>& top,
+                               const std::vector<Rating>& test, const BlockPartition& users, Index items,
+                               int k, double threshold) {
   std::vector<Rating> relevant;
   for (const Rating& r : test)
     if (r.user >= 0 && r.value >= threshold) relevant.push_back(r);
@@ -46,7 +47,8 @@ RankingReport evaluate_ranking(const Communicator& comm, const std::vector<std::
   for (const auto& list : top) {
     for (size_t j = 0; j < list.size() && static_cast<int>(j) < k; ++j) seen[list[j].item] = 1;
   }
-  HPCREC_MPI(MPI_Allreduce(MPI_IN_PLACE, seen.data(), static_cast<int>(seen.size()), MPI_UINT8_T, MPI_MAX, comm.raw()));
+  HPCREC_MPI(MPI_Allreduce(MPI_IN_PLACE, seen.data(), static_cast<int>(seen.size()), MPI_UINT8_T, MPI_MAX,
+                           comm.raw()));
 
   RankingReport report;
   report.k = k;

@@ -24,8 +24,9 @@ struct RankingReport {
 // ratings on any rank (dense ids; user -1: unknown to training, skipped;
 // item -1: unknown, relevant but never recommendable). A test rating is
 // relevant when its value is >= `threshold`.
-RankingReport evaluate_ranking(const Communicator& comm, const std::vector<std::vector<math::ScoredItem>>& top,
-                               const std::vector<Rating>& test, const BlockPartition& users, Index items, int k,
-                               double threshold = -std::numeric_limits<double>::infinity());
+RankingReport evaluate_ranking(const Communicator& comm,
+                               const std::vector<std::vector<math::ScoredItem>>& top,
+                               const std::vector<Rating>& test, const BlockPartition& users, Index items,
+                               int k, double threshold = -std::numeric_limits<double>::infinity());
 
 }  // namespace hpcrec::dist

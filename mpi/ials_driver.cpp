@@ -20,7 +20,8 @@ void init_rows(AlsSide& side, int k, std::uint64_t seed, math::RngStream stream,
 
 }  // namespace
 
-ImplicitAls::ImplicitAls(const Communicator& comm, AlsSide users, AlsSide items, const ImplicitAlsOptions& options)
+ImplicitAls::ImplicitAls(const Communicator& comm, AlsSide users, AlsSide items,
+                         const ImplicitAlsOptions& options)
     : comm_(comm), users_(std::move(users)), items_(std::move(items)), options_(options) {
   plan_side(comm_, users_, items_.part);
   plan_side(comm_, items_, users_.part);
@@ -77,8 +78,8 @@ ImplicitIterationStats ImplicitAls::iterate() {
   auto highs = comm_.allgather<std::int64_t>(high);
   math::ExactSum total;
   for (int r = 0; r < comm_.size(); ++r) total.merge(math::ExactSum::from_words(lows[r], highs[r]));
-  stats.loss = xtx.cwiseProduct(yty).sum() + total.value() +
-               options_.kernel.lambda * (xtx.trace() + yty.trace());
+  stats.loss =
+      xtx.cwiseProduct(yty).sum() + total.value() + options_.kernel.lambda * (xtx.trace() + yty.trace());
 
   stats.flops = comm_.allreduce<double>(flops, MPI_SUM);
   const int k = options_.factors;

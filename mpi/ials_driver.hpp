@@ -38,8 +38,8 @@ class ImplicitAls {
 
   // Replaces the state, e.g. from a checkpoint (the biases of an implicit
   // model are zero; the arguments mirror ExplicitAls::restore).
-  void restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias, math::Matrix item_factors,
-               math::Vector item_bias);
+  void restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias,
+               math::Matrix item_factors, math::Vector item_bias);
 
   const AlsSide& users() const { return users_; }
   const AlsSide& items() const { return items_; }

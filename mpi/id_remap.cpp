@@ -73,7 +73,8 @@ std::vector<math::Index> to_dense(const math::IdColumn& column, const math::IdMa
   }
   // Look each dictionary entry up once.
   std::vector<math::Index> code(column.dictionary.size());
-  for (size_t d = 0; d < code.size(); ++d) code[d] = map.find(std::string_view(column.dictionary[d])).value_or(-1);
+  for (size_t d = 0; d < code.size(); ++d)
+    code[d] = map.find(std::string_view(column.dictionary[d])).value_or(-1);
   for (size_t k = 0; k < out.size(); ++k) out[k] = code[column.values[k]];
   return out;
 }

@@ -5,7 +5,8 @@
 
 namespace hpcrec::dist {
 
-RoutingPlan RoutingPlan::build(const Communicator& comm, std::vector<Index> needed, const BlockPartition& owners) {
+RoutingPlan RoutingPlan::build(const Communicator& comm, std::vector<Index> needed,
+                               const BlockPartition& owners) {
   RoutingPlan plan;
   const int p = comm.size();
   plan.recv_counts_.assign(p, 0);
@@ -28,8 +29,8 @@ math::Matrix RoutingPlan::exchange(const Communicator& comm, const math::Matrix&
   return out;
 }
 
-void RoutingPlan::exchange_into(const Communicator& comm, const math::Matrix& factors, const math::Vector* bias,
-                                math::Matrix& out) const {
+void RoutingPlan::exchange_into(const Communicator& comm, const math::Matrix& factors,
+                                const math::Vector* bias, math::Matrix& out) const {
   const Eigen::Index k = factors.cols(), width = k + (bias ? 1 : 0);
   send_buffer_.resize(send_rows_.size() * static_cast<size_t>(width));
   double* send = send_buffer_.data();

@@ -57,9 +57,9 @@ class RoutingPlan {
 
  private:
   std::vector<Index> needed_;
-  std::vector<Index> send_rows_;           // local row indices, grouped by destination
-  std::vector<std::int64_t> send_counts_;  // rows per destination
-  std::vector<std::int64_t> recv_counts_;  // rows per source
+  std::vector<Index> send_rows_;             // local row indices, grouped by destination
+  std::vector<std::int64_t> send_counts_;    // rows per destination
+  std::vector<std::int64_t> recv_counts_;    // rows per source
   mutable std::vector<double> send_buffer_;  // freed after each exchange
 };
 

@@ -53,8 +53,8 @@ std::vector<std::vector<math::ScoredItem>> top_n_ring(const Communicator& comm, 
     // Pass the block on: send to the previous rank, receive from the next.
     std::vector<double> out = pack(visiting);
     std::int64_t out_size = static_cast<std::int64_t>(out.size()), in_size = 0;
-    HPCREC_MPI(MPI_Sendrecv(&out_size, 1, MPI_INT64_T, prev, 11, &in_size, 1, MPI_INT64_T, next, 11, comm.raw(),
-                            MPI_STATUS_IGNORE));
+    HPCREC_MPI(MPI_Sendrecv(&out_size, 1, MPI_INT64_T, prev, 11, &in_size, 1, MPI_INT64_T, next, 11,
+                            comm.raw(), MPI_STATUS_IGNORE));
     std::vector<double> got(static_cast<size_t>(in_size));
     HPCREC_MPI(MPI_Sendrecv(out.data(), static_cast<int>(out_size), MPI_DOUBLE, prev, 12, got.data(),
                             static_cast<int>(in_size), MPI_DOUBLE, next, 12, comm.raw(), MPI_STATUS_IGNORE));

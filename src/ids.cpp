@@ -27,8 +27,9 @@ std::optional<Index> IdMap::find(std::int64_t id) const {
 
 std::optional<Index> IdMap::find(std::string_view id) const {
   if (!is_string) return find_text(id);
-  auto it = std::lower_bound(strings.begin(), strings.end(), id,
-                             [](const std::string& a, std::string_view b) { return std::string_view(a) < b; });
+  auto it =
+      std::lower_bound(strings.begin(), strings.end(), id,
+                       [](const std::string& a, std::string_view b) { return std::string_view(a) < b; });
   if (it == strings.end() || *it != id) return std::nullopt;
   return static_cast<Index>(it - strings.begin());
 }

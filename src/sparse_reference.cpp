@@ -11,7 +11,8 @@ SparseProductTiming time_sparse_gram(const CsrBlock& by_item, Index users) {
   std::vector<Eigen::Triplet<double, std::int64_t>> t;
   t.reserve(static_cast<size_t>(by_item.nnz()));
   for (Index r = 0; r < by_item.rows(); ++r)
-    for (Offset e = by_item.indptr[r]; e < by_item.indptr[r + 1]; ++e) t.emplace_back(r, by_item.cols[e], 1.0);
+    for (Offset e = by_item.indptr[r]; e < by_item.indptr[r + 1]; ++e)
+      t.emplace_back(r, by_item.cols[e], 1.0);
   Sparse b(by_item.rows(), users);
   b.setFromTriplets(t.begin(), t.end());
   std::vector<Eigen::Triplet<double, std::int64_t>>().swap(t);

@@ -6,7 +6,8 @@
 
 namespace hpcrec::math {
 
-void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> entries, std::vector<char>& is_test) {
+void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> entries,
+               std::vector<char>& is_test) {
   const size_t n = entries.size();
   is_test.assign(n, 0);
   switch (spec.kind) {
@@ -17,7 +18,8 @@ void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> en
       return;
     case SplitKind::kFold:
       for (size_t j = 0; j < n; ++j) {
-        const int f = std::min(spec.folds - 1, static_cast<int>(split_hash(spec.seed, user, entries[j].item) * spec.folds));
+        const int f = std::min(spec.folds - 1,
+                               static_cast<int>(split_hash(spec.seed, user, entries[j].item) * spec.folds));
         is_test[j] = f == spec.fold;
       }
       return;
@@ -25,8 +27,9 @@ void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> en
       break;
   }
   if (n < 2) return;
-  size_t hold = spec.kind == SplitKind::kLeaveKOut ? static_cast<size_t>(spec.leave_k)
-                                                   : static_cast<size_t>(std::llround(spec.fraction * static_cast<double>(n)));
+  size_t hold = spec.kind == SplitKind::kLeaveKOut
+                    ? static_cast<size_t>(spec.leave_k)
+                    : static_cast<size_t>(std::llround(spec.fraction * static_cast<double>(n)));
   hold = std::min(hold, n - 1);
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
@@ -39,7 +42,8 @@ void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> en
   } else {
     std::vector<double> h(n);
     for (size_t j = 0; j < n; ++j) h[j] = split_hash(spec.seed, user, entries[j].item);
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return h[a] < h[b] || (h[a] == h[b] && a < b); });
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return h[a] < h[b] || (h[a] == h[b] && a < b); });
   }
   for (size_t j = 0; j < hold; ++j) is_test[order[j]] = 1;
 }

@@ -15,8 +15,8 @@ namespace hpcrec::math {
 
 // True for about `fraction` of all (user, item) pairs, chosen by hash.
 inline double split_hash(std::uint64_t seed, Index user, Index item) {
-  const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(user)) << 32) |
-                            static_cast<std::uint32_t>(item);
+  const std::uint64_t key =
+      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(user)) << 32) | static_cast<std::uint32_t>(item);
   return uniform01(seed, static_cast<std::uint64_t>(RngStream::kSplit), key);
 }
 inline bool held_out(std::uint64_t seed, Index user, Index item, double fraction) {
@@ -54,6 +54,7 @@ struct SplitEntry {
 //
 // Example, temporal with fraction 0.5 over a user's entries with timestamps
 // {30, 10, 20, 40}: round(0.5 * 4) = 2 latest, so is_test = {1, 0, 0, 1}.
-void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> entries, std::vector<char>& is_test);
+void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> entries,
+               std::vector<char>& is_test);
 
 }  // namespace hpcrec::math

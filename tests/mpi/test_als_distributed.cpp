@@ -28,7 +28,8 @@ std::vector<Rating> my_ratings(int rank, int ranks) {
     for (Index i = 0; i < kItems; ++i) {
       if (i == 7) continue;
       const double x = math::uniform01(9, 99, static_cast<std::uint64_t>(u) * 1000 + i);
-      if (x < 0.35 + 0.3 * (u % 3 == 0)) all.push_back({u, i, static_cast<float>(1 + std::floor(x * 13) / 3)});
+      if (x < 0.35 + 0.3 * (u % 3 == 0))
+        all.push_back({u, i, static_cast<float>(1 + std::floor(x * 13) / 3)});
     }
   }
   std::vector<Rating> mine;
@@ -90,7 +91,8 @@ Result train(const Communicator& comm, int threads, Kind kind = Kind::kExplicit)
   o.kernel.lambda = 0.1;
   o.kernel.alpha = 2.0;
   o.kernel.threads = threads;
-  o.kernel.solver = kind == Kind::kImplicitCg ? math::SolverKind::kConjugateGradient : math::SolverKind::kCholesky;
+  o.kernel.solver =
+      kind == Kind::kImplicitCg ? math::SolverKind::kConjugateGradient : math::SolverKind::kCholesky;
   dist::ImplicitAls ials(comm, std::move(us), std::move(is), o);
   double previous = 1e300;
   for (int it = 0; it < 4; ++it) {
@@ -104,8 +106,7 @@ Result train(const Communicator& comm, int threads, Kind kind = Kind::kExplicit)
 }
 
 bool bitwise_equal(const math::Matrix& a, const math::Matrix& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::equal(a.data(), a.data() + a.size(), b.data());
+  return a.rows() == b.rows() && a.cols() == b.cols() && std::equal(a.data(), a.data() + a.size(), b.data());
 }
 
 }  // namespace

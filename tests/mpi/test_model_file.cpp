@@ -12,8 +12,8 @@
 #include "io/hdf5.hpp"
 #include "io/model_file.hpp"
 #include "mpi/communicator.hpp"
-#include "tests/mpi/shared_temp_dir.hpp"
 #include "src/errors.hpp"
+#include "tests/mpi/shared_temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using hpcrec::dist::Communicator;

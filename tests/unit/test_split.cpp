@@ -10,7 +10,8 @@ namespace {
 
 std::vector<SplitEntry> entries(std::vector<std::int64_t> ts) {
   std::vector<SplitEntry> e;
-  for (size_t j = 0; j < ts.size(); ++j) e.push_back({static_cast<Index>(j), ts[j], static_cast<std::uint32_t>(j)});
+  for (size_t j = 0; j < ts.size(); ++j)
+    e.push_back({static_cast<Index>(j), ts[j], static_cast<std::uint32_t>(j)});
   return e;
 }
 
