@@ -135,6 +135,17 @@ void ExplicitAls::evaluate(const math::Matrix& gathered_users, IterationStats& s
   for (const Rating& r : test_.unknown) stats.test.add(predict(0.0), r.value);
 }
 
+IterationCost reduce_cost(const Communicator& comm, double t0, double solve_seconds, double flops,
+                          const AlsSide& users, const AlsSide& items, int width) {
+  IterationCost cost;
+  cost.flops = comm.allreduce<double>(flops, MPI_SUM);
+  cost.bytes_exchanged = comm.allreduce<Offset>(
+      users.plan.bytes_sent(width, comm.rank()) + items.plan.bytes_sent(width, comm.rank()), MPI_SUM);
+  cost.solve_seconds = comm.allreduce<double>(solve_seconds, MPI_MAX);
+  cost.seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+  return cost;
+}
+
 IterationStats ExplicitAls::iterate() {
   const double t0 = MPI_Wtime();
   IterationStats stats;
@@ -146,17 +157,13 @@ IterationStats ExplicitAls::iterate() {
   solve += half_step(items_, users_, gathered_users, flops);
   evaluate(gathered_users, stats);
 
-  const int width = options_.factors + 1;
   double sums[6] = {stats.train.squared, stats.train.absolute, static_cast<double>(stats.train.count),
                     stats.test.squared,  stats.test.absolute,  static_cast<double>(stats.test.count)};
   comm_.allreduce_inplace<double>(sums, MPI_SUM);
   stats.train = {sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
   stats.test = {sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
-  stats.flops = comm_.allreduce<double>(flops, MPI_SUM);
-  stats.bytes_exchanged = comm_.allreduce<Offset>(
-      users_.plan.bytes_sent(width, comm_.rank()) + items_.plan.bytes_sent(width, comm_.rank()), MPI_SUM);
-  stats.solve_seconds = comm_.allreduce<double>(solve, MPI_MAX);
-  stats.seconds = comm_.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+  static_cast<IterationCost&>(stats) =
+      reduce_cost(comm_, t0, solve, flops, users_, items_, options_.factors + 1);
   return stats;
 }
 

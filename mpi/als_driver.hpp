@@ -56,14 +56,18 @@ struct ExplicitAlsOptions {
   double clip_max = 5.0;
 };
 
-struct IterationStats {
-  int iteration = 0;
-  math::ErrorSums train;
-  math::ErrorSums test;
+// What an ALS iteration cost, reduced over ranks (explicit and implicit alike).
+struct IterationCost {
   double seconds = 0;          // wall time of the iteration (max over ranks)
   double solve_seconds = 0;    // time in the row solver (max over ranks)
   double flops = 0;            // row-solver flops, all ranks
   Offset bytes_exchanged = 0;  // factor bytes sent between ranks, all ranks
+};
+
+struct IterationStats : IterationCost {
+  int iteration = 0;
+  math::ErrorSums train;
+  math::ErrorSums test;
 };
 
 class ExplicitAls {
@@ -108,6 +112,12 @@ class ExplicitAls {
 // plus extra global ids of the other side it needs (e.g. test users).
 void plan_side(const Communicator& comm, AlsSide& side, const BlockPartition& other,
                const std::vector<Index>& extra_needed = {});
+
+// Collective. The cost figures of an iteration that started at `t0`
+// (MPI_Wtime), from this rank's solver time and flops; `width`: doubles per
+// exchanged row.
+IterationCost reduce_cost(const Communicator& comm, double t0, double solve_seconds, double flops,
+                          const AlsSide& users, const AlsSide& items, int width);
 
 // Collective. Moves test ratings (user, item: dense ids, -1 unknown) to where
 // ExplicitAls evaluates them.

@@ -81,12 +81,7 @@ ImplicitIterationStats ImplicitAls::iterate() {
   stats.loss =
       xtx.cwiseProduct(yty).sum() + total.value() + options_.kernel.lambda * (xtx.trace() + yty.trace());
 
-  stats.flops = comm_.allreduce<double>(flops, MPI_SUM);
-  const int k = options_.factors;
-  stats.bytes_exchanged = comm_.allreduce<Offset>(
-      users_.plan.bytes_sent(k, comm_.rank()) + items_.plan.bytes_sent(k, comm_.rank()), MPI_SUM);
-  stats.solve_seconds = comm_.allreduce<double>(solve, MPI_MAX);
-  stats.seconds = comm_.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+  static_cast<IterationCost&>(stats) = reduce_cost(comm_, t0, solve, flops, users_, items_, options_.factors);
   return stats;
 }
 

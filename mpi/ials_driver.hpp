@@ -17,13 +17,9 @@ struct ImplicitAlsOptions {
   double init_scale = 0.01;
 };
 
-struct ImplicitIterationStats {
+struct ImplicitIterationStats : IterationCost {
   int iteration = 0;
-  double loss = 0;             // the full HKV loss over all pairs, after the iteration
-  double seconds = 0;          // max over ranks
-  double solve_seconds = 0;    // row solver, max over ranks
-  double flops = 0;            // row solver, all ranks
-  Offset bytes_exchanged = 0;  // factor rows sent between ranks, all ranks
+  double loss = 0;  // the full HKV loss over all pairs, after the iteration
 };
 
 class ImplicitAls {
