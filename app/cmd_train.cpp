@@ -132,7 +132,26 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
                        Report& report, Outcome& outcome, const std::string& fold_label) {
   const bool root = comm.rank() == 0;
-  TrainingData data = load_training_data(comm, data_options);
+  // Content models know items from their metadata too: those without
+  // ratings (cold start) join the item map, so they can be recommended.
+  io::ItemFeatures features;
+  math::IdMap feature_ids;
+  DataOptions load_options = data_options;
+  if (o.algo == Algorithm::kContent) {
+    dist::collective_phase(comm, [&] {
+      std::vector<io::ItemFeatureSource> sources;
+      for (const auto& path : o.item_features) {
+        io::ItemFeatureSource src;
+        src.path = path;
+        src.format = io::detect_item_feature_format(path);
+        sources.push_back(src);
+      }
+      features = io::read_item_features(sources);
+    });
+    feature_ids = features.id_map();
+    load_options.extra_items = &feature_ids;
+  }
+  TrainingData data = load_training_data(comm, load_options);
   print_data_summary(comm, data, o);
   const bool has_test = data.test_count > 0;
   std::vector<math::Rating> test_for_ranking = data.test;
@@ -188,20 +207,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     // Every rank reads the (small) metadata and builds the same TF-IDF
     // matrix over all items; users are scored where they live.
     const double t0 = MPI_Wtime();
-    io::ItemFeatures features;
     math::Index matched = 0;
-    std::vector<io::ItemDocument> docs;
-    dist::collective_phase(comm, [&] {
-      std::vector<io::ItemFeatureSource> sources;
-      for (const auto& path : o.item_features) {
-        io::ItemFeatureSource src;
-        src.path = path;
-        src.format = io::detect_item_feature_format(path);
-        sources.push_back(src);
-      }
-      features = io::read_item_features(sources);
-      docs = features.aligned(data.item_ids, &matched);
-    });
+    std::vector<io::ItemDocument> docs = features.aligned(data.item_ids, &matched);
     std::vector<std::string> texts;
     std::vector<std::vector<std::string>> tokens;
     for (auto& d : docs) {

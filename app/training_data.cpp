@@ -79,6 +79,10 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   dist::agree_on_id_kind(comm, train.items);
   data.user_ids = dist::build_id_map(comm, train.users);
   data.item_ids = dist::build_id_map(comm, train.items);
+  if (options.extra_items) {
+    data.item_ids = data.item_ids.merged(*options.extra_items);
+    if (data.item_ids.is_string) train.items.to_string_mode();
+  }
   trace_phase(comm.rank(), "id maps");
 
   dist::LocalRatings local;

@@ -21,6 +21,9 @@ struct DataOptions {
   std::string test;              // optional test file; otherwise `split` decides
   math::SplitSpec split;         // how test ratings are carved out of `ratings`
   bool keep_timestamps = false;  // fill TrainingData::train_timestamps / test_timestamps
+  // Items to include even without ratings (cold start: items known from
+  // metadata), the same on every rank.
+  const math::IdMap* extra_items = nullptr;
   io::ReaderOptions reader;
   dist::DuplicatePolicy duplicates = dist::DuplicatePolicy::kLast;
   int factors = 64;  // for the work-balanced partition

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <unordered_map>
 
 namespace hpcrec::math {
@@ -40,6 +41,26 @@ std::optional<Index> IdMap::find_text(std::string_view id) const {
   auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
   if (ec != std::errc() || p != id.data() + id.size()) return std::nullopt;
   return find(v);
+}
+
+IdMap IdMap::merged(const IdMap& other) const {
+  IdMap out;
+  out.is_string = is_string || other.is_string;
+  if (!out.is_string) {
+    std::merge(ints.begin(), ints.end(), other.ints.begin(), other.ints.end(), std::back_inserter(out.ints));
+    out.ints.erase(std::unique(out.ints.begin(), out.ints.end()), out.ints.end());
+    return out;
+  }
+  for (const IdMap* m : {this, &other}) {
+    if (m->is_string) {
+      out.strings.insert(out.strings.end(), m->strings.begin(), m->strings.end());
+    } else {
+      for (std::int64_t v : m->ints) out.strings.push_back(std::to_string(v));
+    }
+  }
+  std::sort(out.strings.begin(), out.strings.end());
+  out.strings.erase(std::unique(out.strings.begin(), out.strings.end()), out.strings.end());
+  return out;
 }
 
 }  // namespace hpcrec::math

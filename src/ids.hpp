@@ -42,6 +42,8 @@ struct IdMap {
   std::optional<Index> find(std::string_view id) const;
   // Dense index of an id given as text (parsed as an integer for integer maps).
   std::optional<Index> find_text(std::string_view id) const;
+  // The union with `other`, sorted; strings if either map holds strings.
+  IdMap merged(const IdMap& other) const;
 };
 
 }  // namespace hpcrec::math
