@@ -101,13 +101,6 @@ struct Outcome {
   std::vector<std::pair<std::string, double>> metrics;  // in report order
 };
 
-struct Trained {
-  // The model's sides, owned by the driver that trained them.
-  const dist::AlsSide* users = nullptr;
-  const dist::AlsSide* items = nullptr;
-  math::Matrix popular_factors_u, popular_factors_i;  // popular: empty factor blocks
-  math::Vector popular_bias_u, popular_bias_i;
-  FactorView view{};
   io::Attributes attributes;
 };
 
@@ -127,8 +120,9 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
   std::printf("\n");
 }
 
-// Trains, evaluates and writes one model. Returns the final metrics, or
-// std::nullopt-like empty outcome with `stopped` set when preempted.
+// Trains, evaluates and writes one model; its final metrics go to
+// `outcome`. Returns the exit status (kExitPreempted when a stop signal
+// ended the training after a checkpoint).
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
                        Report& report, Outcome& outcome, const std::string& fold_label) {
   const bool root = comm.rank() == 0;
