@@ -101,9 +101,6 @@ struct Outcome {
   std::vector<std::pair<std::string, double>> metrics;  // in report order
 };
 
-  io::Attributes attributes;
-};
-
 void print_data_summary(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
   if (comm.rank() != 0) return;
   std::printf("hpcrec train %s: %lld ratings (%d users x %d items) on %d rank(s), %d thread(s) each\n",
