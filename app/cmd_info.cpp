@@ -4,6 +4,7 @@
 
 #include "app/commands.hpp"
 #include "app/options.hpp"
+#include "app/reader_options.hpp"
 #include "app/training_data.hpp"
 #include "mpi/failure.hpp"
 
@@ -11,13 +12,11 @@ namespace hpcrec::app {
 
 int run_info(const Args& args, const dist::Communicator& comm) {
   DataOptions d;
-  std::string format = "auto", header = "auto";
+  ReaderCli reader;
   po::options_description desc("Info options");
   desc.add_options()("ratings", po::value(&d.ratings)->required(), "ratings file")(
-      "format", po::value(&format)->default_value("auto"), "delimiter: auto, tab, comma, dcolon, whitespace")(
-      "header", po::value(&header)->default_value("auto"), "header line: auto, yes, no")(
-      "skip-invalid", po::bool_switch(&d.reader.skip_invalid), "skip malformed lines")(
       "factors", po::value(&d.factors)->default_value(64), "k, for the work-balanced partition");
+  add_reader_options(desc, reader);
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
@@ -25,13 +24,7 @@ int run_info(const Args& args, const dist::Communicator& comm) {
                        vm, comm.rank() == 0);
     if (!go) return;
     require_positive(vm, "factors");
-    d.reader.delimiter = io::parse_delimiter(format);
-    if (header == "yes")
-      d.reader.header = true;
-    else if (header == "no")
-      d.reader.header = false;
-    else if (header != "auto")
-      throw InputError("--header must be auto, yes or no");
+    d.reader = make_reader_options(reader);
   });
   if (!go) return kExitOk;
   TrainingData data = load_training_data(comm, d);

@@ -5,6 +5,7 @@
 
 #include "app/commands.hpp"
 #include "app/options.hpp"
+#include "app/reader_options.hpp"
 #include "app/split_options.hpp"
 #include "app/training_data.hpp"
 #include "io/text_writer.hpp"
@@ -39,14 +40,13 @@ void append_line(std::string& out, const TrainingData& d, math::Index user, math
 int run_split(const Args& args, const dist::Communicator& comm) {
   DataOptions d;
   SplitCli split;
-  std::string out_train, out_test, format = "auto", header = "auto";
+  ReaderCli reader;
+  std::string out_train, out_test;
   po::options_description desc("Split options");
   desc.add_options()("ratings", po::value(&d.ratings)->required(), "ratings file")(
       "out-train", po::value(&out_train)->required(), "write the training ratings here")(
-      "out-test", po::value(&out_test)->required(), "write the held-out ratings here")(
-      "format", po::value(&format)->default_value("auto"), "delimiter: auto, tab, comma, dcolon, whitespace")(
-      "header", po::value(&header)->default_value("auto"), "header line: auto, yes, no")(
-      "skip-invalid", po::bool_switch(&d.reader.skip_invalid), "skip malformed lines");
+      "out-test", po::value(&out_test)->required(), "write the held-out ratings here");
+  add_reader_options(desc, reader);
   add_split_options(desc, split);
   bool go = true;
   dist::collective_phase(comm, [&] {
@@ -58,13 +58,7 @@ int run_split(const Args& args, const dist::Communicator& comm) {
     d.split = make_split_spec(split, false);
     if (d.split.kind == math::SplitKind::kNone)
       throw InputError("hpcrec split needs --holdout F or --leave-k K");
-    d.reader.delimiter = io::parse_delimiter(format);
-    if (header == "yes")
-      d.reader.header = true;
-    else if (header == "no")
-      d.reader.header = false;
-    else if (header != "auto")
-      throw InputError("--header must be auto, yes or no");
+    d.reader = make_reader_options(reader);
   });
   if (!go) return kExitOk;
   d.keep_timestamps = true;

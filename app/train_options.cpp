@@ -7,12 +7,9 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   data.add_options()("ratings", po::value(&o.data.ratings)->required(),
                      "training ratings file (user, item, rating[, timestamp])")(
       "test", po::value(&o.data.test), "held-out ratings file to evaluate on")(
-      "format", po::value(&o.format)->default_value("auto"),
-      "delimiter: auto, tab, comma, dcolon (::), whitespace")(
-      "header", po::value(&o.header)->default_value("auto"), "header line: auto, yes, no")(
-      "skip-invalid", po::bool_switch(&o.data.reader.skip_invalid), "skip malformed lines (and count them)")(
       "duplicates", po::value(&o.duplicates)->default_value("last"),
       "repeated (user, item): last (latest timestamp, then file order), mean, error");
+  add_reader_options(data, o.reader);
   add_split_options(data, o.split);
   data.add_options()("folds", po::value(&o.folds)->default_value(0),
                      "N-fold cross-validation: N trainings, mean and standard deviation of every metric");
@@ -136,13 +133,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
     o.ials.kernel.solver = math::SolverKind::kCholesky;
   else
     throw InputError("--solver must be cg or cholesky, got '" + o.solver + "'");
-  if (o.header == "yes")
-    o.data.reader.header = true;
-  else if (o.header == "no")
-    o.data.reader.header = false;
-  else if (o.header != "auto")
-    throw InputError("--header must be auto, yes or no, got '" + o.header + "'");
-  o.data.reader.delimiter = io::parse_delimiter(o.format);
+  o.data.reader = make_reader_options(o.reader);
   if (o.duplicates == "last")
     o.data.duplicates = dist::DuplicatePolicy::kLast;
   else if (o.duplicates == "mean")

@@ -5,6 +5,7 @@
 
 #include "app/checkpointing.hpp"
 #include "app/commands.hpp"
+#include "app/reader_options.hpp"
 #include "app/split_options.hpp"
 #include "app/training_data.hpp"
 #include "mpi/als_driver.hpp"
@@ -37,7 +38,8 @@ struct TrainOptions {
   int eval_k = 10;
   double relevance_threshold = -1e300;  // every test rating relevant
   int ranking_every = 0;                // ranking metrics every N iterations (0: at the end only)
-  std::string header = "auto", format = "auto", duplicates = "last", reg_scaling = "als-wr";
+  ReaderCli reader;
+  std::string duplicates = "last", reg_scaling = "als-wr";
   std::string confidence = "linear", solver = "cg";
   bool bench_dense = false;
   bool bench_sparse = false;
