@@ -1,5 +1,6 @@
 // hpcrec train: read -> distribute -> train (als | ials | popular) ->
 // evaluate -> model + top-N. Wiring only: the work is in io/, mpi/, src/.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -9,8 +10,10 @@
 
 #include "app/checkpointing.hpp"
 #include "app/commands.hpp"
+#include "app/fitted_model.hpp"
 #include "app/resources.hpp"
 #include "app/train_options.hpp"
+#include "app/train_report.hpp"
 #include "app/training_data.hpp"
 #include "io/item_features.hpp"
 #include "io/model_file.hpp"
@@ -32,70 +35,6 @@ namespace {
 using math::Index;
 using math::Offset;
 
-std::string num(double x) {
-  if (!std::isfinite(x)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
-
-// Rank 0's table on stdout and JSON lines in --metrics-out.
-class Report {
- public:
-  Report(const dist::Communicator& comm, const std::string& path, bool append) : root_(comm.rank() == 0) {
-    dist::collective_phase(comm, [&] {
-      if (root_ && !path.empty()) {
-        out_.open(path, append ? std::ios::app : std::ios::out);
-        if (!out_) throw InputError(path + ": cannot open for writing");
-      }
-    });
-  }
-  bool root() const { return root_; }
-  // One JSON object: `fields` is its body without braces, e.g. "\"a\": 1".
-  void json(const std::string& fields) {
-    if (root_ && out_.is_open()) {
-      out_ << "{" << fields << "}\n";
-      out_.flush();
-    }
-  }
-
- private:
-  bool root_;
-  std::ofstream out_;
-};
-
-std::string ranking_fields(const dist::RankingReport& r) {
-  return "\"precision_at_k\": " + num(r.mean.precision) + ", \"recall_at_k\": " + num(r.mean.recall) +
-         ", \"ndcg_at_k\": " + num(r.mean.ndcg) + ", \"map_at_k\": " + num(r.mean.map) +
-         ", \"hit_rate_at_k\": " + num(r.mean.hit_rate) + ", \"coverage_at_k\": " + num(r.coverage) +
-         ", \"k\": " + std::to_string(r.k) + ", \"ranking_users\": " + std::to_string(r.users);
-}
-
-// A trained model as scoring sees it: score(u, i) = mu + b_u + b_i + x_u . y_i
-// (ials and popular have mu = b_u = 0; popular has no factors, b_i = count).
-struct FactorView {
-  const math::Matrix* user_factors;
-  const math::Vector* user_bias;
-  const math::Matrix* item_factors;
-  const math::Vector* item_bias;
-  Index first_item;
-  double mu;
-};
-
-std::vector<std::vector<math::ScoredItem>> top_lists(const dist::Communicator& comm, const FactorView& m,
-                                                     const math::CsrBlock& seen, int n, int threads) {
-  dist::TopNInput in;
-  in.user_factors = m.user_factors;
-  in.user_offset = (m.user_bias->array() + m.mu).matrix();
-  in.exclude = &seen;
-  in.item_factors = m.item_factors;
-  in.item_bias = m.item_bias;
-  in.first_item = m.first_item;
-  in.n = n;
-  in.threads = threads;
-  return dist::top_n_ring(comm, in);
-}
-
 // What one training run ends with (one fold of cross-validation, or the run).
 struct Outcome {
   std::vector<std::pair<std::string, double>> metrics;  // in report order
@@ -114,317 +53,456 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
     std::printf(" (%lld with a user or item unseen in training)", static_cast<long long>(data.test_unknown));
   if (data.skipped) std::printf(", %lld invalid lines skipped", static_cast<long long>(data.skipped));
   if (data.duplicates) std::printf(", %lld duplicates resolved", static_cast<long long>(data.duplicates));
+  if (data.cold_count) std::printf(", %lld cold items held out", static_cast<long long>(data.cold_count));
   std::printf("\n");
 }
 
-// Trains, evaluates and writes one model; its final metrics go to
-// `outcome`. Returns the exit status (kExitPreempted when a stop signal
-// ended the training after a checkpoint).
+bool needs_content(const TrainOptions& o) {
+  if (o.algo == Algorithm::kContent) return true;
+  if (o.algo != Algorithm::kHybrid) return false;
+  const bool listed =
+      std::find(o.blend_models.begin(), o.blend_models.end(), Algorithm::kContent) != o.blend_models.end();
+  return listed || (o.min_history > 0 && (!o.item_features.empty() || !o.item_embeddings.empty()));
+}
+
+// Collective. Reads the item metadata (every rank the whole files).
+void read_content(const dist::Communicator& comm, const TrainOptions& o, ItemContent& content) {
+  dist::collective_phase(comm, [&] {
+    std::vector<io::ItemFeatureSource> sources;
+    for (const auto& path : o.item_features) {
+      io::ItemFeatureSource src;
+      src.path = path;
+      src.format = io::detect_item_feature_format(path);
+      if (src.format == io::ItemFeatureFormat::kDelimited) {
+        src.delimiter = io::parse_feature_delimiter(o.features_delimiter);
+        src.id_column = o.id_column - 1;
+        src.text_columns = parse_text_columns(o.text_columns);
+      }
+      sources.push_back(src);
+    }
+    content.features = io::read_item_features(sources);
+  });
+  content.ids = content.features.id_map();
+}
+
+// Every rank: the TF-IDF rows of the job's items (items without metadata: empty rows).
+void build_content(const dist::Communicator& comm, const TrainOptions& o, const TrainingData& data,
+                   ItemContent& content) {
+  const double t0 = MPI_Wtime();
+  Index matched = 0;
+  std::vector<io::ItemDocument> docs = content.features.aligned(data.item_ids, &matched);
+  std::vector<std::string> texts;
+  std::vector<std::vector<std::string>> tokens;
+  for (auto& d : docs) {
+    texts.push_back(std::move(d.text));
+    tokens.push_back(std::move(d.tokens));
+  }
+  content.tfidf = std::make_shared<math::TfidfModel>(math::fit_tfidf(texts, tokens, o.tfidf));
+  const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+  if (comm.rank() == 0) {
+    std::printf("content: %d of %d items have metadata, %zu terms, TF-IDF in %.2f s\n", matched,
+                data.item_ids.size(), content.tfidf->vocabulary.size(), secs);
+  }
+}
+
+// The test ratings evaluation looks at, by kind.
+struct TestSets {
+  std::vector<math::Rating> warm;   // ratings of items seen in training (all without --cold-items)
+  std::vector<math::Rating> cold;   // ratings of the held-out items (--cold-items)
+  std::vector<math::Rating> light;  // warm ratings of users with < --min-history training ratings
+};
+
+TestSets split_tests(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
+  TestSets t;
+  for (const auto& r : data.test) {
+    if (!data.cold_item.empty() && r.item >= 0 && data.cold_item[r.item])
+      t.cold.push_back(r);
+    else
+      t.warm.push_back(r);
+  }
+  if (o.min_history > 0) {
+    // Training ratings per user, everywhere (an n_users array; see the note in README).
+    std::vector<int> history(static_cast<size_t>(data.user_ids.size()), 0);
+    for (Index r = 0; r < data.by_user.rows(); ++r)
+      history[data.by_user.first_row + r] = static_cast<int>(data.by_user.row_nnz(r));
+    comm.allreduce_inplace<int>(history, MPI_SUM);
+    for (const auto& r : t.warm)
+      if (r.user >= 0 && history[r.user] < o.min_history) t.light.push_back(r);
+  }
+  return t;
+}
+
+// Ranking metrics of `top` (this rank's users' lists of at least eval_k) on
+// every test set that has ratings; printed as `what`, returned in report order.
+std::vector<std::pair<std::string, double>> evaluate_lists(const dist::Communicator& comm,
+                                                           const TrainOptions& o, const TrainingData& data,
+                                                           const TestSets& tests, const TopLists& top,
+                                                           const std::string& what) {
+  std::vector<std::pair<std::string, double>> out;
+  auto one = [&](const std::vector<math::Rating>& test, const std::string& prefix, const std::string& label) {
+    const Offset n = comm.allreduce<Offset>(static_cast<Offset>(test.size()), MPI_SUM);
+    if (n == 0) return;
+    auto r = dist::evaluate_ranking(comm, top, test, data.users, data.item_ids.size(), o.eval_k,
+                                    o.relevance_threshold);
+    print_ranking(comm, label, r);
+    for (auto& kv : ranking_metrics(r, prefix)) out.push_back(kv);
+    if (!prefix.empty()) out.emplace_back(prefix + "users", static_cast<double>(r.users));
+  };
+  one(tests.warm, "", what);
+  one(tests.cold, "cold_", what + " cold items");
+  one(tests.light, "light_", what + " light users");
+  return out;
+}
+
+// Copies of the training blocks for one more model (a hybrid's components).
+dist::AlsSide user_side(const TrainingData& d) { return {d.users, d.by_user, {}, false, {}, {}}; }
+dist::AlsSide item_side(const TrainingData& d) { return {d.items, d.by_item, {}, false, {}, {}}; }
+
+// Users below --min-history: content and popularity, equally, where the
+// blend has them (popularity alone without content).
+std::vector<double> light_weights(const TrainOptions& o, const std::vector<Algorithm>& algos) {
+  std::vector<double> w(algos.size(), 0.0);
+  if (o.min_history <= 0) return w;
+  const bool has_content = std::find(algos.begin(), algos.end(), Algorithm::kContent) != algos.end();
+  for (size_t j = 0; j < algos.size(); ++j) {
+    if (algos[j] == Algorithm::kPopular) w[j] = has_content ? 0.5 : 1.0;
+    if (algos[j] == Algorithm::kContent) w[j] = 0.5;
+  }
+  return w;
+}
+
+// A hybrid's models and how their lists combine (src/hybrid.hpp).
+struct Blend {
+  std::vector<std::unique_ptr<Fitted>> models;
+  std::vector<double> weights, cold_weights;              // per model
+  std::vector<double> light_weights, light_cold_weights;  // per model, users below --min-history
+  std::vector<char> cold;                                 // per global item: no training interactions
+  std::vector<int> history;                               // this rank's users' training interactions
+  int min_history = 0;
+  int depth = 100;
+
+  // Collective. Each model's lists, blended per user.
+  TopLists top(int n) const {
+    std::vector<TopLists> lists;
+    for (const auto& m : models) lists.push_back(m->top(std::max(n, depth)));
+    return combine(lists, weights, cold_weights, n);
+  }
+  TopLists combine(const std::vector<TopLists>& lists, const std::vector<double>& w,
+                   const std::vector<double>& c, int n) const {
+    TopLists out(history.size());
+    std::vector<math::BlendSource> sources(models.size());
+    for (size_t u = 0; u < history.size(); ++u) {
+      const bool light = history[u] < min_history;
+      for (size_t j = 0; j < models.size(); ++j)
+        sources[j] = {lists[j][u], light ? light_weights[j] : w[j], light ? light_cold_weights[j] : c[j]};
+      out[u] = math::blend_lists(sources, &cold, n);
+    }
+    return out;
+  }
+};
+
+// Only content scores items without interactions: c_m = w_m for content, 0 otherwise.
+std::vector<double> plain_cold_weights(const std::vector<Algorithm>& algos, const std::vector<double>& w) {
+  std::vector<double> c(algos.size(), 0.0);
+  for (size_t j = 0; j < algos.size(); ++j)
+    if (algos[j] == Algorithm::kContent) c[j] = w[j];
+  return c;
+}
+
+// Collective. Fits every model of the blend on (a copy of) `data`.
+int fit_blend(const dist::Communicator& comm, TrainOptions& o, const std::vector<Algorithm>& algos,
+              const FitContext& ctx, Blend& blend, std::vector<std::pair<std::string, double>>& metrics) {
+  const TrainingData& data = *ctx.data;
+  blend.models.clear();
+  blend.cold.assign(ctx.interacted->size(), 0);
+  for (size_t i = 0; i < blend.cold.size(); ++i) blend.cold[i] = !(*ctx.interacted)[i];
+  blend.history.assign(static_cast<size_t>(data.by_user.rows()), 0);
+  for (Index r = 0; r < data.by_user.rows(); ++r)
+    blend.history[r] = static_cast<int>(data.by_user.row_nnz(r));
+  for (Algorithm a : algos) {
+    if (comm.rank() == 0) std::printf("-- hybrid: %s --\n", algorithm_name(a));
+    auto m = std::make_unique<Fitted>();
+    FitContext c = ctx;
+    c.label = ctx.label + "\"component\": \"" + algorithm_name(a) + "\", ";
+    std::vector<std::pair<std::string, double>> own;
+    const int status = fit_model(comm, o, a, c, user_side(data), item_side(data), own, *m);
+    if (status != kExitOk) return status;
+    for (auto& [k, v] : own) metrics.emplace_back(std::string(algorithm_name(a)) + "_" + k, v);
+    blend.models.push_back(std::move(m));
+  }
+  return kExitOk;
+}
+
+// The blend's weights: w per model and c per model (src/hybrid.hpp).
+struct BlendWeights {
+  std::vector<double> w, c;
+};
+
+// --blend auto: the weights that maximise NDCG@k on a validation split
+// carved from the training ratings: each user's latest --holdout fraction
+// (default 0.2; by timestamp if there are timestamps, else by hash), plus
+// every rating of a share of the items (--cold-items, or else the share of
+// the job's items without interactions), so that validation has new items
+// in the same proportion as the test. First w over the simplex grid with
+// step 0.1 (c = w), then content's c over 0, 0.1, ..., 1 with w fixed; the
+// first best in grid order wins at each stage.
+BlendWeights learn_weights(const dist::Communicator& comm, TrainOptions& o, const TrainingData& data,
+                           const FitContext& ctx, const std::vector<Algorithm>& algos) {
+  math::SplitSpec spec;
+  spec.kind = data.has_timestamps ? math::SplitKind::kTemporal : math::SplitKind::kUser;
+  spec.fraction = o.split.holdout > 0 ? o.split.holdout : 0.2;
+  spec.seed = o.split.seed + 1;
+  const auto& interacted = *ctx.interacted;
+  Index warm = 0;
+  for (char c : interacted) warm += c != 0;
+  const double item_share = o.cold_items > 0
+                                ? o.cold_items
+                                : 1.0 - static_cast<double>(warm) / static_cast<double>(interacted.size());
+  std::vector<char> hold(interacted.size(), 0);
+  Index held = 0;
+  for (size_t i = 0; i < hold.size(); ++i) {
+    hold[i] = interacted[i] && math::held_out(spec.seed, -1, static_cast<Index>(i), item_share);
+    held += hold[i];
+  }
+  TrainingData val = carve_validation(comm, data, spec, hold);
+  if (comm.rank() == 0)
+    std::printf(
+        "== blend auto: validation split (%s %.2f of each user's training ratings and all of %d items: "
+        "%lld ratings) ==\n",
+        data.has_timestamps ? "latest" : "random", spec.fraction, held,
+        static_cast<long long>(val.test_count));
+  FitContext c = ctx;
+  c.data = &val;
+  const std::vector<char> val_interacted =
+      items_with_interactions(comm, {val.items, val.by_item, {}, false, {}, {}}, val.item_ids.size());
+  c.interacted = &val_interacted;
+  c.label = ctx.label + "\"validation\": true, ";
+  Blend blend;
+  blend.min_history = o.min_history;
+  blend.depth = o.blend_depth;
+  std::vector<std::pair<std::string, double>> ignored;
+  if (fit_blend(comm, o, algos, c, blend, ignored) != kExitOk)
+    throw dist::JobError("stopped by a signal while learning the blend weights", kExitPreempted);
+  blend.light_weights = light_weights(o, algos);
+  blend.light_cold_weights = plain_cold_weights(algos, blend.light_weights);
+  std::vector<TopLists> lists;
+  for (const auto& m : blend.models) lists.push_back(m->top(std::max(o.eval_k, o.blend_depth)));
+  auto ndcg = [&](const std::vector<double>& w, const std::vector<double>& cw) {
+    return dist::evaluate_ranking(comm, blend.combine(lists, w, cw, o.eval_k), val.test, val.users,
+                                  val.item_ids.size(), o.eval_k, o.relevance_threshold)
+        .mean.ndcg;
+  };
+  // The grid over the named models; models added only for light users keep 0.
+  const size_t named = o.blend_spec.models.size();
+  BlendWeights best;
+  double best_ndcg = -1;
+  for (const auto& g : math::simplex_grid(static_cast<int>(named), 10)) {
+    std::vector<double> w(algos.size(), 0.0);
+    std::copy(g.begin(), g.end(), w.begin());
+    const auto cw = plain_cold_weights(algos, w);
+    const double v = ndcg(w, cw);
+    if (v > best_ndcg) {
+      best_ndcg = v;
+      best = {w, cw};
+    }
+  }
+  const auto content =
+      std::find(algos.begin(), algos.begin() + static_cast<long>(named), Algorithm::kContent);
+  if (held > 0 && content != algos.begin() + static_cast<long>(named)) {
+    const size_t j = static_cast<size_t>(content - algos.begin());
+    const BlendWeights stage1 = best;
+    for (int step = 0; step <= 10; ++step) {
+      std::vector<double> cw = stage1.c;
+      cw[j] = step / 10.0;
+      const double v = ndcg(stage1.w, cw);
+      if (v > best_ndcg) {
+        best_ndcg = v;
+        best.c = cw;
+      }
+    }
+  }
+  std::vector<double> single(named);
+  for (size_t j = 0; j < named; ++j) {
+    std::vector<double> w(algos.size(), 0.0);
+    w[j] = 1;
+    single[j] = ndcg(w, plain_cold_weights(algos, w));
+  }
+  if (comm.rank() == 0) {
+    std::printf("blend auto: validation ndcg@%d %.4f with", o.eval_k, best_ndcg);
+    for (size_t j = 0; j < named; ++j) std::printf(" %s %.1f", algorithm_name(algos[j]), best.w[j]);
+    if (content != algos.begin() + static_cast<long>(named))
+      std::printf(", cold items: content %.1f", best.c[static_cast<size_t>(content - algos.begin())]);
+    std::printf(" (single models:");
+    for (size_t j = 0; j < named; ++j) std::printf(" %s %.4f", algorithm_name(algos[j]), single[j]);
+    std::printf(")\n");
+  }
+  return best;
+}
+
+// Neighbour lists for the model file: K slots a row (the longest list).
+io::NeighborSlice neighbor_slice(const dist::Communicator& comm, const TrainOptions& o, const Fitted& m) {
+  io::NeighborSlice slice;
+  int k = 0;
+  for (Index r = 0; r < m.neighbors.rows(); ++r) k = std::max(k, static_cast<int>(m.neighbors.row(r).size()));
+  k = comm.allreduce<int>(k, MPI_MAX);
+  slice.side = m.algo == Algorithm::kKnn && o.knn_on == "users" ? "users" : "items";
+  slice.first = m.neighbors.first_row;
+  slice.rows = m.neighbors.rows();
+  slice.k = k;
+  const size_t slots = static_cast<size_t>(slice.rows) * k;
+  slice.index.assign(slots, -1);
+  slice.similarity.assign(slots, std::nan(""));
+  slice.support.assign(slots, 0);
+  for (Index r = 0; r < m.neighbors.rows(); ++r) {
+    const auto row = m.neighbors.row(r);
+    for (size_t j = 0; j < row.size(); ++j) {
+      slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
+      slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
+      slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
+    }
+  }
+  return slice;
+}
+
+void write_recommendations(const dist::Communicator& comm, const TrainOptions& o, const TrainingData& data,
+                           const TopLists& best) {
+  io::TopNSlice slice;
+  slice.first_user = data.users.first(comm.rank());
+  slice.users = data.users.count(comm.rank());
+  slice.n = o.top_n;
+  slice.items.assign(static_cast<size_t>(slice.users) * o.top_n, -1);
+  slice.scores.assign(slice.items.size(), std::nan(""));
+  for (Index u = 0; u < slice.users; ++u) {
+    for (size_t j = 0; j < best[u].size(); ++j) {
+      slice.items[static_cast<size_t>(u) * o.top_n + j] = best[u][j].item;
+      slice.scores[static_cast<size_t>(u) * o.top_n + j] = best[u][j].score;
+    }
+  }
+  io::write_topn(comm, o.recommendations, slice, data.user_ids, data.item_ids);
+}
+
+// Trains, evaluates and writes one model (or a hybrid's models); its final
+// metrics go to `outcome`. Returns the exit status (kExitPreempted when a
+// stop signal ended the training after a checkpoint).
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
                        Report& report, Outcome& outcome, const std::string& fold_label) {
   const bool root = comm.rank() == 0;
+  const bool hybrid = o.algo == Algorithm::kHybrid;
   // Content models know items from their metadata too: those without
   // ratings (cold start) join the item map, so they can be recommended.
-  io::ItemFeatures features;
-  math::IdMap feature_ids;
+  ItemContent content;
   DataOptions load_options = data_options;
-  if (o.algo == Algorithm::kContent) {
-    dist::collective_phase(comm, [&] {
-      std::vector<io::ItemFeatureSource> sources;
-      for (const auto& path : o.item_features) {
-        io::ItemFeatureSource src;
-        src.path = path;
-        src.format = io::detect_item_feature_format(path);
-        sources.push_back(src);
-      }
-      features = io::read_item_features(sources);
-    });
-    feature_ids = features.id_map();
-    load_options.extra_items = &feature_ids;
+  const bool with_content = needs_content(o);
+  if (with_content) {
+    read_content(comm, o, content);
+    load_options.extra_items = &content.ids;
   }
+  if (hybrid && o.blend_spec.weights.empty()) load_options.keep_timestamps = true;  // validation split
   TrainingData data = load_training_data(comm, load_options);
   print_data_summary(comm, data, o);
+  if (with_content) build_content(comm, o, data, content);
+  const TestSets tests = split_tests(comm, data, o);
   const bool has_test = data.test_count > 0;
-  std::vector<math::Rating> test_for_ranking = data.test;
+  const std::vector<char> interacted =
+      items_with_interactions(comm, {data.items, data.by_item, {}, false, {}, {}}, data.item_ids.size());
+  FitContext ctx;
+  ctx.data = &data;
+  ctx.content = &content;
+  ctx.interacted = &interacted;
+  ctx.ranking_test = &tests.warm;
+  ctx.report = &report;
+  ctx.label = fold_label;
 
-  dist::AlsSide users, items;
-  users.part = data.users;
-  users.ratings = std::move(data.by_user);
-  items.part = data.items;
-  items.ratings = std::move(data.by_item);
-  // Each user's training items with global ids: excluded from top-N and
-  // stored in the model. The ALS drivers rewrite their copy's columns into
-  // local indices, so for them it is rebuilt after training (not kept as a
-  // second copy through the iterations, where memory peaks).
-  math::CsrBlock seen_storage;
-  const math::CsrBlock* seen = &users.ratings;
-
-  double total_seconds = 0, total_flops = 0, total_solve = 0;
-  Offset last_bytes = 0;
-  int iterations_run = 0;
-  auto ranking_of = [&](const std::vector<std::vector<math::ScoredItem>>& top) {
-    return dist::evaluate_ranking(comm, top, test_for_ranking, data.users, data.item_ids.size(), o.eval_k,
-                                  o.relevance_threshold);
-  };
-  auto ranking_now = [&](const FactorView& view) {
-    return ranking_of(top_lists(comm, view, *seen, o.eval_k, o.als.threads));
-  };
-  // Every user's top n of the final model; factor models by default.
-  std::function<std::vector<std::vector<math::ScoredItem>>(int)> final_top;
-
-  std::unique_ptr<dist::ExplicitAls> als;
-  std::unique_ptr<dist::ImplicitAls> ials;
-  math::Matrix no_factors_u, no_factors_i;
-  math::Vector zero_bias_u, zero_bias_i, popularity;
-  FactorView view{};
-  io::Attributes attributes{{"algorithm", o.algo_name}, {"seed", static_cast<std::int64_t>(o.als.seed)}};
-  dist::KnnMatrix knn_matrix;
-  double knn_rss_max = NAN, sparse_seconds = NAN;
-  dist::KnnBaselines baselines;
-  math::NeighborLists neighbors;
-  io::NeighborSlice neighbor_slice;
-
-  if (o.algo == Algorithm::kPopular) {
-    // Items by number of training interactions: a bias-only model.
-    no_factors_u.resize(users.rows(), 0);
-    no_factors_i.resize(items.rows(), 0);
-    zero_bias_u = math::Vector::Zero(users.rows());
-    zero_bias_i = math::Vector::Zero(items.rows());
-    popularity.resize(items.rows());
-    for (Index r = 0; r < items.rows(); ++r) popularity[r] = static_cast<double>(items.ratings.row_nnz(r));
-    view = {&no_factors_u, &zero_bias_u, &no_factors_i, &popularity, items.first(), 0.0};
-    attributes["global_mean"] = 0.0;
-  } else if (o.algo == Algorithm::kContent) {
-    // Every rank reads the (small) metadata and builds the same TF-IDF
-    // matrix over all items; users are scored where they live.
-    const double t0 = MPI_Wtime();
-    math::Index matched = 0;
-    std::vector<io::ItemDocument> docs = features.aligned(data.item_ids, &matched);
-    std::vector<std::string> texts;
-    std::vector<std::vector<std::string>> tokens;
-    for (auto& d : docs) {
-      texts.push_back(std::move(d.text));
-      tokens.push_back(std::move(d.tokens));
-    }
-    auto tfidf = std::make_shared<math::TfidfModel>(math::fit_tfidf(texts, tokens, o.tfidf));
-    auto index = std::make_shared<math::ContentIndex>(tfidf->matrix);
-    total_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
-    if (root) {
-      std::printf("content: %d of %d items have metadata, %zu terms, TF-IDF in %.2f s\n", matched,
-                  data.item_ids.size(), tfidf->vocabulary.size(), total_seconds);
-    }
-    math::ContentOptions copt{
-        o.implicit_profile ? math::ProfileWeight::kConfidence : math::ProfileWeight::kCentered,
-        o.als.threads};
-    final_top = [&, index, copt](int n) { return math::content_top_n(*index, users.ratings, copt, n); };
-    // Item-item cosine neighbours for `hpcrec similar`: the KNN ring over TF-IDF rows.
-    {
-      const math::CsrBlock mine =
-          math::slice_rows(tfidf->matrix, data.items.first(comm.rank()), data.items.count(comm.rank()));
-      const math::CsrBlock no_users;
-      dist::KnnOptions ko;
-      ko.on = dist::KnnOn::kItems;
-      ko.similarity.kind = math::SimilarityKind::kCosine;
-      ko.similarity.neighbors = 50;
-      ko.threads = o.als.threads;
-      const auto terms =
-          dist::BlockPartition::even(static_cast<Index>(tfidf->vocabulary.size()), comm.size());
-      neighbors = dist::compute_neighbors(comm, {&no_users, &mine, terms, data.items}, {}, ko);
-    }
-    no_factors_u.resize(users.rows(), 0);
-    no_factors_i.resize(items.rows(), 0);
-    zero_bias_u = math::Vector::Zero(users.rows());
-    zero_bias_i = math::Vector::Zero(items.rows());
-    view = {&no_factors_u, &zero_bias_u, &no_factors_i, &zero_bias_i, items.first(), 0.0};
-    attributes.insert({{"global_mean", 0.0},
-                       {"ngram", std::int64_t{o.tfidf.ngram_max}},
-                       {"min_df", o.min_df},
-                       {"max_df", o.max_df},
-                       {"terms", static_cast<std::int64_t>(tfidf->vocabulary.size())}});
-  } else if (o.algo == Algorithm::kKnn) {
-    knn_matrix = {&users.ratings, &items.ratings, data.users, data.items};
-    baselines = dist::fit_baselines(comm, knn_matrix, data.global_mean);
-    dist::KnnStats stats;
-    neighbors = dist::compute_neighbors(comm, knn_matrix, baselines, o.knn, &stats);
-    total_seconds = stats.seconds;
-    knn_rss_max = comm.allreduce<double>(peak_rss_bytes(), MPI_MAX);
-    if (o.bench_sparse && comm.size() == 1) {
-      const auto t = math::time_sparse_gram(items.ratings, data.user_ids.size());
-      sparse_seconds = t.seconds;
-      if (root) std::printf("bench: sparse X^T X in %.2f s (%.0f nonzeros)\n", t.seconds, t.output_nonzeros);
-    }
-    if (root) {
-      std::printf(
-          "knn: %s-based %s similarities (shrink %g, %d neighbours kept) in %.2f s (%.2f s computing), "
-          "%.1f MB passed around the ring\n",
-          o.knn_on == "items" ? "item" : "user", o.similarity.c_str(), o.knn.similarity.shrink,
-          o.knn.similarity.neighbors, stats.seconds, stats.compute_seconds, stats.bytes_sent / 1e6);
-    }
-    if (has_test) {
-      o.knn_predict.clip_min = data.min_rating;
-      o.knn_predict.clip_max = data.max_rating;
-      const math::ErrorSums err =
-          dist::evaluate_knn(comm, knn_matrix, baselines, neighbors, o.knn, data.test, o.knn_predict);
-      outcome.metrics.emplace_back("test_rmse", err.rmse());
-      outcome.metrics.emplace_back("test_mae", err.mae());
-    }
-    final_top = [&](int n) { return dist::knn_top_n(comm, knn_matrix, neighbors, o.knn, n); };
-    no_factors_u.resize(users.rows(), 0);
-    no_factors_i.resize(items.rows(), 0);
-    view = {&no_factors_u,        &baselines.user_bias, &no_factors_i,
-            &baselines.item_bias, items.first(),        baselines.mu};
-    attributes.insert({{"global_mean", baselines.mu},
-                       {"knn_on", o.knn_on},
-                       {"similarity", o.similarity},
-                       {"shrink", o.knn.similarity.shrink},
-                       {"min_support", std::int64_t{o.knn.similarity.min_support}},
-                       {"neighbors", std::int64_t{o.knn.similarity.neighbors}},
-                       {"knn_mean", o.knn_mean},
-                       {"k_predict", std::int64_t{o.knn_predict.k_predict}}});
+  std::unique_ptr<Fitted> single;
+  Blend blend;
+  std::function<TopLists(int)> final_top;
+  if (!hybrid) {
+    single = std::make_unique<Fitted>();
+    dist::AlsSide users{data.users, std::move(data.by_user), {}, false, {}, {}};
+    dist::AlsSide items{data.items, std::move(data.by_item), {}, false, {}, {}};
+    const int status =
+        fit_model(comm, o, o.algo, ctx, std::move(users), std::move(items), outcome.metrics, *single);
+    if (status != kExitOk) return status;
+    final_top = single->top;
   } else {
-    io::Attributes hyper{{"algorithm", o.algo_name},
-                         {"factors", std::int64_t{o.als.factors}},
-                         {"lambda", o.als.lambda},
-                         {"seed", static_cast<std::int64_t>(o.als.seed)}};
-    if (o.algo == Algorithm::kAls) {
-      hyper["bias_lambda"] = o.als.bias_lambda;
-      hyper["reg_scaling"] = o.reg_scaling;
-    } else {
-      hyper["alpha"] = o.ials.kernel.alpha;
-      hyper["confidence"] = o.confidence;
-      hyper["eps"] = o.ials.kernel.eps;
-      hyper["solver"] = o.solver;
-      hyper["cg_steps"] = std::int64_t{o.ials.kernel.cg_steps};
-    }
-    attributes.insert(hyper.begin(), hyper.end());
-    Checkpointing checkpoints(comm, o.checkpoint, hyper, data.user_ids, data.item_ids, data.train,
-                              data.global_mean);
-    auto after = [&](auto& model, const std::string& row, const std::string& fields, double seconds,
-                     double flops, double solve, Offset bytes, int iteration) {
-      total_seconds += seconds;
-      total_flops += flops;
-      total_solve += solve;
-      last_bytes = bytes;
-      ++iterations_run;
-      std::string extra;
-      if (o.ranking_every > 0 && has_test && iteration % o.ranking_every == 0) {
-        FactorView v = o.algo == Algorithm::kAls
-                           ? FactorView{&model.users().factors, &model.users().bias,   &model.items().factors,
-                                        &model.items().bias,    model.items().first(), data.global_mean}
-                           : FactorView{&model.users().factors, &model.users().bias,   &model.items().factors,
-                                        &model.items().bias,    model.items().first(), 0.0};
-        seen_storage = model.users().global_ratings();
-        seen = &seen_storage;
-        auto r = ranking_now(v);
-        extra = ", " + ranking_fields(r);
-        if (root) std::printf("%s   ndcg@%d %.4f\n", row.c_str(), r.k, r.mean.ndcg);
-      } else if (root) {
-        std::printf("%s\n", row.c_str());
-      }
-      if (root) std::fflush(stdout);
-      report.json(fold_label + "\"iteration\": " + std::to_string(iteration) +
-                  ", \"seconds\": " + num(seconds) + fields + ", \"mb_exchanged\": " + num(bytes / 1e6) +
-                  ", \"gflops\": " + num(flops / solve / 1e9) + extra);
-      return checkpoints.stop_after_iteration(model);
+    // The named models, then popularity and content for light users if needed.
+    std::vector<Algorithm> algos = o.blend_models;
+    auto add = [&](Algorithm a) {
+      if (std::find(algos.begin(), algos.end(), a) == algos.end()) algos.push_back(a);
     };
-    char row[160];
-    if (o.algo == Algorithm::kAls) {
-      o.als.clip_min = data.min_rating;
-      o.als.clip_max = data.max_rating;
-      dist::TestSet test = dist::place_test_ratings(comm, data.test, data.users, data.items);
-      als = std::make_unique<dist::ExplicitAls>(comm, std::move(users), std::move(items), std::move(test),
-                                                data.global_mean, o.als);
-      checkpoints.resume(*als);
-      if (root)
-        std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
-      dist::IterationStats s;
-      while (als->iterations_done() < o.iterations) {
-        s = als->iterate();
-        std::snprintf(row, sizeof row, "%5d %11.5f %11s %9.3f %12.2f", s.iteration, s.train.rmse(),
-                      s.test.count ? num(s.test.rmse()).c_str() : "-", s.seconds, s.bytes_exchanged / 1e6);
-        const std::string fields = ", \"train_rmse\": " + num(s.train.rmse()) +
-                                   ", \"test_rmse\": " + (s.test.count ? num(s.test.rmse()) : "null") +
-                                   ", \"test_mae\": " + (s.test.count ? num(s.test.mae()) : "null");
-        if (after(*als, row, fields, s.seconds, s.flops, s.solve_seconds, s.bytes_exchanged, s.iteration))
-          return kExitPreempted;
-      }
-      outcome.metrics.emplace_back("train_rmse", s.train.rmse());
-      if (s.test.count) {
-        outcome.metrics.emplace_back("test_rmse", s.test.rmse());
-        outcome.metrics.emplace_back("test_mae", s.test.mae());
-      }
-      view = {&als->users().factors, &als->users().bias,   &als->items().factors,
-              &als->items().bias,    als->items().first(), data.global_mean};
-      seen_storage = als->users().global_ratings();
-      seen = &seen_storage;
-      attributes["global_mean"] = data.global_mean;
-      attributes["rating_min"] = static_cast<double>(data.min_rating);
-      attributes["rating_max"] = static_cast<double>(data.max_rating);
+    if (o.min_history > 0) {
+      add(Algorithm::kPopular);
+      if (with_content) add(Algorithm::kContent);
+    }
+    BlendWeights bw;
+    if (o.blend_spec.weights.empty()) {
+      bw = learn_weights(comm, o, data, ctx, algos);
+      if (root) std::printf("== blend auto: training every model on all training ratings ==\n");
     } else {
-      ials = std::make_unique<dist::ImplicitAls>(comm, std::move(users), std::move(items), o.ials);
-      checkpoints.resume(*ials);
-      if (root) std::printf("%5s %14s %9s %12s\n", "iter", "loss", "seconds", "MB_exchanged");
-      dist::ImplicitIterationStats s;
-      while (ials->iterations_done() < o.iterations) {
-        s = ials->iterate();
-        std::snprintf(row, sizeof row, "%5d %14.6g %9.3f %12.2f", s.iteration, s.loss, s.seconds,
-                      s.bytes_exchanged / 1e6);
-        if (after(*ials, row, ", \"loss\": " + num(s.loss), s.seconds, s.flops, s.solve_seconds,
-                  s.bytes_exchanged, s.iteration))
-          return kExitPreempted;
-      }
-      outcome.metrics.emplace_back("loss", s.loss);
-      view = {&ials->users().factors, &ials->users().bias,   &ials->items().factors,
-              &ials->items().bias,    ials->items().first(), 0.0};
-      seen_storage = ials->users().global_ratings();
-      seen = &seen_storage;
-      attributes["global_mean"] = 0.0;
+      bw.w.assign(algos.size(), 0.0);
+      std::copy(o.blend_spec.weights.begin(), o.blend_spec.weights.end(), bw.w.begin());
+      bw.c = plain_cold_weights(algos, bw.w);
     }
-    attributes["iterations"] = static_cast<std::int64_t>(o.iterations);
-  }
-
-  if (!final_top) final_top = [&](int n) { return top_lists(comm, view, *seen, n, o.als.threads); };
-  if (o.algo == Algorithm::kKnn || o.algo == Algorithm::kContent) {
-    // Neighbour lists for the model file: K slots a row (the longest list).
-    int k = 0;
-    for (Index r = 0; r < neighbors.rows(); ++r) k = std::max(k, static_cast<int>(neighbors.row(r).size()));
-    k = comm.allreduce<int>(k, MPI_MAX);
-    neighbor_slice.side = o.algo == Algorithm::kKnn && o.knn_on == "users" ? "users" : "items";
-    neighbor_slice.first = neighbors.first_row;
-    neighbor_slice.rows = neighbors.rows();
-    neighbor_slice.k = k;
-    const size_t slots = static_cast<size_t>(neighbor_slice.rows) * k;
-    neighbor_slice.index.assign(slots, -1);
-    neighbor_slice.similarity.assign(slots, std::nan(""));
-    neighbor_slice.support.assign(slots, 0);
-    for (Index r = 0; r < neighbors.rows(); ++r) {
-      const auto row = neighbors.row(r);
-      for (size_t j = 0; j < row.size(); ++j) {
-        neighbor_slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
-        neighbor_slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
-        neighbor_slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
+    const std::vector<double>& weights = bw.w;
+    blend.min_history = o.min_history;
+    blend.depth = o.blend_depth;
+    blend.weights = bw.w;
+    blend.cold_weights = bw.c;
+    blend.light_weights = light_weights(o, algos);
+    blend.light_cold_weights = plain_cold_weights(algos, blend.light_weights);
+    const int status = fit_blend(comm, o, algos, ctx, blend, outcome.metrics);
+    if (status != kExitOk) return status;
+    data.by_user = {};  // the models hold their copies
+    data.by_item = {};
+    std::string line = "hybrid:", json = fold_label + "\"blend\": {";
+    for (size_t j = 0; j < algos.size(); ++j) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %s %.3g", algorithm_name(algos[j]), weights[j]);
+      line += buf;
+      json += std::string(j ? ", " : "") + "\"" + algorithm_name(algos[j]) + "\": " + num(weights[j]);
+      if (algos[j] == Algorithm::kContent) {
+        std::snprintf(buf, sizeof buf, " (cold items %.3g)", bw.c[j]);
+        line += buf;
+        json += ", \"content_cold\": " + num(bw.c[j]);
       }
     }
+    if (root)
+      std::printf("%s (min-history %d, %d candidates per model)\n", line.c_str(), o.min_history,
+                  o.blend_depth);
+    report.json(json + "}");
+    // Each model alone, for comparison (the same test sets).
+    if (has_test) {
+      for (const auto& m : blend.models) {
+        auto metrics =
+            evaluate_lists(comm, o, data, tests, m->top(o.eval_k), std::string("ranking ") + m->name);
+        std::string fields = fold_label + "\"component\": \"" + m->name + "\"";
+        for (auto& [k, v] : metrics) fields += ", \"" + k + "\": " + num(v);
+        report.json(fields + ", \"k\": " + std::to_string(o.eval_k));
+      }
+    }
+    final_top = [&blend](int n) { return blend.top(n); };
   }
 
   // Final evaluation: ranking metrics over the test users.
   if (has_test) {
-    auto r = ranking_of(final_top(o.eval_k));
-    for (auto& [key, value] :
-         std::vector<std::pair<std::string, double>>{{"precision_at_k", r.mean.precision},
-                                                     {"recall_at_k", r.mean.recall},
-                                                     {"ndcg_at_k", r.mean.ndcg},
-                                                     {"map_at_k", r.mean.map},
-                                                     {"hit_rate_at_k", r.mean.hit_rate},
-                                                     {"coverage_at_k", r.coverage}})
-      outcome.metrics.emplace_back(key, value);
-    if (root) {
-      std::printf(
-          "ranking@%d over %lld test users: precision %.4f  recall %.4f  ndcg %.4f  map %.4f  "
-          "hit_rate %.4f  coverage %.4f\n",
-          r.k, static_cast<long long>(r.users), r.mean.precision, r.mean.recall, r.mean.ndcg, r.mean.map,
-          r.mean.hit_rate, r.coverage);
-    }
+    for (auto& kv :
+         evaluate_lists(comm, o, data, tests, final_top(o.eval_k), hybrid ? "ranking hybrid" : "ranking"))
+      outcome.metrics.push_back(kv);
+  }
+  double total_seconds = 0, total_flops = 0, total_solve = 0;
+  Offset last_bytes = 0;
+  int iterations_run = 0;
+  for (const Fitted* m : hybrid ? [&] {
+         std::vector<const Fitted*> v;
+         for (const auto& p : blend.models) v.push_back(p.get());
+         return v;
+       }()
+                                : std::vector<const Fitted*>{single.get()}) {
+    total_seconds += m->seconds;
+    total_flops += m->flops;
+    total_solve += m->solve_seconds;
+    last_bytes += m->last_bytes;
+    iterations_run = std::max(iterations_run, m->iterations_run);
   }
   if (root) {
     std::printf("final:");
@@ -459,37 +537,29 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
         ", \"peak_rss_bytes_per_rating\": " + num(rss_sum / static_cast<double>(data.train));
     if (o.algo == Algorithm::kKnn)
       fields += ", \"similarity_seconds\": " + num(total_seconds) +
-                ", \"similarity_peak_rss_mb_max_rank\": " + num(knn_rss_max / 1e6) +
-                ", \"sparse_gram_seconds\": " + num(sparse_seconds);
+                ", \"similarity_peak_rss_mb_max_rank\": " + num(single->knn_rss_max / 1e6) +
+                ", \"sparse_gram_seconds\": " + num(single->sparse_seconds);
     report.json(fields);
   }
 
-  if (!o.model.empty()) {
+  if (!o.model.empty() && single) {
     io::ModelSlice slice;
-    slice.attributes = attributes;
+    slice.attributes = single->attributes;
+    const FactorView& view = single->view;
     slice.users = {&data.user_ids, data.users.first(comm.rank()), view.user_factors, view.user_bias};
     slice.items = {&data.item_ids, view.first_item, view.item_factors, view.item_bias};
-    slice.train = seen;
-    if (o.algo == Algorithm::kKnn || o.algo == Algorithm::kContent) slice.neighbors = &neighbor_slice;
+    slice.train = single->seen;
+    io::NeighborSlice neighbors;
+    if (o.algo == Algorithm::kKnn || o.algo == Algorithm::kContent) {
+      neighbors = neighbor_slice(comm, o, *single);
+      slice.neighbors = &neighbors;
+    }
     io::write_model(comm, o.model, slice);
     if (root) std::printf("model: %s\n", o.model.c_str());
   }
   if (!o.recommendations.empty()) {
     const double t0 = MPI_Wtime();
-    auto best = final_top(o.top_n);
-    io::TopNSlice slice;
-    slice.first_user = data.users.first(comm.rank());
-    slice.users = data.users.count(comm.rank());
-    slice.n = o.top_n;
-    slice.items.assign(static_cast<size_t>(slice.users) * o.top_n, -1);
-    slice.scores.assign(slice.items.size(), std::nan(""));
-    for (Index u = 0; u < slice.users; ++u) {
-      for (size_t j = 0; j < best[u].size(); ++j) {
-        slice.items[static_cast<size_t>(u) * o.top_n + j] = best[u][j].item;
-        slice.scores[static_cast<size_t>(u) * o.top_n + j] = best[u][j].score;
-      }
-    }
-    io::write_topn(comm, o.recommendations, slice, data.user_ids, data.item_ids);
+    write_recommendations(comm, o, data, final_top(o.top_n));
     const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
     if (root)
       std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,

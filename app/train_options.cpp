@@ -1,6 +1,49 @@
 #include "app/train_options.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+#include "io/item_features.hpp"
+
 namespace hpcrec::app {
+
+namespace {
+constexpr std::pair<Algorithm, const char*> kAlgorithms[] = {
+    {Algorithm::kAls, "als"},         {Algorithm::kImplicitAls, "ials"}, {Algorithm::kKnn, "knn"},
+    {Algorithm::kContent, "content"}, {Algorithm::kHybrid, "hybrid"},    {Algorithm::kPopular, "popular"}};
+}  // namespace
+
+const char* algorithm_name(Algorithm algo) {
+  for (const auto& [a, name] : kAlgorithms)
+    if (a == algo) return name;
+  return "?";
+}
+
+Algorithm parse_algorithm(const std::string& name) {
+  for (const auto& [a, n] : kAlgorithms)
+    if (name == n) return a;
+  throw InputError("--algo: unknown algorithm '" + name +
+                   "' (available: als, ials, knn, content, hybrid, popular)");
+}
+
+std::vector<int> parse_text_columns(const std::string& text) {
+  std::vector<int> out;
+  if (text.empty()) return out;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t comma = std::min(text.find(',', begin), text.size());
+    const std::string field = text.substr(begin, comma - begin);
+    int c = 0;
+    auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), c);
+    if (field.empty() || ec != std::errc() || p != field.data() + field.size() || c < 1)
+      throw InputError("--text-columns '" + text + "': expected column numbers from 1, e.g. 2,3, got '" +
+                       field + "'");
+    out.push_back(c - 1);
+    begin = comma + 1;
+  }
+  return out;
+}
 
 bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   po::options_description data("Data");
@@ -18,7 +61,8 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   model.add_options()(
       "algo", po::value(&o.algo_name)->default_value("als"),
       "als (explicit, biased ALS-WR), ials (implicit feedback, Hu-Koren-Volinsky), knn (neighbourhood), "
-      "popular (baseline)")("factors", po::value(&o.als.factors)->default_value(64), "latent factors k")(
+      "content (TF-IDF or embeddings), hybrid (a blend of these), popular (baseline)")(
+      "factors", po::value(&o.als.factors)->default_value(64), "latent factors k")(
       "iterations", po::value(&o.iterations)->default_value(15), "ALS iterations (each: users, then items)")(
       "lambda", po::value(&o.als.lambda)->default_value(0.12),
       "L2 regularisation of the factors (als default 0.12; ials: plain lambda, default 0.12 too)")(
@@ -63,7 +107,27 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "stop-words", po::bool_switch(&o.tfidf.stop_words), "drop the built-in English stop words")(
       "sublinear-tf", po::bool_switch(&o.tfidf.sublinear_tf), "tf -> 1 + log(tf)")(
       "implicit-profile", po::bool_switch(&o.implicit_profile),
-      "user profiles weight items by confidence, not by rating minus the user's mean");
+      "user profiles weight items by confidence, not by rating minus the user's mean")(
+      "text-columns", po::value(&o.text_columns),
+      "generic feature files: text columns, counted from 1, e.g. 2,3 (default: all but the id column)")(
+      "id-column", po::value(&o.id_column)->default_value(1), "generic feature files: the item id column")(
+      "features-delimiter", po::value(&o.features_delimiter)->default_value("comma"),
+      "generic feature files: comma, tab, pipe, semicolon, or a literal string")(
+      "item-embeddings", po::value(&o.item_embeddings),
+      "HDF5 file with /items/ids and /items/embeddings [n, d]: dense item vectors in place of TF-IDF");
+
+  po::options_description hybrid("Hybrid (--algo hybrid) and cold start");
+  hybrid.add_options()("blend", po::value(&o.blend)->default_value("auto"),
+                       "models and weights, e.g. als:0.6,knn:0.2,content:0.2 (per-user min-max normalised "
+                       "scores); auto learns the weights on a validation split (auto:ials,knn,... picks "
+                       "the models; default ials, knn, content if given, popular)")(
+      "blend-depth", po::value(&o.blend_depth)->default_value(100),
+      "candidates taken from each model per user")(
+      "min-history", po::value(&o.min_history)->default_value(0),
+      "users with fewer training interactions get content + popularity (0: off)")(
+      "cold-items", po::value(&o.cold_items)->default_value(0.0),
+      "hold out this fraction of items entirely (all their ratings to test) and report cold_* metrics on "
+      "them");
 
   po::options_description out("Evaluation and output");
   out.add_options()("eval-k", po::value(&o.eval_k)->default_value(10), "cut-off k of the ranking metrics")(
@@ -83,7 +147,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   add_checkpoint_options(out, o.checkpoint);
 
   po::options_description desc;
-  desc.add(data).add(model).add(knn).add(content).add(out);
+  desc.add(data).add(model).add(knn).add(content).add(hybrid).add(out);
   po::variables_map vm;
   if (!parse_options("train", "Train a recommender across MPI ranks.", desc, args, vm, print)) return false;
   for (const char* name : {"factors", "iterations", "threads", "top-n", "eval-k"}) require_positive(vm, name);
@@ -93,21 +157,41 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   validate_checkpoint_options(o.checkpoint);
   o.data.split = make_split_spec(o.split, !o.data.test.empty());
 
-  if (o.algo_name == "als")
-    o.algo = Algorithm::kAls;
-  else if (o.algo_name == "ials")
-    o.algo = Algorithm::kImplicitAls;
-  else if (o.algo_name == "popular")
-    o.algo = Algorithm::kPopular;
-  else if (o.algo_name == "knn")
-    o.algo = Algorithm::kKnn;
-  else if (o.algo_name == "content")
-    o.algo = Algorithm::kContent;
-  else
-    throw InputError("--algo: unknown algorithm '" + o.algo_name +
-                     "' (available: als, ials, knn, content, popular)");
-  if (o.algo == Algorithm::kContent && o.item_features.empty())
-    throw InputError("--algo content needs --item-features FILE");
+  o.algo = parse_algorithm(o.algo_name);
+  if (o.algo == Algorithm::kContent && o.item_features.empty() && o.item_embeddings.empty())
+    throw InputError("--algo content needs --item-features FILE or --item-embeddings FILE.h5");
+  if (!o.item_features.empty() && !o.item_embeddings.empty())
+    throw InputError("give --item-features (TF-IDF) or --item-embeddings, not both");
+  if (o.id_column < 1) throw InputError("--id-column must be >= 1 (columns count from 1)");
+  parse_text_columns(o.text_columns);  // validates
+  io::parse_feature_delimiter(o.features_delimiter);
+  const bool has_content = !o.item_features.empty() || !o.item_embeddings.empty();
+  require_positive(vm, "blend-depth");
+  require_non_negative(vm, "min-history");
+  if (o.cold_items < 0 || o.cold_items >= 1)
+    throw InputError("--cold-items must be in [0, 1), got " + std::to_string(o.cold_items));
+  if (o.cold_items > 0 && !o.data.test.empty())
+    throw InputError("--cold-items carves its test set from --ratings: drop --test");
+  if (o.cold_items > 0 && o.folds > 1) throw InputError("--cold-items and --folds do not combine");
+  o.data.cold_items = o.cold_items;
+  if (o.algo == Algorithm::kHybrid) {
+    std::vector<std::string> auto_models = {"ials", "knn"};
+    if (has_content) auto_models.push_back("content");
+    auto_models.push_back("popular");
+    o.blend_spec = math::parse_blend(o.blend, {"als", "ials", "knn", "content", "popular"}, auto_models);
+    for (const auto& name : o.blend_spec.models) {
+      o.blend_models.push_back(parse_algorithm(name));
+      if (name == "content" && !has_content)
+        throw InputError("--blend names content: give --item-features FILE or --item-embeddings FILE.h5");
+    }
+    if (!o.model.empty()) throw InputError("--algo hybrid writes no model file (yet): use --recommendations");
+    if (!o.checkpoint.dir.empty() || !o.checkpoint.resume.empty())
+      throw InputError("--algo hybrid does not checkpoint (yet): drop --checkpoint-dir / --resume");
+  } else if (vm.count("blend") && !vm["blend"].defaulted()) {
+    throw InputError("--blend goes with --algo hybrid");
+  }
+  if (o.min_history > 0 && o.algo != Algorithm::kHybrid)
+    throw InputError("--min-history goes with --algo hybrid (light users get content + popularity)");
   if (o.tfidf.ngram_max != 1 && o.tfidf.ngram_max != 2) throw InputError("--ngram must be 1 or 2");
   o.tfidf.min_df = math::parse_doc_frequency(o.min_df);
   o.tfidf.max_df = math::parse_doc_frequency(o.max_df);

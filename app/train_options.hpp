@@ -11,11 +11,16 @@
 #include "mpi/als_driver.hpp"
 #include "mpi/ials_driver.hpp"
 #include "mpi/knn_driver.hpp"
+#include "src/hybrid.hpp"
 #include "src/tfidf.hpp"
 
 namespace hpcrec::app {
 
-enum class Algorithm { kAls, kImplicitAls, kPopular, kKnn, kContent };
+enum class Algorithm { kAls, kImplicitAls, kPopular, kKnn, kContent, kHybrid };
+
+// "als", "ials", "popular", "knn", "content", "hybrid".
+const char* algorithm_name(Algorithm algo);
+Algorithm parse_algorithm(const std::string& name);
 
 struct TrainOptions {
   DataOptions data;
@@ -28,9 +33,20 @@ struct TrainOptions {
   dist::PredictOptions knn_predict;
   std::string knn_on = "items", similarity = "pearson-baseline", knn_mean = "baseline";
   std::vector<std::string> item_features;  // content: metadata files
+  std::string text_columns;                // generic feature files: 1-based text columns ("" = all)
+  int id_column = 1;                       // generic feature files: 1-based item id column
+  std::string features_delimiter = "comma";
+  std::string item_embeddings;  // content: HDF5 embeddings in place of TF-IDF
   math::TfidfOptions tfidf;
   std::string min_df = "1", max_df = "1.0";
   bool implicit_profile = false;
+  // hybrid
+  std::string blend = "auto";
+  math::BlendSpec blend_spec;
+  std::vector<Algorithm> blend_models;
+  int blend_depth = 100;  // candidates taken from each model per user
+  int min_history = 0;    // users with fewer training interactions: content + popularity
+  double cold_items = 0;  // fraction of items held out entirely (cold-start evaluation)
   int iterations = 15;
   int folds = 0;  // > 1: cross-validation
   std::string model, recommendations, metrics_out;
@@ -45,6 +61,9 @@ struct TrainOptions {
   bool bench_sparse = false;
   CheckpointOptions checkpoint;
 };
+
+// "2,3" -> {1, 2} (0-based); "" -> {} (all but the id column). Throws InputError.
+std::vector<int> parse_text_columns(const std::string& text);
 
 // Parses and validates; false if --help was given (usage printed when `print`).
 bool parse_train_options(const Args& args, TrainOptions& o, bool print);

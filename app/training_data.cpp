@@ -54,6 +54,31 @@ void free_vector(std::vector<T>& v) {
   std::vector<T>().swap(v);
 }
 
+// The global mean from each rank's exact partial sum: bitwise the same for
+// any partition (src/exact_sum.hpp).
+double exact_mean(const dist::Communicator& comm, const math::ExactSum& sum, Offset count) {
+  auto low = comm.allgather<std::uint64_t>(sum.low_word());
+  auto high = comm.allgather<std::int64_t>(sum.high_word());
+  math::ExactSum total;
+  for (int r = 0; r < comm.size(); ++r) total.merge(math::ExactSum::from_words(low[r], high[r]));
+  return total.value() / static_cast<double>(count);
+}
+
+// Builds data.by_user from this rank's training ratings (sorted by user,
+// then item) and data.by_item through a shuffle to the item owners.
+void build_blocks(const dist::Communicator& comm, std::vector<math::Rating>& train_ratings,
+                  TrainingData& data) {
+  const Index my = comm.rank();
+  data.by_user =
+      math::build_csr(train_ratings, data.users.first(my), data.users.count(my), /*by_item=*/false);
+  trace_phase(comm.rank(), "user csr");
+  std::vector<math::Rating> at_items =
+      dist::shuffle_ratings(comm, train_ratings, data.items, /*by_item=*/true);
+  free_vector(train_ratings);
+  data.by_item = math::build_csr(at_items, data.items.first(my), data.items.count(my), /*by_item=*/true);
+  trace_phase(comm.rank(), "item csr");
+}
+
 }  // namespace
 
 TrainingData load_training_data(const dist::Communicator& comm, const DataOptions& options) {
@@ -79,9 +104,29 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   dist::agree_on_id_kind(comm, train.items);
   data.user_ids = dist::build_id_map(comm, train.users);
   data.item_ids = dist::build_id_map(comm, train.items);
+  // Splits hash an item by its place among the rated items, so that items
+  // known only from metadata (merged below) change no split.
+  std::vector<Index> split_key;
   if (options.extra_items) {
+    const math::IdMap rated = data.item_ids;
     data.item_ids = data.item_ids.merged(*options.extra_items);
     if (data.item_ids.is_string) train.items.to_string_mode();
+    split_key.assign(static_cast<size_t>(data.item_ids.size()), -1);
+    for (Index i = 0; i < data.item_ids.size(); ++i) {
+      const auto at = data.item_ids.is_string || rated.is_string ? rated.find_text(data.item_ids.name(i))
+                                                                 : rated.find(data.item_ids.ints[i]);
+      if (at) split_key[i] = *at;
+    }
+  }
+  auto key_of = [&](Index item) { return split_key.empty() ? item : split_key[item]; };
+  if (options.cold_items > 0) {
+    data.cold_item.assign(static_cast<size_t>(data.item_ids.size()), 0);
+    for (Index i = 0; i < data.item_ids.size(); ++i) {
+      const Index key = key_of(i);
+      // user -1: a hash stream no (user, item) pair of the ordinary split uses.
+      data.cold_item[i] = key >= 0 && math::held_out(options.split.seed, -1, key, options.cold_items);
+      data.cold_count += data.cold_item[i];
+    }
   }
   trace_phase(comm.rank(), "id maps");
 
@@ -129,17 +174,25 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
   const math::SplitSpec split = test ? math::SplitSpec{} : options.split;
   std::vector<math::SplitEntry> entries;
-  std::vector<char> is_test;
+  std::vector<char> is_test, test_of;
+  std::vector<size_t> warm;
   for (size_t begin = 0; begin < records.size();) {
     size_t end = begin + 1;
     while (end < records.size() && records[end].user == records[begin].user) ++end;
+    // Cold items' ratings all go to test; the split sees the others.
     entries.clear();
-    for (size_t j = begin; j < end; ++j)
-      entries.push_back({records[j].item, records[j].timestamp, records[j].seq});
+    warm.clear();
+    for (size_t j = begin; j < end; ++j) {
+      if (!data.cold_item.empty() && data.cold_item[records[j].item]) continue;
+      entries.push_back({key_of(records[j].item), records[j].timestamp, records[j].seq});
+      warm.push_back(j);
+    }
     math::mark_test(split, records[begin].user, entries, is_test);
+    test_of.assign(end - begin, 1);
+    for (size_t w = 0; w < warm.size(); ++w) test_of[warm[w] - begin] = is_test[w];
     for (size_t j = begin; j < end; ++j) {
       const dist::Record& r = records[j];
-      if (is_test[j - begin]) {
+      if (test_of[j - begin]) {
         data.test.push_back({r.user, r.item, r.value});
         if (options.keep_timestamps) data.test_timestamps.push_back(r.timestamp);
         continue;
@@ -155,29 +208,14 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   free_vector(records);
   trace_phase(comm.rank(), "split");
 
-  // The global mean, bitwise the same for any partition (src/exact_sum.hpp).
-  auto low = comm.allgather<std::uint64_t>(sum.low_word());
-  auto high = comm.allgather<std::int64_t>(sum.high_word());
-  math::ExactSum total;
-  for (int r = 0; r < comm.size(); ++r) total.merge(math::ExactSum::from_words(low[r], high[r]));
   data.train = comm.allreduce<Offset>(static_cast<Offset>(train_ratings.size()), MPI_SUM);
   if (data.train == 0)
     throw dist::JobError(options.ratings + ": no training ratings left after the split", kExitBadInput);
-  data.global_mean = total.value() / static_cast<double>(data.train);
+  data.global_mean = exact_mean(comm, sum, data.train);
   data.min_rating = comm.allreduce<float>(lo, MPI_MIN);
   data.max_rating = comm.allreduce<float>(hi, MPI_MAX);
 
-  const Index my = comm.rank();
-  data.by_user =
-      math::build_csr(train_ratings, data.users.first(my), data.users.count(my), /*by_item=*/false);
-  trace_phase(comm.rank(), "user csr");
-  {
-    std::vector<math::Rating> at_items =
-        dist::shuffle_ratings(comm, train_ratings, data.items, /*by_item=*/true);
-    free_vector(train_ratings);
-    data.by_item = math::build_csr(at_items, data.items.first(my), data.items.count(my), /*by_item=*/true);
-    trace_phase(comm.rank(), "item csr");
-  }
+  build_blocks(comm, train_ratings, data);
 
   if (test) {
     std::vector<Index> users = dist::to_dense(test->users, data.user_ids);
@@ -192,6 +230,56 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   data.test_count = comm.allreduce<Offset>(static_cast<Offset>(data.test.size()), MPI_SUM);
   data.prepare_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX) - data.read_seconds;
   return data;
+}
+
+TrainingData carve_validation(const dist::Communicator& comm, const TrainingData& data,
+                              const math::SplitSpec& spec, const std::vector<char>& hold_items) {
+  TrainingData out;
+  out.user_ids = data.user_ids;
+  out.item_ids = data.item_ids;
+  out.users = data.users;
+  out.items = data.items;
+  out.has_timestamps = data.has_timestamps;
+  out.min_rating = data.min_rating;
+  out.max_rating = data.max_rating;
+  const bool temporal = spec.kind == math::SplitKind::kTemporal;
+  std::vector<math::Rating> train_ratings;
+  math::ExactSum sum;
+  std::vector<math::SplitEntry> entries;
+  std::vector<char> is_test, test_of;
+  std::vector<size_t> warm;
+  const math::CsrBlock& rows = data.by_user;
+  for (Index r = 0; r < rows.rows(); ++r) {
+    const Index user = rows.first_row + r;
+    const auto cols = rows.row_cols(r);
+    const auto vals = rows.row_values(r);
+    const Offset base = rows.indptr[r];
+    entries.clear();
+    warm.clear();
+    for (size_t j = 0; j < cols.size(); ++j) {
+      if (hold_items[cols[j]]) continue;
+      const std::int64_t ts = temporal ? data.train_timestamps[static_cast<size_t>(base) + j] : 0;
+      entries.push_back({cols[j], ts, static_cast<std::uint32_t>(j)});
+      warm.push_back(j);
+    }
+    math::mark_test(spec, user, entries, is_test);
+    test_of.assign(cols.size(), 1);
+    for (size_t w = 0; w < warm.size(); ++w) test_of[warm[w]] = is_test[w];
+    for (size_t j = 0; j < cols.size(); ++j) {
+      if (test_of[j]) {
+        out.test.push_back({user, cols[j], vals[j]});
+      } else {
+        train_ratings.push_back({user, cols[j], vals[j]});
+        sum.add(vals[j]);
+      }
+    }
+  }
+  out.train = comm.allreduce<Offset>(static_cast<Offset>(train_ratings.size()), MPI_SUM);
+  if (out.train == 0) throw dist::JobError("validation split: no training ratings left", kExitBadInput);
+  out.global_mean = exact_mean(comm, sum, out.train);
+  build_blocks(comm, train_ratings, out);
+  out.test_count = comm.allreduce<Offset>(static_cast<Offset>(out.test.size()), MPI_SUM);
+  return out;
 }
 
 }  // namespace hpcrec::app

@@ -24,6 +24,10 @@ struct DataOptions {
   // Items to include even without ratings (cold start: items known from
   // metadata), the same on every rank.
   const math::IdMap* extra_items = nullptr;
+  // Cold-start evaluation: this fraction of the items (chosen by hash of the
+  // item and split.seed) goes to test with all its ratings; `split` then
+  // applies to the other items' ratings.
+  double cold_items = 0;
   io::ReaderOptions reader;
   dist::DuplicatePolicy duplicates = dist::DuplicatePolicy::kLast;
   int factors = 64;  // for the work-balanced partition
@@ -42,7 +46,10 @@ struct TrainingData {
   float min_rating = 0, max_rating = 0;
   // Global counts.
   math::Offset lines = 0, ratings_read = 0, skipped = 0, duplicates = 0, train = 0, test_count = 0;
-  math::Offset test_unknown = 0;  // test ratings whose user or item is not in training
+  math::Offset test_unknown = 0;
+  // With DataOptions::cold_items: per item (dense id), 1 if held out entirely.
+  std::vector<char> cold_item;
+  math::Offset cold_count = 0;  // items held out  // test ratings whose user or item is not in training
   double read_seconds = 0, prepare_seconds = 0;
   math::Offset bytes_read = 0;
 };
@@ -51,5 +58,13 @@ struct TrainingData {
 // any rank ends every rank with "FILE:LINE: expected ..., got '...'" (an
 // InputError agreed through dist::collective_phase).
 TrainingData load_training_data(const dist::Communicator& comm, const DataOptions& options);
+
+// Collective. A validation split carved from `data`'s training ratings: the
+// result trains on what `spec` keeps of each user's training ratings and
+// tests on the rest (its `test`), and every rating of the items flagged in
+// `hold_items` (by global id) goes to test too; ids, partitions and rating
+// range as in `data`. Needs data.train_timestamps for a temporal spec.
+TrainingData carve_validation(const dist::Communicator& comm, const TrainingData& data,
+                              const math::SplitSpec& spec, const std::vector<char>& hold_items);
 
 }  // namespace hpcrec::app
