@@ -64,6 +64,28 @@ TEST(Tfidf, ScikitLearnDefaults) {
   }
 }
 
+// scikit-learn's documented case (User Guide, "Tf-idf term weighting"): the
+// count matrix [[3,0,1],[2,0,0],[3,0,0],[4,0,0],[3,2,0],[3,0,2]] through
+// TfidfTransformer(smooth_idf=False) and the default smooth_idf=True; the
+// guide prints the rows below (8 digits). Terms aa, bb, cc stand for its
+// three columns.
+TEST(Tfidf, ScikitLearnUserGuideCase) {
+  const std::vector<std::string> docs = {"aa aa aa cc", "aa aa",          "aa aa aa",
+                                         "aa aa aa aa", "aa aa aa bb bb", "aa aa aa cc cc"};
+  TfidfOptions o;
+  o.smooth_idf = false;
+  const TfidfModel raw = fit_tfidf(docs, {}, o);
+  expect_row(raw, 0, {{"aa", 0.81940995}, {"cc", 0.57320793}});
+  expect_row(raw, 1, {{"aa", 1.0}});
+  expect_row(raw, 4, {{"aa", 0.47330339}, {"bb", 0.88089948}});
+  expect_row(raw, 5, {{"aa", 0.58149261}, {"cc", 0.81355169}});
+  const TfidfModel smooth = fit_tfidf(docs, {}, TfidfOptions{});
+  expect_row(smooth, 0, {{"aa", 0.85151335}, {"cc", 0.52433293}});
+  expect_row(smooth, 3, {{"aa", 1.0}});
+  expect_row(smooth, 4, {{"aa", 0.55422893}, {"bb", 0.83236428}});
+  expect_row(smooth, 5, {{"aa", 0.63035731}, {"cc", 0.77630514}});
+}
+
 // sublinear_tf: doc 2's cat has tf 2 -> 1 + ln 2 = 1.6931472, w = 1.6931472 * 1.2876821
 // = 2.1802335; with ran 1.6931472, the 1: |w| = sqrt(4.7534180 + 2.8667474 + 1)
 // = 2.9360131 -> (0.7425836, 0.5766824, 0.3405979). Docs 0 and 1 (all tf 1) unchanged.
