@@ -37,5 +37,18 @@ echo "recommendations of cold-start items (no ratings): $cold"
   [ "$j" -lt 50 ] || [ "$j" -ge 100 ] || fail "a comedy's content neighbour $j is a horror film"
 done
 grep -q ndcg_at_k <(tail -n 1 "$TMP/c1.jsonl") || fail "no ranking metrics"
+# A generic feature file: pipe-delimited, id in column 2, the text in column 4
+# (column 3 is noise shared by all items: read, it would put the other half
+# into 60-item lists, which otherwise hold only the 50 items of their half).
+for i in $(seq 0 109); do
+  if [ "$i" -lt 50 ] || [ "$i" -ge 100 ]; then g="comedy romance"; else g="horror thriller"; fi
+  echo "x|$i|shared noise words|$g"
+done >"$TMP/items.txt"
+run_np 2 train --algo content --implicit-profile --item-features "$TMP/items.txt" --features-delimiter pipe \
+  --id-column 2 --text-columns 4 --ratings "$TMP/r.tsv" --top-n 60 --recommendations "$TMP/g.csv" | grep "content:"
+wrong=$(awk -F, 'NR > 1 && ($1 % 2) != ($3 >= 50 && $3 < 100) { bad++ } END { print bad + 0 }' "$TMP/g.csv")
+[ "$wrong" = 0 ] || fail "--text-columns: $wrong recommendations from the other half"
+expect_fail 2 "text-columns" run_np 1 train --algo content --item-features "$TMP/items.txt" --ratings "$TMP/r.tsv" \
+  --text-columns 0
 expect_fail 2 "needs --item-features" run_np 1 train --algo content --ratings "$TMP/r.tsv"
 echo PASS
