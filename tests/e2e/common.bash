@@ -28,3 +28,15 @@ expect_fail() {
   [ "$rc" = "$code" ] || fail "expected exit $code, got $rc from: $* -- output: $out"
   grep -qE -- "$pattern" <<<"$out" || fail "expected /$pattern/ in output of: $* -- output: $out"
 }
+
+# movies.csv of the genre checkerboards (e2e_content, e2e_hybrid): items
+# 0..49 comedies, 50..99 horror films, 100..109 comedies (left unrated by
+# the tests: cold start).
+checkerboard_movies() {
+  echo "movieId,title,genres"
+  local i g
+  for i in $(seq 0 109); do
+    if [ "$i" -lt 50 ] || [ "$i" -ge 100 ]; then g="Comedy|Romance"; else g="Horror|Thriller"; fi
+    echo "$i,\"Film $i, part $((i % 7))\",$g"
+  done
+}

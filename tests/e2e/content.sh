@@ -7,14 +7,7 @@ source "$(dirname "$0")/common.bash"
 awk 'BEGIN { srand(5); for (u = 0; u < 200; u++) { delete seen; n = 0; while (n < 10) {
   i = int(50 * rand()) + 50 * (u % 2); if (i in seen) continue; seen[i] = 1; n++;
   printf "%d\t%d\t%d\n", u, i, 3 + int(3 * rand()) } } }' >"$TMP/r.tsv"
-{
-  echo "movieId,title,genres"
-  # Items 100..109 are comedies nobody has rated yet: cold start.
-  for i in $(seq 0 109); do
-    if [ "$i" -lt 50 ] || [ "$i" -ge 100 ]; then g="Comedy|Romance"; else g="Horror|Thriller"; fi
-    echo "$i,\"Film $i, part $((i % 7))\",$g"
-  done
-} >"$TMP/movies.csv"
+checkerboard_movies >"$TMP/movies.csv"  # items 100..109: comedies nobody rated
 for n in 1 3; do
   run_np $n train --algo content --implicit-profile --item-features "$TMP/movies.csv" --ratings "$TMP/r.tsv" \
     --split user --holdout 0.2 \

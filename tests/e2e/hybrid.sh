@@ -9,13 +9,7 @@ source "$(dirname "$0")/common.bash"
 awk 'BEGIN { srand(7); for (u = 0; u < 200; u++) { delete seen; n = 0; m = (u < 190) ? 12 : 4;
   while (n < m) { i = int(50 * rand()) + 50 * (u % 2); if (i in seen) continue; seen[i] = 1; n++;
   printf "%d\t%d\t%d\t%d\n", u, i, 3 + int(3 * rand()), 1000 * u + n } } }' >"$TMP/r.tsv"
-{
-  echo "movieId,title,genres"
-  for i in $(seq 0 109); do
-    if [ "$i" -lt 50 ] || [ "$i" -ge 100 ]; then g="Comedy|Romance"; else g="Horror|Thriller"; fi
-    echo "$i,\"Film $i, part $((i % 7))\",$g"
-  done
-} >"$TMP/movies.csv"
+checkerboard_movies >"$TMP/movies.csv"  # items 100..109: comedies nobody rated
 common=(train --algo hybrid --item-features "$TMP/movies.csv" --ratings "$TMP/r.tsv" --implicit-profile
   --factors 8 --iterations 5 --neighbors 40)
 other_half='NR > 1 && ($1 % 2) != ($3 >= 50 && $3 < 100) { bad++ } END { print bad + 0 }'
