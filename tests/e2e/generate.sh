@@ -64,6 +64,31 @@ out=$(gen --users 10 2>&1)
 grep -q -- "out" <<<"$out" || fail "missing --out message does not name it: $out"
 [[ -e "$tmp/bad.tsv" ]] && fail "a failed run left $tmp/bad.tsv"
 
+# --item-embeddings-out: the same ratings file, plus an HDF5 file holding one
+# embedding (the planted factors, --rank wide) per item id 1..50, so every
+# rated item has one; reproducible per seed; noise changes the vectors only.
+if command -v h5dump >/dev/null; then
+  emb() { gen --out "$tmp/e.tsv" --users 100 --items 50 --ratings 1000 --seed 3 "$@"; }
+  # One dataset's values, one per line (h5dump's raw output, no indices).
+  values() {
+    h5dump -d "$2" -y -w 0 -o "$tmp/values.txt" "$1" >/dev/null && tr -s ', ' '\n\n' <"$tmp/values.txt" | grep .
+  }
+  emb --item-embeddings-out "$tmp/e1.h5" >"$tmp/emb.txt" 2>&1 || fail "embeddings run failed: $(cat "$tmp/emb.txt")"
+  cmp -s "$tmp/r.tsv" "$tmp/e.tsv" || fail "--item-embeddings-out changed the ratings file"
+  grep -q "item embeddings 50 x 10" "$tmp/emb.txt" || fail "no embeddings summary line: $(cat "$tmp/emb.txt")"
+  h5ls -r "$tmp/e1.h5" | grep -q '^/items/embeddings *Dataset {50, 10}' || fail "no /items/embeddings {50, 10}"
+  [[ "$(values "$tmp/e1.h5" /items/ids | xargs)" == "$(seq 1 50 | xargs)" ]] || fail "/items/ids is not 1..50"
+  emb --item-embeddings-out "$tmp/e2.h5" >/dev/null 2>&1 || fail "second embeddings run failed"
+  [[ "$(values "$tmp/e1.h5" /items/embeddings)" == "$(values "$tmp/e2.h5" /items/embeddings)" ]] ||
+    fail "same seed gave different embeddings"
+  emb --item-embeddings-out "$tmp/e3.h5" --item-embeddings-noise 0.5 >/dev/null 2>&1 || fail "noisy run failed"
+  [[ "$(values "$tmp/e1.h5" /items/embeddings)" != "$(values "$tmp/e3.h5" /items/embeddings)" ]] ||
+    fail "--item-embeddings-noise 0.5 did not change the embeddings"
+  expect_bad --item-embeddings-noise --item-embeddings-noise 0.5
+  expect_bad --item-embeddings-noise --item-embeddings-out "$tmp/bad.h5" --item-embeddings-noise -1
+  [[ -e "$tmp/bad.h5" ]] && fail "a failed run left $tmp/bad.h5"
+fi
+
 # Nothing is left under a temporary name.
 leftovers=$(find "$tmp" -name '*.tmp' | wc -l)
 [[ "$leftovers" -eq 0 ]] || fail "temporary files left behind: $(find "$tmp" -name '*.tmp')"
