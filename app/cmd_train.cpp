@@ -65,8 +65,14 @@ bool needs_content(const TrainOptions& o) {
   return listed || (o.min_history > 0 && (!o.item_features.empty() || !o.item_embeddings.empty()));
 }
 
-// Collective. Reads the item metadata (every rank the whole files).
+// Collective. Reads the item metadata or embeddings (every rank the whole files).
 void read_content(const dist::Communicator& comm, const TrainOptions& o, ItemContent& content) {
+  if (!o.item_embeddings.empty()) {
+    dist::collective_phase(comm, [&] { content.embeddings = io::read_item_embeddings(o.item_embeddings); });
+    content.from_embeddings = true;
+    content.ids = content.embeddings.id_map();
+    return;
+  }
   dist::collective_phase(comm, [&] {
     std::vector<io::ItemFeatureSource> sources;
     for (const auto& path : o.item_features) {
@@ -85,11 +91,20 @@ void read_content(const dist::Communicator& comm, const TrainOptions& o, ItemCon
   content.ids = content.features.id_map();
 }
 
-// Every rank: the TF-IDF rows of the job's items (items without metadata: empty rows).
+// Every rank: the content rows of the job's items (items without metadata: empty rows).
 void build_content(const dist::Communicator& comm, const TrainOptions& o, const TrainingData& data,
                    ItemContent& content) {
   const double t0 = MPI_Wtime();
   Index matched = 0;
+  if (content.from_embeddings) {
+    content.rows = content.embeddings.aligned(data.item_ids, &matched);
+    content.columns = content.embeddings.dimension();
+    content.embeddings = {};
+    if (comm.rank() == 0)
+      std::printf("content: %d of %d items have embeddings (d = %d)\n", matched, data.item_ids.size(),
+                  content.columns);
+    return;
+  }
   std::vector<io::ItemDocument> docs = content.features.aligned(data.item_ids, &matched);
   std::vector<std::string> texts;
   std::vector<std::vector<std::string>> tokens;
@@ -97,11 +112,13 @@ void build_content(const dist::Communicator& comm, const TrainOptions& o, const 
     texts.push_back(std::move(d.text));
     tokens.push_back(std::move(d.tokens));
   }
-  content.tfidf = std::make_shared<math::TfidfModel>(math::fit_tfidf(texts, tokens, o.tfidf));
+  math::TfidfModel tfidf = math::fit_tfidf(texts, tokens, o.tfidf);
+  content.rows = std::move(tfidf.matrix);
+  content.columns = static_cast<Index>(tfidf.vocabulary.size());
   const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
   if (comm.rank() == 0) {
-    std::printf("content: %d of %d items have metadata, %zu terms, TF-IDF in %.2f s\n", matched,
-                data.item_ids.size(), content.tfidf->vocabulary.size(), secs);
+    std::printf("content: %d of %d items have metadata, %d terms, TF-IDF in %.2f s\n", matched,
+                data.item_ids.size(), content.columns, secs);
   }
 }
 

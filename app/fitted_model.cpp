@@ -50,9 +50,9 @@ void fit_content(const dist::Communicator& comm, const TrainOptions& o, const Fi
   // Every rank holds the same TF-IDF matrix over all items; users are scored
   // where they live.
   const TrainingData& data = *ctx.data;
-  const math::TfidfModel& tfidf = *ctx.content->tfidf;
+  const ItemContent& content = *ctx.content;
   const double t0 = MPI_Wtime();
-  m.content = std::make_shared<math::ContentIndex>(tfidf.matrix);
+  m.content = std::make_shared<math::ContentIndex>(content.rows);
   math::ContentOptions copt{
       o.implicit_profile ? math::ProfileWeight::kConfidence : math::ProfileWeight::kCentered, o.als.threads};
   m.top = [&m, copt](int n) { return math::content_top_n(*m.content, m.users.ratings, copt, n); };
@@ -60,24 +60,29 @@ void fit_content(const dist::Communicator& comm, const TrainOptions& o, const Fi
   // the KNN ring over TF-IDF rows.
   if (!o.model.empty()) {
     const math::CsrBlock mine =
-        math::slice_rows(tfidf.matrix, data.items.first(comm.rank()), data.items.count(comm.rank()));
+        math::slice_rows(content.rows, data.items.first(comm.rank()), data.items.count(comm.rank()));
     const math::CsrBlock no_users;
     dist::KnnOptions ko;
     ko.on = dist::KnnOn::kItems;
     ko.similarity.kind = math::SimilarityKind::kCosine;
     ko.similarity.neighbors = 50;
     ko.threads = o.als.threads;
-    const auto terms = dist::BlockPartition::even(static_cast<Index>(tfidf.vocabulary.size()), comm.size());
+    const auto terms = dist::BlockPartition::even(content.columns, comm.size());
     m.neighbors = dist::compute_neighbors(comm, {&no_users, &mine, terms, data.items}, {}, ko);
   }
   m.seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
   no_factors(m);
   m.view = {&m.no_factors_u, &m.zero_bias_u, &m.no_factors_i, &m.zero_bias_i, m.items.first(), 0.0};
-  m.attributes.insert({{"global_mean", 0.0},
-                       {"ngram", std::int64_t{o.tfidf.ngram_max}},
-                       {"min_df", o.min_df},
-                       {"max_df", o.max_df},
-                       {"terms", static_cast<std::int64_t>(tfidf.vocabulary.size())}});
+  m.attributes["global_mean"] = 0.0;
+  if (content.from_embeddings) {
+    m.attributes.insert({{"item_embeddings", o.item_embeddings},
+                         {"embedding_dimension", static_cast<std::int64_t>(content.columns)}});
+  } else {
+    m.attributes.insert({{"ngram", std::int64_t{o.tfidf.ngram_max}},
+                         {"min_df", o.min_df},
+                         {"max_df", o.max_df},
+                         {"terms", static_cast<std::int64_t>(content.columns)}});
+  }
 }
 
 void fit_knn(const dist::Communicator& comm, TrainOptions& o, const FitContext& ctx,

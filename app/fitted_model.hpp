@@ -11,6 +11,7 @@
 #include "app/train_options.hpp"
 #include "app/train_report.hpp"
 #include "app/training_data.hpp"
+#include "io/item_embeddings.hpp"
 #include "io/item_features.hpp"
 #include "io/model_file.hpp"
 #include "mpi/als_driver.hpp"
@@ -33,12 +34,16 @@ struct FactorView {
   double mu = 0;
 };
 
-// Item content for content models: TF-IDF rows (or embeddings) of every item
-// in the job's item map. Every rank holds all of it (metadata-sized).
+// Item content for content models: one l2-normalised row per item of the
+// job's item map, TF-IDF over metadata or given embeddings. Every rank holds
+// all of it (metadata-sized).
 struct ItemContent {
-  io::ItemFeatures features;  // as read; ids() joins the item map (cold start)
-  math::IdMap ids;
-  std::shared_ptr<math::TfidfModel> tfidf;
+  io::ItemFeatures features;      // --item-features, as read
+  io::ItemEmbeddings embeddings;  // --item-embeddings, as read
+  bool from_embeddings = false;
+  math::IdMap ids;      // the items the content knows: they join the item map (cold start)
+  math::CsrBlock rows;  // item x column (term or embedding dimension)
+  math::Index columns = 0;
 };
 
 // Everything a trained model owns. Heap-allocated and never moved: `top`
