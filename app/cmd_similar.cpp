@@ -15,13 +15,16 @@ using math::Index;
 
 int run_similar(const Args& args, const dist::Communicator& comm) {
   std::string model_path, item, user;
-  int top_n = 10;
+  int top_n = 10, min_ratings = 1;
   po::options_description desc("Similar options");
   desc.add_options()("model", po::value(&model_path)->required(),
                      "model file written by hpcrec train --model")(
       "item", po::value(&item), "original item id")("user", po::value(&user),
                                                     "original user id (user-based)")(
-      "top-n", po::value(&top_n)->default_value(10), "number of neighbours");
+      "top-n", po::value(&top_n)->default_value(10), "number of neighbours")(
+      "min-ratings", po::value(&min_ratings)->default_value(1),
+      "factor models: only neighbours with at least this many training ratings (rarely rated items "
+      "have factors shaped by the regularisation more than by their ratings)");
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
@@ -29,6 +32,7 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
                        comm.rank() == 0);
     if (!go) return;
     require_positive(vm, "top-n");
+    require_non_negative(vm, "min-ratings");
     if (item.empty() == user.empty())
       throw InputError("hpcrec similar: give exactly one of --item and --user");
   });
@@ -57,16 +61,26 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
     }
     const math::Matrix& f = items ? m.item_factors : m.user_factors;
     if (f.cols() == 0) throw InputError(model_path + ": this model has no factors or neighbours to compare");
-    // Cosine of the factor vectors: normalise the rows, one product.
+    // Training ratings per row of this side, from the stored training matrix.
+    std::vector<math::Offset> count(static_cast<size_t>(f.rows()), 0);
+    if (items) {
+      for (Index i : m.train_items) ++count[i];
+    } else {
+      for (Index u = 0; u < f.rows(); ++u) count[u] = m.train_indptr[u + 1] - m.train_indptr[u];
+    }
+    // Cosine of the factor vectors: normalise the rows, one product; rows
+    // with too few ratings are skipped along with the query itself.
     math::Vector norms = f.rowwise().norm();
     math::Matrix unit = f;
     for (Index r = 0; r < unit.rows(); ++r)
       if (norms[r] > 0) unit.row(r) /= norms[r];
     math::Matrix query = unit.row(*row);
     std::vector<math::TopNHeap> heap(1, math::TopNHeap(top_n));
-    const Index self[1] = {*row};
+    std::vector<Index> skip;
+    for (Index r = 0; r < f.rows(); ++r)
+      if (r == *row || count[r] < min_ratings) skip.push_back(r);
     math::score_block_into(query, math::Vector::Zero(1), unit, math::Vector::Zero(unit.rows()), 0,
-                           {std::span<const Index>(self, 1)}, heap, 1);
+                           {std::span<const Index>(skip)}, heap, 1);
     std::printf("rank,%s,cosine\n", items ? "item" : "user");
     int rank = 0;
     for (const auto& s : heap[0].sorted())

@@ -24,6 +24,17 @@ diff <(tail -n +2 "$TMP/rec.txt" | cut -d, -f1,2) <(grep '^9,' "$TMP/k1.csv" | h
 expect_fail 2 "neighbours of items only" "$HPCREC" similar --model "$TMP/k1.h5" --user 9
 run_np 2 train --algo knn --knn-on users --similarity cosine --ratings "$TMP/r.tsv" --holdout 0.2 | tail -n 1
 
+# Factor models: cosine of the factors, among items with >= --min-ratings ratings.
+run_np 2 train --ratings "$TMP/r.tsv" --factors 8 --iterations 3 --model "$TMP/als.h5" >/dev/null
+min=$(cut -f2 "$TMP/r.tsv" | sort | uniq -c | sort -n | awk '{ c[NR] = $1 } END { print c[int(NR / 2)] }')
+"$HPCREC" similar --model "$TMP/als.h5" --item 5 --top-n 10 --min-ratings "$min" | tail -n +2 | cut -d, -f2 >"$TMP/nb.txt"
+[ -s "$TMP/nb.txt" ] || fail "similar on a factor model lists nothing"
+while read -r j; do
+  n=$(awk -F'\t' -v j="$j" '$2 == j' "$TMP/r.tsv" | wc -l)
+  [ "$n" -ge "$min" ] || fail "similar --min-ratings $min listed item $j with $n ratings"
+done <"$TMP/nb.txt"
+expect_fail 2 "min-ratings" "$HPCREC" similar --model "$TMP/als.h5" --item 5 --min-ratings -1
+
 ML=${SHARED_DATA:-}/ml-100k
 if [ -f "$ML/u1.base" ]; then
   run_np 2 train --algo knn --ratings "$ML/u1.base" --test "$ML/u1.test" --metrics-out "$TMP/ml.jsonl" | tail -n 2
