@@ -509,12 +509,10 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   double total_seconds = 0, total_flops = 0, total_solve = 0;
   Offset last_bytes = 0;
   int iterations_run = 0;
-  for (const Fitted* m : hybrid ? [&] {
-         std::vector<const Fitted*> v;
-         for (const auto& p : blend.models) v.push_back(p.get());
-         return v;
-       }()
-                                : std::vector<const Fitted*>{single.get()}) {
+  std::vector<const Fitted*> fitted;
+  if (single) fitted.push_back(single.get());
+  for (const auto& m : blend.models) fitted.push_back(m.get());
+  for (const Fitted* m : fitted) {
     total_seconds += m->seconds;
     total_flops += m->flops;
     total_solve += m->solve_seconds;
