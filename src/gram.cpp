@@ -15,6 +15,27 @@ namespace {
 // initialised near 0.01, while terms up to 2^70 (1.2e21) still fit.
 constexpr int kScaleBits = 16;
 
+__extension__ using Int128 = __int128;
+__extension__ using UInt128 = unsigned __int128;
+
+// Adds x 2^16 to acc rounded exactly as ExactSum::add rounds it (to the
+// nearest multiple of 2^-40, ties to even), without a call per term: x 2^56
+// is exact (a power-of-two scaling), and the common |x 2^56| < 2^62 is one
+// 64-bit add. Wider, infinite or NaN terms take ExactSum::add itself, with
+// its exact path and its exceptions.
+inline void add_rounded(Int128& acc, double x) {
+  static_assert(kScaleBits + ExactSum::kFractionBits == 56);
+  const double scaled = std::nearbyint(x * 0x1p56);
+  if (std::fabs(scaled) < 0x1.0p62) {  // false for NaN
+    acc += static_cast<std::int64_t>(scaled);
+    return;
+  }
+  ExactSum wide;
+  wide.add(std::ldexp(x, kScaleBits));
+  acc += static_cast<Int128>((static_cast<UInt128>(static_cast<std::uint64_t>(wide.high_word())) << 64) |
+                             wide.low_word());
+}
+
 std::size_t packed_size(int k) { return static_cast<std::size_t>(k) * (k + 1) / 2; }
 
 // Start of column b of the packed lower triangle.
@@ -118,12 +139,52 @@ void add_gram_chunks(const Eigen::Ref<const Matrix>& rows, Index first_row, Exac
   if (first_row < 0 || first_row % kGramChunk != 0) {
     throw std::invalid_argument("add_gram_chunks: first_row is not a multiple of 16");
   }
-  std::vector<double> acc(packed_size(k));
+  // The chunks' rounded entries are summed in integers here and merged into
+  // `out` once: integer addition (mod 2^128, like ExactSum's) is
+  // associative, so this is bitwise what adding each chunk with
+  // add_packed() would give. Chunks whose entries are all below 2^6 (so
+  // rounded below 2^62: ExactSum's one-word case) go into int64 partial
+  // sums, flushed into the 128-bit ones before `bound`, an upper bound of
+  // every partial sum's magnitude, could pass 2^62.
+  const std::size_t entries = packed_size(k);
+  std::vector<double> acc(entries);
+  std::vector<Int128> sums(entries, 0);
+  std::vector<std::int64_t> partial(entries, 0);
+  double bound = 0.0;
+  const auto flush = [&] {
+    for (std::size_t e = 0; e < entries; ++e) sums[e] += partial[e];
+    std::fill(partial.begin(), partial.end(), 0);
+    bound = 0.0;
+  };
   for (Eigen::Index r0 = 0; r0 < rows.rows(); r0 += kGramChunk) {
     const Eigen::Index n = std::min<Eigen::Index>(kGramChunk, rows.rows() - r0);
     chunk_gram(rows, r0, n, k, acc.data());
-    out.add_packed(acc);
+    bool small = true;  // false also for NaN
+    double largest = 0.0;
+    for (std::size_t e = 0; e < entries; ++e) {
+      const double a = std::fabs(acc[e]);
+      small &= a < 0x1p6;
+      largest = std::max(largest, a);
+    }
+    if (!small) {
+      flush();
+      for (std::size_t e = 0; e < entries; ++e) add_rounded(sums[e], acc[e]);
+      continue;
+    }
+    const double largest_rounded = largest * 0x1p56 + 1.0;
+    if (bound + largest_rounded >= 0x1p62) flush();
+    bound += largest_rounded;
+    for (std::size_t e = 0; e < entries; ++e)
+      partial[e] += static_cast<std::int64_t>(std::nearbyint(acc[e] * 0x1p56));
   }
+  flush();
+  ExactGram block(k);
+  for (std::size_t e = 0; e < sums.size(); ++e) {
+    const auto bits = static_cast<UInt128>(sums[e]);
+    block.sums_[e] = ExactSum::from_words(static_cast<std::uint64_t>(bits),
+                                          static_cast<std::int64_t>(static_cast<std::uint64_t>(bits >> 64)));
+  }
+  out.merge(block);
 }
 
 }  // namespace hpcrec::math

@@ -67,6 +67,7 @@ class ExactGram {
   static ExactGram from_limbs(int k, std::span<const std::int64_t> limbs);
 
  private:
+  friend void add_gram_chunks(const Eigen::Ref<const Matrix>& rows, Index first_row, ExactGram& out);
   int k_ = 0;
   std::vector<ExactSum> sums_;
 };
