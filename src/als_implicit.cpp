@@ -1,8 +1,11 @@
-// GCC 12 reports -Wmaybe-uninitialized false positives inside its own AVX-512
-// intrinsics once Eigen's kernels are inlined here; nothing is read
-// uninitialised. Must precede the includes to cover those header locations.
+// GCC 12 reports -Wmaybe-uninitialized and -Wuninitialized false positives
+// inside its own AVX-512 intrinsics (the deliberately undefined source of
+// _mm512_extractf64x4_pd, under _mm512_reduce_add_pd) once they are inlined
+// here; nothing is read uninitialised. Must precede the includes to cover
+// those header locations.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include "src/als_implicit.hpp"
@@ -10,6 +13,7 @@
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -30,6 +34,7 @@ constexpr Eigen::Index kLanes = 8;
 // Counterpart rows prefetched ahead by the gather (random reads from a matrix
 // far larger than the caches).
 constexpr Eigen::Index kPrefetch = 8;
+constexpr Eigen::Index kPrefetchFloat = 16;  // the same distance in bytes for float32 rows
 
 Eigen::Index round_up(Eigen::Index x) { return (x + kLanes - 1) / kLanes * kLanes; }
 
@@ -38,6 +43,38 @@ Eigen::Index round_up(Eigen::Index x) { return (x + kLanes - 1) / kLanes * kLane
 // stays in L2 for all its passes; a longer row is re-gathered per pass. The
 // workspace is thus bounded whatever the longest row.
 Eigen::Index gather_capacity(Eigen::Index kp) { return std::max<Eigen::Index>(32, 262144 / kp); }
+
+// float32 data of CG's float passes (config.cg_float_gather): rows padded
+// with zeros to kpf = k rounded up to whole 16-float (64-byte) vectors.
+using FloatRows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using FloatVector = Eigen::VectorXf;
+constexpr Eigen::Index kFloatLanes = 16;
+
+Eigen::Index round_up_float(Eigen::Index x) { return (x + kFloatLanes - 1) / kFloatLanes * kFloatLanes; }
+
+// The same 2 MiB in float rows (8192 rows at k = 64).
+Eigen::Index float_capacity(Eigen::Index kpf) { return std::max<Eigen::Index>(32, 524288 / kpf); }
+
+// The float32 copy of all counterpart rows, y_i rounded to nearest, in
+// `storage` (reused across calls: fresh pages would fault on every
+// half-step): a gather then fetches half the cache lines of the double
+// rows. Returns the first row, 64-byte aligned; row stride kpf.
+const float* float_mirror(const Eigen::Ref<const Matrix>& src, int threads, std::vector<float>& storage) {
+  const Eigen::Index k = src.cols();
+  const Eigen::Index kpf = round_up_float(k);
+  const auto needed = static_cast<std::size_t>(src.rows() * kpf + kFloatLanes);
+  if (storage.size() < needed) storage.resize(needed);
+  const auto misalign = reinterpret_cast<std::uintptr_t>(storage.data()) % 64 / sizeof(float);
+  float* m = storage.data() + (misalign == 0 ? 0 : kFloatLanes - static_cast<Eigen::Index>(misalign));
+#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static)
+  for (Index r = 0; r < src.rows(); ++r) {
+    float* out = m + r * kpf;
+    const double* in = src.row(r).data();
+    for (Eigen::Index f = 0; f < k; ++f) out[f] = static_cast<float>(in[f]);
+    std::fill(out + k, out + kpf, 0.0f);
+  }
+  return m;
+}
 
 // ---------------------------------------------------------------------------
 // Fixed-order kernels on padded, 64-byte aligned data. Each result depends
@@ -101,6 +138,126 @@ void weighted_pass(const double* g, Eigen::Index n, Eigen::Index kp, const doubl
     for (Eigen::Index f = 0; f < kp; f += kLanes) {
       _mm512_store_pd(out + f, _mm512_fmadd_pd(_mm512_load_pd(gj + f), c, _mm512_load_pd(out + f)));
     }
+  }
+}
+
+// The float version of weighted_pass over rows of kpf floats: s_j is summed
+// in float32 and widened for coef (evaluated in double, then rounded to
+// float), out accumulates c_j g_j in float32, one fused multiply-add per row
+// in row order. The four dot products of a group are reduced together
+// (reduce4), and a tail row alone by the same code with zeros beside it, so
+// each s_j is the same bits wherever the row falls.
+//
+// reduce4: the sums of the 16 lanes of a0..a3, each in one fixed order:
+// quarters (128 bits) q0 + q2 and q1 + q3, then their sum, then within the
+// quarter (0 + 1) + (2 + 3) with the pair sums swapped in.
+inline void reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3, float* s) {
+  const __m512 t01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xEE));
+  const __m512 t23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xEE));
+  // t01 = [a0 q0+q2, a0 q1+q3, a1 q0+q2, a1 q1+q3]; u = [a0, a1, a2, a3] quarter sums.
+  const __m512 u = _mm512_add_ps(_mm512_shuffle_f32x4(t01, t23, 0x88), _mm512_shuffle_f32x4(t01, t23, 0xDD));
+  const __m512 v = _mm512_add_ps(u, _mm512_permute_ps(u, 0xB1));  // (0+1, 0+1, 2+3, 2+3)
+  const __m512 z = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));  // (0+1)+(2+3), in every element
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, z);
+  s[0] = lanes[0];
+  s[1] = lanes[4];
+  s[2] = lanes[8];
+  s[3] = lanes[12];
+}
+
+// NV = kpf / 16 vectors a row; v and out stay in registers for the pass.
+template <int NV, class Coef>
+void weighted_pass_float(const float* g, Eigen::Index n, const float* v, const double* w, Coef coef,
+                         float* out) {
+  constexpr Eigen::Index kpf = NV * kFloatLanes;
+  __m512 vv[NV], acc[NV];
+  for (int m = 0; m < NV; ++m) {
+    vv[m] = _mm512_load_ps(v + kFloatLanes * m);
+    acc[m] = _mm512_load_ps(out + kFloatLanes * m);
+  }
+  const __m512 zero = _mm512_setzero_ps();
+  float s[4];
+  Eigen::Index j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float* g0 = g + j * kpf;
+    const float* g1 = g0 + kpf;
+    const float* g2 = g1 + kpf;
+    const float* g3 = g2 + kpf;
+    __m512 d0 = _mm512_mul_ps(_mm512_load_ps(g0), vv[0]);
+    __m512 d1 = _mm512_mul_ps(_mm512_load_ps(g1), vv[0]);
+    __m512 d2 = _mm512_mul_ps(_mm512_load_ps(g2), vv[0]);
+    __m512 d3 = _mm512_mul_ps(_mm512_load_ps(g3), vv[0]);
+    for (int m = 1; m < NV; ++m) {
+      d0 = _mm512_fmadd_ps(_mm512_load_ps(g0 + kFloatLanes * m), vv[m], d0);
+      d1 = _mm512_fmadd_ps(_mm512_load_ps(g1 + kFloatLanes * m), vv[m], d1);
+      d2 = _mm512_fmadd_ps(_mm512_load_ps(g2 + kFloatLanes * m), vv[m], d2);
+      d3 = _mm512_fmadd_ps(_mm512_load_ps(g3 + kFloatLanes * m), vv[m], d3);
+    }
+    reduce4(d0, d1, d2, d3, s);
+    const __m512 c0 = _mm512_set1_ps(static_cast<float>(coef(w[j], s[0])));
+    const __m512 c1 = _mm512_set1_ps(static_cast<float>(coef(w[j + 1], s[1])));
+    const __m512 c2 = _mm512_set1_ps(static_cast<float>(coef(w[j + 2], s[2])));
+    const __m512 c3 = _mm512_set1_ps(static_cast<float>(coef(w[j + 3], s[3])));
+    for (int m = 0; m < NV; ++m) {
+      acc[m] = _mm512_fmadd_ps(_mm512_load_ps(g0 + kFloatLanes * m), c0, acc[m]);
+      acc[m] = _mm512_fmadd_ps(_mm512_load_ps(g1 + kFloatLanes * m), c1, acc[m]);
+      acc[m] = _mm512_fmadd_ps(_mm512_load_ps(g2 + kFloatLanes * m), c2, acc[m]);
+      acc[m] = _mm512_fmadd_ps(_mm512_load_ps(g3 + kFloatLanes * m), c3, acc[m]);
+    }
+  }
+  for (; j < n; ++j) {
+    const float* gj = g + j * kpf;
+    __m512 d = _mm512_mul_ps(_mm512_load_ps(gj), vv[0]);
+    for (int m = 1; m < NV; ++m) d = _mm512_fmadd_ps(_mm512_load_ps(gj + kFloatLanes * m), vv[m], d);
+    reduce4(d, zero, zero, zero, s);
+    const __m512 c = _mm512_set1_ps(static_cast<float>(coef(w[j], s[0])));
+    for (int m = 0; m < NV; ++m) acc[m] = _mm512_fmadd_ps(_mm512_load_ps(gj + kFloatLanes * m), c, acc[m]);
+  }
+  for (int m = 0; m < NV; ++m) _mm512_store_ps(out + kFloatLanes * m, acc[m]);
+}
+
+// Any kpf: the same operations, out through memory (a dot chain per row over
+// the vectors in order, then one fused multiply-add per row and vector).
+template <class Coef>
+void weighted_pass_float_any(const float* g, Eigen::Index n, Eigen::Index kpf, const float* v,
+                             const double* w, Coef coef, float* out) {
+  const __m512 zero = _mm512_setzero_ps();
+  float s[4];
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const float* gj = g + j * kpf;
+    __m512 d = _mm512_mul_ps(_mm512_load_ps(gj), _mm512_load_ps(v));
+    for (Eigen::Index f = kFloatLanes; f < kpf; f += kFloatLanes)
+      d = _mm512_fmadd_ps(_mm512_load_ps(gj + f), _mm512_load_ps(v + f), d);
+    reduce4(d, zero, zero, zero, s);
+    const __m512 c = _mm512_set1_ps(static_cast<float>(coef(w[j], s[0])));
+    for (Eigen::Index f = 0; f < kpf; f += kFloatLanes)
+      _mm512_store_ps(out + f, _mm512_fmadd_ps(_mm512_load_ps(gj + f), c, _mm512_load_ps(out + f)));
+  }
+}
+
+template <class Coef>
+void weighted_pass(const float* g, Eigen::Index n, Eigen::Index kpf, const float* v, const double* w,
+                   Coef coef, float* out) {
+  switch (kpf / kFloatLanes) {
+    case 1:
+      return weighted_pass_float<1>(g, n, v, w, coef, out);
+    case 2:
+      return weighted_pass_float<2>(g, n, v, w, coef, out);
+    case 3:
+      return weighted_pass_float<3>(g, n, v, w, coef, out);
+    case 4:
+      return weighted_pass_float<4>(g, n, v, w, coef, out);
+    case 5:
+      return weighted_pass_float<5>(g, n, v, w, coef, out);
+    case 6:
+      return weighted_pass_float<6>(g, n, v, w, coef, out);
+    case 7:
+      return weighted_pass_float<7>(g, n, v, w, coef, out);
+    case 8:
+      return weighted_pass_float<8>(g, n, v, w, coef, out);
+    default:
+      return weighted_pass_float_any(g, n, kpf, v, w, coef, out);
   }
 }
 
@@ -168,6 +325,18 @@ void weighted_pass(const double* g, Eigen::Index n, Eigen::Index kp, const doubl
   }
 }
 
+template <class Coef>
+void weighted_pass(const float* g, Eigen::Index n, Eigen::Index kpf, const float* v, const double* w,
+                   Coef coef, float* out) {
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const float* gj = g + j * kpf;
+    float s = gj[0] * v[0];
+    for (Eigen::Index f = 1; f < kpf; ++f) s += gj[f] * v[f];
+    const auto c = static_cast<float>(coef(w[j], s));
+    for (Eigen::Index f = 0; f < kpf; ++f) out[f] += c * gj[f];
+  }
+}
+
 void symv(const double* a, Eigen::Index k, Eigen::Index kp, const double* v, double* out) {
   std::fill_n(out, kp, 0.0);
   for (Eigen::Index j = 0; j < k; ++j) {
@@ -186,6 +355,12 @@ double confidence_weight(const ImplicitAlsConfig& config, double r) {
                                                                   : config.alpha * r;
 }
 
+// Rows per Cholesky rank update: Eigen's packing buffers stay on the stack
+// up to 128 KiB, so at most 96 KiB of rows (see NormalEquation::add_block).
+Eigen::Index syrk_rows(Eigen::Index k) {
+  return std::max<Eigen::Index>(16, 12288 / std::max<Eigen::Index>(k, 1));
+}
+
 // Buffers one thread reuses for every row it solves: all Eigen allocations,
 // 64-byte aligned, and sized by k only.
 struct Workspace {
@@ -193,34 +368,53 @@ struct Workspace {
       : k(k),
         kp(round_up(k)),
         cap(gather_capacity(kp)),
+        kpf(round_up_float(k)),
+        capf(float_capacity(kpf)),
         g(Matrix::Zero(cap, kp)),
-        w(cap),
+        gf(FloatRows::Zero(capf, kpf)),
+        w(std::max(cap, capf)),
+        vf(FloatVector::Zero(kpf)),
+        accf(FloatVector::Zero(kpf)),
         x(Vector::Zero(kp)),
         r(Vector::Zero(kp)),
         p(Vector::Zero(kp)),
         ap(Vector::Zero(kp)),
         t(Vector::Zero(kp)),
+        gs(syrk_rows(k), kp),
         a(k, k),
         b(k) {}
   Eigen::Index k;
   Eigen::Index kp;
-  Eigen::Index cap;
-  Matrix g;  // gathered counterpart rows y_i (row j, padded with zeros)
-  Vector w;  // their weights w = c - 1
+  Eigen::Index cap;      // rows g holds
+  Eigen::Index kpf;      // k padded to float vectors
+  Eigen::Index capf;     // rows gf holds
+  Matrix g;              // gathered counterpart rows y_i (row j, padded with zeros)
+  FloatRows gf;          // float passes: the same rows in float32
+  Vector w;              // their weights w = c - 1
+  FloatVector vf, accf;  // float passes: the vector multiplied and the sum
   Vector x, r, p, ap, t;
+  Matrix gs;    // Cholesky: sqrt(w_i) y_i for one rank update (g keeps y_i for the loss)
   ColMatrix a;  // Cholesky: the normal equations, lower triangle
   Vector b;     // Cholesky: right-hand side, then solution
 };
 
-// The positive interactions of one row, gathered cap at a time.
+// What a gather fills: ws.g (double rows from src), ws.gf (float rows from
+// the mirror), or both (double rows from src, and each also rounded to float
+// into ws.gf: the mirror's values, without reading the mirror).
+enum class Into { kDouble, kFloat, kBoth };
+
+// The positive interactions of one row, gathered a workspace-full at a time.
 class RowGather {
  public:
-  RowGather(const CsrView& m, Index row, const FactorsRef& src, const ImplicitAlsConfig& config)
+  // `mirror` (float_mirror of src) is needed for Into::kFloat only.
+  RowGather(const CsrView& m, Index row, const FactorsRef& src, const ImplicitAlsConfig& config,
+            const float* mirror = nullptr)
       : cols_(m.cols.data()),
         values_(m.values.data()),
         begin_(m.indptr[row]),
         end_(m.indptr[row + 1]),
         src_(src),
+        mirror_(mirror),
         config_(config) {}
 
   Offset positives() const {
@@ -229,9 +423,17 @@ class RowGather {
     return n;
   }
 
-  // Gathers the next up to ws.cap positive interactions, starting at stored
-  // position *pos (advanced past them), into ws.g / ws.w; returns how many.
-  Eigen::Index next(Offset* pos, Workspace& ws) const {
+  // Gathers the next positive interactions (up to ws.cap, or ws.capf for
+  // kFloat), starting at stored position *pos (advanced past them), into
+  // `into` and ws.w; returns how many.
+  Eigen::Index next(Offset* pos, Workspace& ws, Into into) const {
+    return into == Into::kFloat ? next_from_mirror(pos, ws) : next_exact(pos, ws, into == Into::kBoth);
+  }
+
+  Offset begin() const { return begin_; }
+
+ private:
+  Eigen::Index next_exact(Offset* pos, Workspace& ws, bool also_float) const {
     const Eigen::Index k = ws.k;
     const Eigen::Index row_bytes = k * Eigen::Index{sizeof(double)};
     Eigen::Index len = 0;
@@ -245,6 +447,10 @@ class RowGather {
       if (!(values_[e] > 0.0f)) continue;
       const double* y = src_.row(cols_[e]).data();
       std::copy_n(y, k, ws.g.row(len).data());
+      if (also_float) {
+        float* yf = ws.gf.row(len).data();
+        for (Eigen::Index f = 0; f < k; ++f) yf[f] = static_cast<float>(y[f]);
+      }
       ws.w[len] = confidence_weight(config_, values_[e]);
       ++len;
     }
@@ -252,34 +458,55 @@ class RowGather {
     return len;
   }
 
-  Offset begin() const { return begin_; }
+  // Mirror rows start on 64-byte lines (float_mirror): a row is kpf / 16
+  // whole lines, copied with its zero padding.
+  Eigen::Index next_from_mirror(Offset* pos, Workspace& ws) const {
+    const Eigen::Index stride = ws.kpf;
+    const float* base = mirror_;
+    Eigen::Index len = 0;
+    Offset e = *pos;
+    for (; e < end_ && len < ws.capf; ++e) {
+      if (e + kPrefetchFloat < end_) {
+        const float* q = base + cols_[e + kPrefetchFloat] * stride;
+        for (Eigen::Index off = 0; off < stride; off += kFloatLanes) __builtin_prefetch(q + off);
+      }
+      if (!(values_[e] > 0.0f)) continue;
+      std::copy_n(base + cols_[e] * stride, stride, ws.gf.row(len).data());
+      ws.w[len] = confidence_weight(config_, values_[e]);
+      ++len;
+    }
+    *pos = e;
+    return len;
+  }
 
- private:
   const Index* cols_;
   const float* values_;
   Offset begin_;
   Offset end_;
   const FactorsRef& src_;
+  const float* mirror_;
   const ImplicitAlsConfig& config_;
 };
 
 // Calls body(len) on each gathered chunk of the row's positive interactions.
-// `resident` > 0 means ws.g already holds the whole row (that many rows).
+// `resident` > 0 means `into` already holds the whole row (that many rows).
 template <class Body>
-void for_each_chunk(const RowGather& gather, Eigen::Index resident, Workspace& ws, Body body) {
+void for_each_chunk(const RowGather& gather, Eigen::Index resident, Workspace& ws, Into into, Body body) {
   if (resident > 0) {
     body(resident);
     return;
   }
   Offset pos = gather.begin();
-  for (Eigen::Index len; (len = gather.next(&pos, ws)) > 0;) body(len);
+  for (Eigen::Index len; (len = gather.next(&pos, ws, into)) > 0;) body(len);
 }
 
 // ---------------------------------------------------------------------------
 // Conjugate gradient, matrix-free, from the warm start in x.
 
-void solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& ytyp, const ImplicitAlsConfig& config,
-                  Workspace& ws, double* x_out) {
+// Returns how many gathered rows ws.g still holds for the whole row (0 when
+// the row did not fit one gather).
+Eigen::Index solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& ytyp,
+                          const ImplicitAlsConfig& config, Workspace& ws, double* x_out) {
   const Eigen::Index k = ws.k;
   const Eigen::Index kp = ws.kp;
   const double lambda = config.lambda;
@@ -295,13 +522,13 @@ void solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& ytyp, cons
   Eigen::Index resident = 0;
   if (n <= ws.cap) {
     Offset pos = gather.begin();
-    resident = gather.next(&pos, ws);
+    resident = gather.next(&pos, ws, Into::kDouble);
   }
 
   std::copy_n(x_out, k, x);  // padding of x stays zero
   // r = b - A x = sum_i (c_i - w_i (y_i . x)) y_i - YtY x - lambda x.
   std::fill_n(r, kp, 0.0);
-  for_each_chunk(gather, resident, ws, [&](Eigen::Index len) {
+  for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
     weighted_pass(
         g, len, kp, x, w, [](double wi, double s) { return (1.0 + wi) - wi * s; }, r);
   });
@@ -318,7 +545,7 @@ void solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& ytyp, cons
     // ap = (YtY + lambda I) p + sum_i w_i (y_i . p) y_i
     symv(ytyp.data(), k, kp, p, ap);
     for (Eigen::Index f = 0; f < kp; ++f) ap[f] += lambda * p[f];
-    for_each_chunk(gather, resident, ws, [&](Eigen::Index len) {
+    for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
       weighted_pass(
           g, len, kp, p, w, [](double wi, double s) { return wi * s; }, ap);
     });
@@ -335,13 +562,84 @@ void solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& ytyp, cons
     rs = rs_next;
   }
   std::copy_n(x, k, x_out);
+  return resident;
+}
+
+// The same iteration with the weighted passes in float32 (ws.gf): the
+// counterpart rows y_i and the multiplied vector (x, then p) rounded to
+// float, their products and the sum over the row's interactions in float;
+// everything else (YtY v, lambda v, the CG recurrences) in double.
+// keep_exact: gather the double y_i into ws.g as well when the row fits, and
+// return how many (for the caller's loss), else 0.
+Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatrix& ytyp,
+                                const ImplicitAlsConfig& config, bool keep_exact, Workspace& ws,
+                                double* x_out) {
+  const Eigen::Index k = ws.k;
+  const Eigen::Index kp = ws.kp;
+  const Eigen::Index kpf = ws.kpf;
+  const double lambda = config.lambda;
+  double* x = ws.x.data();
+  double* r = ws.r.data();
+  double* p = ws.p.data();
+  double* ap = ws.ap.data();
+  double* t = ws.t.data();
+  float* vf = ws.vf.data();
+  float* accf = ws.accf.data();
+  const float* gf = ws.gf.data();
+  const double* w = ws.w.data();
+
+  Eigen::Index resident = 0, exact = 0;
+  Offset pos = gather.begin();
+  if (keep_exact && n <= ws.cap) {
+    resident = exact = gather.next(&pos, ws, Into::kBoth);
+  } else if (n <= ws.capf) {
+    resident = gather.next(&pos, ws, Into::kFloat);
+  }
+  // accf = sum_i coef(w_i, y_i . v) y_i, v = vf (padding zero).
+  const auto pass = [&](auto coef) {
+    std::fill_n(accf, kpf, 0.0f);
+    for_each_chunk(gather, resident, ws, Into::kFloat,
+                   [&](Eigen::Index len) { weighted_pass(gf, len, kpf, vf, w, coef, accf); });
+  };
+
+  std::copy_n(x_out, k, x);  // padding of x stays zero
+  for (Eigen::Index f = 0; f < k; ++f) vf[f] = static_cast<float>(x[f]);
+  pass([](double wi, double s) { return (1.0 + wi) - wi * s; });
+  symv(ytyp.data(), k, kp, x, t);
+  for (Eigen::Index f = 0; f < kp; ++f) {
+    r[f] = static_cast<double>(accf[f]) - t[f] - lambda * x[f];
+    p[f] = r[f];
+  }
+  double rs = dot(r, r, kp);
+  const double tiny = std::max(std::numeric_limits<double>::min(), 1e-30 * rs);
+  for (int step = 0; step < config.cg_steps && rs > tiny; ++step) {
+    symv(ytyp.data(), k, kp, p, ap);
+    for (Eigen::Index f = 0; f < k; ++f) vf[f] = static_cast<float>(p[f]);
+    pass([](double wi, double s) { return wi * s; });
+    for (Eigen::Index f = 0; f < kp; ++f) ap[f] += lambda * p[f] + static_cast<double>(accf[f]);
+    const double pap = dot(p, ap, kp);
+    if (!(pap > 0.0)) break;
+    const double step_len = rs / pap;
+    for (Eigen::Index f = 0; f < kp; ++f) {
+      x[f] += step_len * p[f];
+      r[f] -= step_len * ap[f];
+    }
+    const double rs_next = dot(r, r, kp);
+    const double beta = rs_next / rs;
+    for (Eigen::Index f = 0; f < kp; ++f) p[f] = r[f] + beta * p[f];
+    rs = rs_next;
+  }
+  std::copy_n(x, k, x_out);
+  return exact;
 }
 
 // ---------------------------------------------------------------------------
 // Cholesky: A = YtY + lambda I + sum_i w_i y_i y_i^T formed densely.
 
-void assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp, const ImplicitAlsConfig& config,
-                       Workspace& ws) {
+// Returns the length of the last gathered chunk: ws.g holds the row's y_i
+// unscaled, all of them when the row fit one gather (n <= ws.cap).
+Eigen::Index assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp,
+                               const ImplicitAlsConfig& config, Workspace& ws) {
   const Eigen::Index k = ws.k;
   const Eigen::Index kp = ws.kp;
   for (Eigen::Index j = 0; j < k; ++j) {
@@ -349,39 +647,44 @@ void assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp, const Imp
     ws.a(j, j) += config.lambda;
   }
   ws.t.setZero();  // b, padded
-  // Eigen's packing buffers stay on the stack up to 128 KiB: rank-update in
-  // blocks of at most 96 KiB of rows (see NormalEquation::add_block).
-  const Eigen::Index syrk_rows = std::max<Eigen::Index>(16, 12288 / k);
-  for_each_chunk(gather, 0, ws, [&](Eigen::Index len) {
-    // b += c_i y_i, then y_i <- sqrt(w_i) y_i so that the rank update adds w_i y_i y_i^T.
+  const Eigen::Index block = ws.gs.rows();
+  Eigen::Index gathered = 0;
+  for_each_chunk(gather, 0, ws, Into::kDouble, [&](Eigen::Index len) {
+    gathered = len;
     double* b = ws.t.data();
-    for (Eigen::Index j = 0; j < len; ++j) {
-      double* y = ws.g.row(j).data();
-      const double c = 1.0 + ws.w[j];
-      const double scale = std::sqrt(ws.w[j]);
-      for (Eigen::Index f = 0; f < kp; ++f) {
-        b[f] += c * y[f];
-        y[f] *= scale;
+    for (Eigen::Index r0 = 0; r0 < len; r0 += block) {
+      const Eigen::Index m = std::min(block, len - r0);
+      // b += c_i y_i, and gs = sqrt(w_i) y_i so that the rank update adds w_i y_i y_i^T.
+      for (Eigen::Index j = 0; j < m; ++j) {
+        const double* y = ws.g.row(r0 + j).data();
+        double* ys = ws.gs.row(j).data();
+        const double c = 1.0 + ws.w[r0 + j];
+        const double scale = std::sqrt(ws.w[r0 + j]);
+        for (Eigen::Index f = 0; f < kp; ++f) {
+          b[f] += c * y[f];
+          ys[f] = y[f] * scale;
+        }
       }
-    }
-    for (Eigen::Index r0 = 0; r0 < len; r0 += syrk_rows) {
-      const Eigen::Index m = std::min(syrk_rows, len - r0);
-      ws.a.selfadjointView<Eigen::Lower>().rankUpdate(ws.g.block(r0, 0, m, k).transpose());
+      ws.a.selfadjointView<Eigen::Lower>().rankUpdate(ws.gs.topLeftCorner(m, k).transpose());
     }
   });
   ws.b = ws.t.head(k);
+  return gathered;
 }
 
-void solve_row_cholesky(const RowGather& gather, const ColMatrix& ytyp, const ImplicitAlsConfig& config,
-                        Workspace& ws, double* x_out) {
+// Returns how many gathered rows ws.g still holds for the whole row (0 when
+// the row did not fit one gather).
+Eigen::Index solve_row_cholesky(const RowGather& gather, Offset n, const ColMatrix& ytyp,
+                                const ImplicitAlsConfig& config, Workspace& ws, double* x_out) {
   const Eigen::Index k = ws.k;
+  const Eigen::Index resident = n <= ws.cap ? n : 0;
   assemble_cholesky(gather, ytyp, config, ws);
   {
     Eigen::LLT<Eigen::Ref<ColMatrix>, Eigen::Lower> llt(ws.a);  // in place: no allocation
     if (llt.info() == Eigen::Success) {
       llt.solveInPlace(ws.b);
       std::copy_n(ws.b.data(), k, x_out);
-      return;
+      return resident;
     }
   }
   // Only reachable with lambda = 0 and a singular YtY: rare, so the second
@@ -391,6 +694,7 @@ void solve_row_cholesky(const RowGather& gather, const ColMatrix& ytyp, const Im
   Vector x = ldlt.solve(ws.b);
   if (ldlt.info() != Eigen::Success || !x.allFinite()) x.setZero();
   std::copy_n(x.data(), k, x_out);
+  return resident;
 }
 
 void check_config(const ImplicitAlsConfig& c) {
@@ -411,18 +715,62 @@ ColMatrix padded_gram(const Eigen::Ref<const ColMatrix>& yty, Eigen::Index kp) {
   return p;
 }
 
-// Per-row loss correction, in the row's stored order.
-double row_loss_terms(const RowGather& gather, const double* x_row, const ImplicitAlsConfig& /*config*/,
-                      Workspace& ws) {
+// Per-row loss correction, in the row's stored order. `resident` > 0: ws.g
+// and ws.w already hold the row's (exact) y_i and w_i.
+double row_loss_terms(const RowGather& gather, Eigen::Index resident, const double* x_row, Workspace& ws) {
   std::copy_n(x_row, ws.k, ws.x.data());
   double sum = 0.0;
-  for_each_chunk(gather, 0, ws, [&](Eigen::Index len) {
+  for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
     for (Eigen::Index j = 0; j < len; ++j) {
       const double s = dot(ws.g.row(j).data(), ws.x.data(), ws.kp);
       const double c = 1.0 + ws.w[j];
       sum += c * (1.0 - s) * (1.0 - s) - s * s;
     }
   });
+  return sum;
+}
+
+// row_loss_terms without the copy: each y_i is read in place (a single dot
+// product per interaction does not repay gathering it). The same sums, bit
+// for bit: dot_in_place is dot() with the lanes past k loaded as zeros.
+#if defined(__AVX512F__)
+inline double dot_in_place(const double* y, const double* x, Eigen::Index k, Eigen::Index kp) {
+  const auto lanes = [&](Eigen::Index v) {
+    return static_cast<__mmask8>(k - v >= kLanes ? 0xFF : (1u << (k - v)) - 1u);
+  };
+  __m512d acc = _mm512_mul_pd(_mm512_maskz_loadu_pd(lanes(0), y), _mm512_load_pd(x));
+  for (Eigen::Index v = kLanes; v < kp; v += kLanes) {
+    acc = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(lanes(v), y + v), _mm512_load_pd(x + v), acc);
+  }
+  return _mm512_reduce_add_pd(acc);
+}
+#else
+inline double dot_in_place(const double* y, const double* x, Eigen::Index k, Eigen::Index kp) {
+  double s = y[0] * x[0];
+  for (Eigen::Index f = 1; f < kp; ++f) s += (f < k ? y[f] : 0.0) * x[f];
+  return s;
+}
+#endif
+
+double row_loss_terms_in_place(const CsrView& m, Index row, const FactorsRef& src, const double* x_row,
+                               const ImplicitAlsConfig& config, Workspace& ws) {
+  const Eigen::Index k = ws.k;
+  const Eigen::Index row_bytes = k * Eigen::Index{sizeof(double)};
+  std::copy_n(x_row, k, ws.x.data());
+  const double* x = ws.x.data();
+  const Offset end = m.indptr[row + 1];
+  double sum = 0.0;
+  for (Offset e = m.indptr[row]; e < end; ++e) {
+    if (e + kPrefetch < end) {
+      const char* q = reinterpret_cast<const char*>(src.row(m.cols[e + kPrefetch]).data());
+      for (Eigen::Index off = 0; off < row_bytes; off += 64) __builtin_prefetch(q + off);
+      __builtin_prefetch(q + row_bytes - 1);
+    }
+    if (!(m.values[e] > 0.0f)) continue;
+    const double s = dot_in_place(src.row(m.cols[e]).data(), x, k, ws.kp);
+    const double c = 1.0 + confidence_weight(config, m.values[e]);
+    sum += c * (1.0 - s) * (1.0 - s) - s * s;
+  }
   return sum;
 }
 
@@ -438,8 +786,7 @@ std::vector<double> loss_terms_per_row(const CsrView& m, const FactorsRef& src, 
     Workspace ws(src.cols());
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < m.rows(); ++r) {
-      terms[static_cast<std::size_t>(r)] =
-          row_loss_terms(RowGather(m, r, src, config), rows.row(r).data(), config, ws);
+      terms[static_cast<std::size_t>(r)] = row_loss_terms_in_place(m, r, src, rows.row(r).data(), config, ws);
     }
   }
   return terms;
@@ -451,9 +798,13 @@ double implicit_confidence_weight(const ImplicitAlsConfig& config, double r) {
   return confidence_weight(config, r);
 }
 
+bool implicit_loss_fused(const ImplicitAlsConfig& config) {
+  return !(config.solver == SolverKind::kConjugateGradient && config.cg_float_gather);
+}
+
 void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Matrix>& src_factors,
                          const Eigen::Ref<const ColMatrix>& yty, const ImplicitAlsConfig& config,
-                         Matrix& dst_factors) {
+                         Matrix& dst_factors, ExactSum* loss_terms, ImplicitScratch* scratch) {
   check_config(config);
   const Index rows = interactions.rows();
   const Eigen::Index k = src_factors.cols();
@@ -463,24 +814,40 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
   if (k == 0) return;
   const ColMatrix ytyp = padded_gram(yty, round_up(k));
   const bool use_cg = config.solver == SolverKind::kConjugateGradient;
+  const bool use_float = use_cg && config.cg_float_gather;
+  std::vector<float> own;
+  const float* mirror =
+      use_float ? float_mirror(src_factors, config.threads, scratch != nullptr ? scratch->mirror : own)
+                : nullptr;
 
   // Each row runs one fixed code path chosen by its own interactions and k,
   // so neither the thread count nor the schedule changes any result.
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
     Workspace ws(k);
+    ExactSum loss;  // integer sum: merging the threads' parts in any order is exact
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < rows; ++r) {
-      const RowGather gather(interactions, r, src_factors, config);
+      const RowGather gather(interactions, r, src_factors, config, mirror);
       double* x = dst_factors.row(r).data();
       const Offset n = gather.positives();
+      Eigen::Index resident = 0;  // > 0: ws.g holds all the row's y_i
       if (n == 0) {
         std::fill_n(x, k, 0.0);  // b = 0: the exact minimiser is 0
+        continue;                // and the row's loss terms are an empty sum
+      } else if (use_float) {
+        resident = solve_row_cg_float(gather, n, ytyp, config, loss_terms != nullptr, ws, x);
       } else if (use_cg) {
-        solve_row_cg(gather, n, ytyp, config, ws, x);
+        resident = solve_row_cg(gather, n, ytyp, config, ws, x);
       } else {
-        solve_row_cholesky(gather, ytyp, config, ws, x);
+        resident = solve_row_cholesky(gather, n, ytyp, config, ws, x);
       }
+      // resident: ws.g holds the row's exact y_i (else they are gathered again).
+      if (loss_terms != nullptr) loss.add(row_loss_terms(gather, resident, x, ws));
+    }
+    if (loss_terms != nullptr) {
+#pragma omp critical(hpcrec_implicit_loss)
+      loss_terms->merge(loss);
     }
   }
 }

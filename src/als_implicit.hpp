@@ -31,6 +31,23 @@
 // CG starts from the row's current factors (warm start from the previous
 // sweep) and runs a fixed number of steps: an approximate solve.
 //
+// CG's cost is the interaction terms: per row one pass for the initial
+// residual r = b - A x = sum_i (c_ui - w_ui (y_i . x)) y_i - YtY x - lambda x
+// and one per step for A p, each reading every gathered y_i, and the
+// gather itself, a random read of y_i from a block far larger than the
+// caches. With cg_float_gather (the default) those passes run in float32:
+// the counterpart rows are read from a float32 copy (half the bytes per
+// gathered row), the vector (x, then p) is rounded to float, the products
+// y_i . v and the sum over i accumulate in float, and only the coefficient
+// c_ui - w_ui s or w_ui s is formed in double. YtY v, lambda v, the residual
+// and the CG recurrences (step length, x, r, p) stay in double. It is the
+// exact CG iteration for y_i rounded to float, up to the float rounding of
+// the interaction sums (relative ~1e-7, far below what 3 steps leave of
+// the residual). Cholesky, and CG with cg_float_gather off, use the double
+// rows throughout. Either way a row's result is a fixed sequence of
+// operations on its own data: bitwise the same at any thread count or
+// partition.
+//
 // Full loss from the pieces (what the driver sums over ranks): writing
 // s_ui = x_u . y_i and splitting the all-pairs sum into "every pair as if
 // p = 0, c = 1" plus a correction on the observed pairs,
@@ -41,7 +58,13 @@
 //
 // The first term equals <X^T X, Y^T Y>_F = sum_{a,b} (X^T X)_ab (Y^T Y)_ab,
 // so with both Grams from src/gram.hpp it is rank-count independent too.
+// The observed corrections are always summed from the double factors, per
+// row (user or item) in stored order, one ExactSum term per row; the
+// solver can add them for the rows it just solved (solve_implicit_rows'
+// loss_terms) while those rows' counterparts are still gathered.
 #pragma once
+
+#include <vector>
 
 #include "src/csr_block.hpp"
 #include "src/exact_sum.hpp"
@@ -58,6 +81,9 @@ struct ImplicitAlsConfig {
   double eps = 1.0;  // > 0; kLog only
   SolverKind solver = SolverKind::kConjugateGradient;
   int cg_steps = 3;  // >= 0
+  // CG only: interaction passes in float32 over a float32 copy of the
+  // counterpart rows (see the top of the file); off: double throughout.
+  bool cg_float_gather = true;
   int threads = 1;
 };
 
@@ -76,9 +102,25 @@ double implicit_confidence_weight(const ImplicitAlsConfig& config, double r);
 // same at any thread count, whichever other rows share the block, and
 // wherever src_factors lives in memory (rows are gathered into aligned
 // buffers before any reduction).
+//
+// With `loss_terms`, also adds for each row its implicit_loss_terms (below)
+// with its new factors, one ExactSum term per row, bitwise as a separate
+// implicit_loss_terms call would. Cholesky and double CG reuse the rows
+// gathered for the solve; float CG (cg_float_gather) gathers the double
+// rows as well, which is dearer (implicit_loss_fused says which).
+// `scratch`, if given, keeps buffers across calls.
+struct ImplicitScratch {
+  std::vector<float> mirror;  // cg_float_gather: the float32 counterpart rows
+};
 void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Matrix>& src_factors,
                          const Eigen::Ref<const ColMatrix>& yty, const ImplicitAlsConfig& config,
-                         Matrix& dst_factors);
+                         Matrix& dst_factors, ExactSum* loss_terms = nullptr,
+                         ImplicitScratch* scratch = nullptr);
+
+// Whether the solve holds each row's exact double counterpart rows anyway,
+// so that summing the loss terms inside it (loss_terms above) costs no
+// extra gather: false for float CG.
+bool implicit_loss_fused(const ImplicitAlsConfig& config);
 
 // Flop count of one solve_implicit_rows call with config.solver, counting
 // per row with n interactions r > 0 (rows with none cost nothing) the

@@ -122,13 +122,26 @@ Matrix solve(const CsrBlock& block, const Matrix& y, const ImplicitAlsConfig& cf
   return x;
 }
 
-ImplicitAlsConfig config(SolverKind solver, int steps = 3) {
+// CG in double (cg_float_gather off) unless float_cg: the exact-convergence
+// tests below need double passes; the float passes have their own tests.
+ImplicitAlsConfig config(SolverKind solver, int steps = 3, bool float_cg = false) {
   ImplicitAlsConfig c;
   c.lambda = 0.3;
   c.alpha = 2.0;
   c.solver = solver;
   c.cg_steps = steps;
+  c.cg_float_gather = float_cg;
   return c;
+}
+
+// The three kernels: Cholesky, CG with double passes, CG with float passes.
+std::vector<ImplicitAlsConfig> all_kernels() {
+  return {config(SolverKind::kCholesky), config(SolverKind::kConjugateGradient),
+          config(SolverKind::kConjugateGradient, 3, true)};
+}
+
+bool same_sum(const ExactSum& a, const ExactSum& b) {
+  return a.low_word() == b.low_word() && a.high_word() == b.high_word();
 }
 
 }  // namespace
@@ -236,8 +249,7 @@ TEST(ImplicitAls, BitwiseIndependentOfThreadsBlockAndAddress) {
   std::vector<double> buffer(items * k + 1);
   Eigen::Map<Matrix> y_moved(buffer.data() + 1, items, k);
   y_moved = y;
-  for (const SolverKind s : {SolverKind::kCholesky, SolverKind::kConjugateGradient}) {
-    ImplicitAlsConfig cfg = config(s);
+  for (ImplicitAlsConfig cfg : all_kernels()) {
     Matrix base = warm;
     solve_implicit_rows(view_of(block), y, yty, cfg, base);
     for (int threads : {2, 3, 4}) {
@@ -265,16 +277,16 @@ TEST(ImplicitAls, BitwiseIndependentOfThreadsBlockAndAddress) {
 }
 
 TEST(ImplicitAls, RowsLongerThanOneGatherAreSolvedExactly) {
-  // k = 5 pads to 8: one gather holds 2048 rows, so 2600 interactions take
-  // two chunks per pass.
-  const int items = 3000, k = 5;
+  // k = 5 pads to 8 doubles: one gather holds 2 MiB / 64 B = 32768 rows, so
+  // row 0's ~39400 interactions take two chunks per pass.
+  const int items = 46000, k = 5;
   std::vector<Rating> ratings;
   for (Index i = 0; i < items; ++i) {
     if (i % 7 != 0) ratings.push_back({0, i, static_cast<float>(1 + i % 3)});
     if (i % 5 == 0) ratings.push_back({1, i, 1.0f});
   }
   const CsrBlock block = build_csr(ratings, 0, 2, false);
-  ASSERT_GT(block.row_nnz(0), 2048);
+  ASSERT_GT(block.row_nnz(0), 32768);
   const Matrix y = random_factors(items, k, 15, 0.1);
   const Matrix warm = random_factors(2, k, 16);
   ImplicitAlsConfig cfg = config(SolverKind::kCholesky);
@@ -288,6 +300,63 @@ TEST(ImplicitAls, RowsLongerThanOneGatherAreSolvedExactly) {
     for (int f = 0; f < k; ++f) {
       EXPECT_NEAR(chol(u, f), want[f], 1e-9 * (1.0 + std::abs(want[f])));
       EXPECT_NEAR(cg(u, f), want[f], 1e-9 * (1.0 + std::abs(want[f])));
+    }
+  }
+}
+
+TEST(ImplicitAls, FloatPassesSolveToFloatPrecision) {
+  const int users = 21, items = 40, k = 8;
+  const CsrBlock block = random_block(users, items, 0.3, 5);
+  const Matrix y = random_factors(items, k, 6);
+  const Matrix warm = random_factors(users, k, 7);
+  const Matrix chol = solve(block, y, config(SolverKind::kCholesky), warm);
+  // Many steps: the exact minimiser up to the float rounding of y_i and of
+  // the products.
+  const Matrix cg = solve(block, y, config(SolverKind::kConjugateGradient, 60, true), warm);
+  EXPECT_LT((cg - chol).cwiseAbs().maxCoeff(), 1e-5 * (1.0 + chol.cwiseAbs().maxCoeff()));
+  // Three steps: close to the same three steps in double.
+  const Matrix cg3 = solve(block, y, config(SolverKind::kConjugateGradient, 3, true), warm);
+  const Matrix cg3d = solve(block, y, config(SolverKind::kConjugateGradient, 3), warm);
+  EXPECT_LT((cg3 - cg3d).cwiseAbs().maxCoeff(), 1e-5 * (1.0 + cg3d.cwiseAbs().maxCoeff()));
+  EXPECT_NE(cg3, cg3d);  // the float path did run
+}
+
+// k = 64 with rows that fit both gathers, only the float one (4096 < n <=
+// 8192), and neither: the float passes agree with the double ones, do not
+// depend on the thread count, and the loss terms summed inside the solve are
+// bitwise those of a separate implicit_loss_terms call, for every kernel.
+TEST(ImplicitAls, LongRowsAtK64AndLossTermsSummedInsideTheSolve) {
+  const int items = 12000, k = 64;
+  std::vector<Rating> ratings;
+  for (Index i = 0; i < items; ++i) {
+    if (i % 7 != 0) ratings.push_back({0, i, static_cast<float>(1 + i % 3)});  // ~10300: neither
+    if (i % 2 == 0) ratings.push_back({1, i, 1.0f});                           // 6000: float only
+    if (i % 50 == 0) ratings.push_back({2, i, 2.0f});                          // 240: both
+  }
+  const CsrBlock block = build_csr(ratings, 0, 4, false);  // row 3 empty
+  const Matrix y = random_factors(items, k, 25, 0.05);
+  const ColMatrix yty = gram_of(y);
+  const Matrix warm = random_factors(4, k, 26, 0.05);
+  Matrix x_double;
+  for (ImplicitAlsConfig cfg : all_kernels()) {
+    cfg.alpha = 0.5;
+    Matrix x = warm;
+    ExactSum fused;
+    solve_implicit_rows(view_of(block), y, yty, cfg, x, &fused);
+    ExactSum separate;
+    implicit_loss_terms(view_of(block), y, x, cfg, separate);
+    EXPECT_TRUE(same_sum(fused, separate)) << fused.value() << " " << separate.value();
+    cfg.threads = 3;
+    Matrix x3 = warm;
+    ImplicitScratch scratch;
+    solve_implicit_rows(view_of(block), y, yty, cfg, x3, nullptr, &scratch);
+    EXPECT_EQ(x3, x);
+    if (cfg.solver == SolverKind::kConjugateGradient && !cfg.cg_float_gather) x_double = x;
+    if (cfg.cg_float_gather) {
+      EXPECT_LT((x - x_double).cwiseAbs().maxCoeff(), 1e-4 * x_double.cwiseAbs().maxCoeff());
+      EXPECT_FALSE(implicit_loss_fused(cfg));
+    } else {
+      EXPECT_TRUE(implicit_loss_fused(cfg));
     }
   }
 }
