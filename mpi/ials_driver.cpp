@@ -32,6 +32,8 @@ ImplicitAls::ImplicitAls(const Communicator& comm, AlsSide users, AlsSide items,
 void ImplicitAls::restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias,
                           math::Matrix item_factors, math::Vector item_bias) {
   iteration_ = iterations_done;
+  item_gram_.reset();
+  items_gathered_ = false;
   users_.factors = std::move(user_factors);
   users_.bias = std::move(user_bias);
   items_.factors = std::move(item_factors);
@@ -46,12 +48,25 @@ math::ColMatrix ImplicitAls::global_gram(const AlsSide& side) const {
   return math::ExactGram::from_limbs(options_.factors, limbs).value();
 }
 
-double ImplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {
-  solve.plan.exchange_into(comm_, other.factors, nullptr, gathered);
-  const math::ColMatrix yty = global_gram(other);
+bool ImplicitAls::gathers_all(const AlsSide& solve, const AlsSide& other) const {
+  // needed() holds sorted distinct ids: as many as the rows means all of them.
+  return comm_.size() == 1 && static_cast<Index>(solve.plan.needed().size()) == other.factors.rows();
+}
+
+void ImplicitAls::gather(const AlsSide& solve, const AlsSide& other, math::Matrix& buffer) const {
+  if (!gathers_all(solve, other)) solve.plan.exchange_into(comm_, other.factors, nullptr, buffer);
+}
+
+const math::Matrix& ImplicitAls::gathered(const AlsSide& solve, const AlsSide& other,
+                                          const math::Matrix& buffer) const {
+  return gathers_all(solve, other) ? other.factors : buffer;
+}
+
+double ImplicitAls::half_step(AlsSide& solve, const math::Matrix& gathered, const math::ColMatrix& gram,
+                              double& flops, math::ExactSum* loss_terms) {
   const math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
   const double t0 = MPI_Wtime();
-  math::solve_implicit_rows(view, gathered, yty, options_.kernel, solve.factors);
+  math::solve_implicit_rows(view, gathered, gram, options_.kernel, solve.factors, loss_terms, &scratch_);
   flops += math::implicit_rows_flops(view, options_.factors, options_.kernel);
   return MPI_Wtime() - t0;
 }
@@ -60,18 +75,38 @@ ImplicitIterationStats ImplicitAls::iterate() {
   const double t0 = MPI_Wtime();
   ImplicitIterationStats stats;
   stats.iteration = ++iteration_;
-  math::Matrix& gathered_items = gathered_items_;
-  math::Matrix& gathered_users = gathered_users_;
   double flops = 0;
-  double solve = half_step(users_, items_, gathered_items, flops);
-  solve += half_step(items_, users_, gathered_users, flops);
+  // The current items, gathered and with their Gram Y^T Y: both left by the
+  // previous iteration (for its loss), unless the items were just
+  // initialised or restored.
+  if (!items_gathered_) gather(users_, items_, gathered_items_);
+  if (!item_gram_) item_gram_ = global_gram(items_);
+  double solve = half_step(users_, gathered(users_, items_, gathered_items_), *item_gram_, flops, nullptr);
+
+  gather(items_, users_, gathered_users_);
+  const math::ColMatrix xtx = global_gram(users_);
+  // The loss's observed corrections, sum_{u,i observed} c (1 - s)^2 - s^2:
+  // inside the item solves, each item row with its new factors while its
+  // gathered user rows are at hand, when the solver holds them in double;
+  // else (float CG) afterwards over the user rows, whose counterparts, the
+  // new items, are the smaller block to gather and are gathered for the
+  // next iteration anyway. Either way an exact sum of one term per row.
+  const bool fused = math::implicit_loss_fused(options_.kernel);
+  math::ExactSum corrections;
+  solve += half_step(items_, gathered(items_, users_, gathered_users_), xtx, flops,
+                     fused ? &corrections : nullptr);
+  gather(users_, items_, gathered_items_);
+  items_gathered_ = true;
+  item_gram_ = global_gram(items_);
+  const math::ColMatrix& yty = *item_gram_;
+  if (!fused) {
+    const math::CsrView view{users_.ratings.indptr, users_.ratings.cols, users_.ratings.values};
+    math::implicit_loss_terms(view, gathered(users_, items_, gathered_items_), users_.factors,
+                              options_.kernel, corrections);
+  }
 
   // Loss = <X^T X, Y^T Y> + observed corrections + lambda (tr X^T X + tr Y^T Y);
   // every piece an exact sum, so the loss too is the same at any rank count.
-  const math::ColMatrix xtx = global_gram(users_), yty = global_gram(items_);
-  math::ExactSum corrections;
-  const math::CsrView view{items_.ratings.indptr, items_.ratings.cols, items_.ratings.values};
-  math::implicit_loss_terms(view, gathered_users, items_.factors, options_.kernel, corrections);
   std::uint64_t low = corrections.low_word();
   std::int64_t high = corrections.high_word();
   auto lows = comm_.allgather<std::uint64_t>(low);

@@ -5,6 +5,8 @@
 // of ranks.
 #pragma once
 
+#include <optional>
+
 #include "mpi/als_driver.hpp"
 #include "src/als_implicit.hpp"
 
@@ -44,13 +46,27 @@ class ImplicitAls {
 
  private:
   math::ColMatrix global_gram(const AlsSide& side) const;
-  double half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops);
+  // The counterpart rows `solve` needs, in its local column order: gather()
+  // exchanges them into `buffer`, and gathered() is that buffer, or, on one
+  // rank when every counterpart row is needed (the gathered block would be
+  // a copy of it, rows in the same order), the counterpart factors
+  // themselves, with no copy made.
+  bool gathers_all(const AlsSide& solve, const AlsSide& other) const;
+  void gather(const AlsSide& solve, const AlsSide& other, math::Matrix& buffer) const;
+  const math::Matrix& gathered(const AlsSide& solve, const AlsSide& other, const math::Matrix& buffer) const;
+  // Solves `solve` against its gathered counterpart rows, whose global Gram
+  // is `gram`; with loss_terms, also sums its rows' observed loss terms.
+  double half_step(AlsSide& solve, const math::Matrix& gathered, const math::ColMatrix& gram, double& flops,
+                   math::ExactSum* loss_terms);
 
   const Communicator& comm_;
   AlsSide users_, items_;
   ImplicitAlsOptions options_;
   int iteration_ = 0;
   math::Matrix gathered_items_, gathered_users_;  // reused across iterations
+  bool items_gathered_ = false;                   // gathered_items_ holds the current item factors
+  std::optional<math::ColMatrix> item_gram_;      // Y^T Y of the current item factors, once known
+  math::ImplicitScratch scratch_;
 };
 
 }  // namespace hpcrec::dist
