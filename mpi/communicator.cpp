@@ -122,19 +122,25 @@ void Communicator::allgatherv_bytes(const void* send, std::size_t send_bytes, vo
 }
 
 void Communicator::alltoallv_bytes(const void* send, std::span<const std::int64_t> send_counts, void* recv,
-                                   std::span<const std::int64_t> recv_counts, std::size_t elem) const {
+                                   std::span<const std::int64_t> recv_counts, std::size_t elem,
+                                   std::span<const std::int64_t> recv_displs) const {
+  // Where source r's bytes land: packed in rank order, or as given.
+  std::vector<std::int64_t> displ(size_);
+  for (std::int64_t r = 0, at = 0; r < size_; at += recv_counts[r], ++r)
+    displ[r] = (recv_displs.empty() ? at : recv_displs[r]) * static_cast<std::int64_t>(elem);
   bool small = fits_int(send_counts, elem) && fits_int(recv_counts, elem);
+  for (int r = 0; r < size_; ++r)
+    small = small && displ[r] + recv_counts[r] * static_cast<std::int64_t>(elem) <= INT_MAX;
   small = allreduce<int>(small ? 1 : 0, MPI_MIN) == 1;
   if (small) {
     std::vector<int> sc(size_), sd(size_), rc(size_), rd(size_);
-    int so = 0, ro = 0;
+    int so = 0;
     for (int r = 0; r < size_; ++r) {
       sc[r] = static_cast<int>(send_counts[r] * elem);
       rc[r] = static_cast<int>(recv_counts[r] * elem);
       sd[r] = so;
-      rd[r] = ro;
+      rd[r] = static_cast<int>(displ[r]);
       so += sc[r];
-      ro += rc[r];
     }
     HPCREC_MPI(
         MPI_Alltoallv(send, sc.data(), sd.data(), MPI_BYTE, recv, rc.data(), rd.data(), MPI_BYTE, comm_));
@@ -143,15 +149,15 @@ void Communicator::alltoallv_bytes(const void* send, std::span<const std::int64_
   // Large: point-to-point in pieces of at most 1 GiB.
   constexpr std::int64_t kPiece = std::int64_t{1} << 30;
   std::vector<MPI_Request> reqs;
-  std::int64_t so = 0, ro = 0;
+  std::int64_t so = 0;
   for (int r = 0; r < size_; ++r) {
     std::int64_t rb = recv_counts[r] * static_cast<std::int64_t>(elem);
     for (std::int64_t off = 0; off < rb; off += kPiece) {
       reqs.emplace_back();
-      HPCREC_MPI(MPI_Irecv(static_cast<char*>(recv) + ro + off, static_cast<int>(std::min(kPiece, rb - off)),
-                           MPI_BYTE, r, 7, comm_, &reqs.back()));
+      HPCREC_MPI(MPI_Irecv(static_cast<char*>(recv) + displ[r] + off,
+                           static_cast<int>(std::min(kPiece, rb - off)), MPI_BYTE, r, 7, comm_,
+                           &reqs.back()));
     }
-    ro += rb;
   }
   for (int r = 0; r < size_; ++r) {
     std::int64_t sb = send_counts[r] * static_cast<std::int64_t>(elem);

@@ -126,11 +126,14 @@ class Communicator {
 
   // The same when the receive counts are already known (a routing plan):
   // no count exchange, and the data lands in the caller's buffer.
+  // With `recv_displs` (in elements), source r's data lands at recv +
+  // recv_displs[r] rather than packed in rank order.
   template <class T>
   void alltoallv_into(std::span<const T> send, std::span<const std::int64_t> send_counts, T* recv,
-                      std::span<const std::int64_t> recv_counts) const {
+                      std::span<const std::int64_t> recv_counts,
+                      std::span<const std::int64_t> recv_displs = {}) const {
     static_assert(std::is_trivially_copyable_v<T>);
-    alltoallv_bytes(send.data(), send_counts, recv, recv_counts, sizeof(T));
+    alltoallv_bytes(send.data(), send_counts, recv, recv_counts, sizeof(T), recv_displs);
   }
 
  private:
@@ -139,7 +142,8 @@ class Communicator {
                         const std::vector<std::int64_t>& counts, const std::vector<std::int64_t>& displs,
                         std::size_t elem) const;
   void alltoallv_bytes(const void* send, std::span<const std::int64_t> send_counts, void* recv,
-                       std::span<const std::int64_t> recv_counts, std::size_t elem) const;
+                       std::span<const std::int64_t> recv_counts, std::size_t elem,
+                       std::span<const std::int64_t> recv_displs = {}) const;
 
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;

@@ -60,7 +60,7 @@ class RoutingPlan {
   std::vector<Index> send_rows_;             // local row indices, grouped by destination
   std::vector<std::int64_t> send_counts_;    // rows per destination
   std::vector<std::int64_t> recv_counts_;    // rows per source
-  mutable std::vector<double> send_buffer_;  // freed after each exchange
+  mutable std::vector<double> send_buffer_;  // rows for other ranks, reused across exchanges
 };
 
 }  // namespace hpcrec::dist

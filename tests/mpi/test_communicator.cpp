@@ -22,6 +22,27 @@ TEST(Communicator, AlltoallvDeliversEachPeersSlice) {
   }
 }
 
+// Receive displacements: source s's 2 values land at 3 s + 1 (a gap before
+// each), and nothing is sent to oneself (its slot keeps the fill value -1),
+// as RoutingPlan::exchange_into uses it.
+TEST(Communicator, AlltoallvIntoPlacesEachSourceAtItsDisplacement) {
+  auto comm = Communicator::world();
+  const int p = comm.size(), r = comm.rank();
+  std::vector<std::int64_t> sc(p, 2), rc(p, 2), rd(p), send;
+  sc[r] = rc[r] = 0;
+  for (int d = 0; d < p; ++d) {
+    rd[d] = 3 * d + 1;
+    if (d != r) send.insert(send.end(), {100 * r + d, -(100 * r + d)});
+  }
+  std::vector<std::int64_t> got(static_cast<size_t>(3 * p), -1);
+  comm.alltoallv_into<std::int64_t>(send, sc, got.data(), rc, rd);
+  for (int s = 0; s < p; ++s) {
+    EXPECT_EQ(got[3 * s], -1);
+    EXPECT_EQ(got[3 * s + 1], s == r ? -1 : 100 * s + r);
+    EXPECT_EQ(got[3 * s + 2], s == r ? -1 : -(100 * s + r));
+  }
+}
+
 TEST(Failure, OneRankFailingEndsEveryRankWithItsMessage) {
   auto comm = Communicator::world();
   const int bad = comm.size() - 1;
