@@ -7,7 +7,7 @@
 #   bench/ials_bench.sh                  # defaults
 #   RATINGS=1000000 bench/ials_bench.sh  # smaller
 source "$(dirname "$0")/common.bash"
-K=${K:-64} ITERS=${ITERS:-2}
+K=${K:-64} ITERS=${ITERS:-5}
 printf "%-9s %-5s %10s %11s %10s %7s %12s\n" solver ranks s/iter solverGF/s denseGF/s ratio "CG speed-up"
 for n in $RANKS; do
   chol=""
