@@ -503,10 +503,14 @@ void for_each_chunk(const RowGather& gather, Eigen::Index resident, Workspace& w
 // ---------------------------------------------------------------------------
 // Conjugate gradient, matrix-free, from the warm start in x.
 
-// Returns how many gathered rows ws.g still holds for the whole row (0 when
-// the row did not fit one gather).
-Eigen::Index solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& ytyp,
-                          const ImplicitAlsConfig& config, Workspace& ws, double* x_out) {
+// The CG recurrences over ws.x/r/p/ap/t, with the interaction passes left to
+// the caller (double or float32 rows):
+//   residual(x, r): r = sum_i (c_i - w_i (y_i . x)) y_i
+//   apply(p, ap):   ap (= YtY p on entry) += lambda p + sum_i w_i (y_i . p) y_i
+// x_out holds the warm start and receives the result.
+template <class Residual, class Apply>
+void cg_iterations(const ColMatrix& ytyp, const ImplicitAlsConfig& config, Workspace& ws, double* x_out,
+                   Residual&& residual, Apply&& apply) {
   const Eigen::Index k = ws.k;
   const Eigen::Index kp = ws.kp;
   const double lambda = config.lambda;
@@ -515,23 +519,10 @@ Eigen::Index solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& yt
   double* p = ws.p.data();
   double* ap = ws.ap.data();
   double* t = ws.t.data();
-  const double* g = ws.g.data();
-  const double* w = ws.w.data();
-
-  // A row that fits is gathered once for all its passes.
-  Eigen::Index resident = 0;
-  if (n <= ws.cap) {
-    Offset pos = gather.begin();
-    resident = gather.next(&pos, ws, Into::kDouble);
-  }
 
   std::copy_n(x_out, k, x);  // padding of x stays zero
   // r = b - A x = sum_i (c_i - w_i (y_i . x)) y_i - YtY x - lambda x.
-  std::fill_n(r, kp, 0.0);
-  for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
-    weighted_pass(
-        g, len, kp, x, w, [](double wi, double s) { return (1.0 + wi) - wi * s; }, r);
-  });
+  residual(x, r);
   symv(ytyp.data(), k, kp, x, t);
   for (Eigen::Index f = 0; f < kp; ++f) {
     r[f] = r[f] - t[f] - lambda * x[f];
@@ -542,13 +533,8 @@ Eigen::Index solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& yt
   // steps cannot improve x (and p^T A p could underflow to zero).
   const double tiny = std::max(std::numeric_limits<double>::min(), 1e-30 * rs);
   for (int step = 0; step < config.cg_steps && rs > tiny; ++step) {
-    // ap = (YtY + lambda I) p + sum_i w_i (y_i . p) y_i
     symv(ytyp.data(), k, kp, p, ap);
-    for (Eigen::Index f = 0; f < kp; ++f) ap[f] += lambda * p[f];
-    for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
-      weighted_pass(
-          g, len, kp, p, w, [](double wi, double s) { return wi * s; }, ap);
-    });
+    apply(p, ap);
     const double pap = dot(p, ap, kp);
     if (!(pap > 0.0)) break;  // not positive definite along p (lambda = 0): keep the best x so far
     const double step_len = rs / pap;
@@ -562,6 +548,37 @@ Eigen::Index solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& yt
     rs = rs_next;
   }
   std::copy_n(x, k, x_out);
+}
+
+// Returns how many gathered rows ws.g still holds for the whole row (0 when
+// the row did not fit one gather).
+Eigen::Index solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& ytyp,
+                          const ImplicitAlsConfig& config, Workspace& ws, double* x_out) {
+  const Eigen::Index kp = ws.kp;
+  const double* g = ws.g.data();
+  const double* w = ws.w.data();
+  // A row that fits is gathered once for all its passes.
+  Eigen::Index resident = 0;
+  if (n <= ws.cap) {
+    Offset pos = gather.begin();
+    resident = gather.next(&pos, ws, Into::kDouble);
+  }
+  cg_iterations(
+      ytyp, config, ws, x_out,
+      [&](const double* x, double* r) {
+        std::fill_n(r, kp, 0.0);
+        for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
+          weighted_pass(
+              g, len, kp, x, w, [](double wi, double s) { return (1.0 + wi) - wi * s; }, r);
+        });
+      },
+      [&](const double* p, double* ap) {
+        for (Eigen::Index f = 0; f < kp; ++f) ap[f] += config.lambda * p[f];
+        for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
+          weighted_pass(
+              g, len, kp, p, w, [](double wi, double s) { return wi * s; }, ap);
+        });
+      });
   return resident;
 }
 
@@ -577,12 +594,6 @@ Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatr
   const Eigen::Index k = ws.k;
   const Eigen::Index kp = ws.kp;
   const Eigen::Index kpf = ws.kpf;
-  const double lambda = config.lambda;
-  double* x = ws.x.data();
-  double* r = ws.r.data();
-  double* p = ws.p.data();
-  double* ap = ws.ap.data();
-  double* t = ws.t.data();
   float* vf = ws.vf.data();
   float* accf = ws.accf.data();
   const float* gf = ws.gf.data();
@@ -595,41 +606,23 @@ Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatr
   } else if (n <= ws.capf) {
     resident = gather.next(&pos, ws, Into::kFloat);
   }
-  // accf = sum_i coef(w_i, y_i . v) y_i, v = vf (padding zero).
-  const auto pass = [&](auto coef) {
+  // accf = sum_i coef(w_i, y_i . v) y_i over float v = (float) v_in (padding zero).
+  const auto pass = [&](const double* v, auto coef) {
+    for (Eigen::Index f = 0; f < k; ++f) vf[f] = static_cast<float>(v[f]);
     std::fill_n(accf, kpf, 0.0f);
     for_each_chunk(gather, resident, ws, Into::kFloat,
                    [&](Eigen::Index len) { weighted_pass(gf, len, kpf, vf, w, coef, accf); });
   };
-
-  std::copy_n(x_out, k, x);  // padding of x stays zero
-  for (Eigen::Index f = 0; f < k; ++f) vf[f] = static_cast<float>(x[f]);
-  pass([](double wi, double s) { return (1.0 + wi) - wi * s; });
-  symv(ytyp.data(), k, kp, x, t);
-  for (Eigen::Index f = 0; f < kp; ++f) {
-    r[f] = static_cast<double>(accf[f]) - t[f] - lambda * x[f];
-    p[f] = r[f];
-  }
-  double rs = dot(r, r, kp);
-  const double tiny = std::max(std::numeric_limits<double>::min(), 1e-30 * rs);
-  for (int step = 0; step < config.cg_steps && rs > tiny; ++step) {
-    symv(ytyp.data(), k, kp, p, ap);
-    for (Eigen::Index f = 0; f < k; ++f) vf[f] = static_cast<float>(p[f]);
-    pass([](double wi, double s) { return wi * s; });
-    for (Eigen::Index f = 0; f < kp; ++f) ap[f] += lambda * p[f] + static_cast<double>(accf[f]);
-    const double pap = dot(p, ap, kp);
-    if (!(pap > 0.0)) break;
-    const double step_len = rs / pap;
-    for (Eigen::Index f = 0; f < kp; ++f) {
-      x[f] += step_len * p[f];
-      r[f] -= step_len * ap[f];
-    }
-    const double rs_next = dot(r, r, kp);
-    const double beta = rs_next / rs;
-    for (Eigen::Index f = 0; f < kp; ++f) p[f] = r[f] + beta * p[f];
-    rs = rs_next;
-  }
-  std::copy_n(x, k, x_out);
+  cg_iterations(
+      ytyp, config, ws, x_out,
+      [&](const double* x, double* r) {
+        pass(x, [](double wi, double s) { return (1.0 + wi) - wi * s; });
+        for (Eigen::Index f = 0; f < kp; ++f) r[f] = static_cast<double>(accf[f]);
+      },
+      [&](const double* p, double* ap) {
+        pass(p, [](double wi, double s) { return wi * s; });
+        for (Eigen::Index f = 0; f < kp; ++f) ap[f] += config.lambda * p[f] + static_cast<double>(accf[f]);
+      });
   return exact;
 }
 
