@@ -1,14 +1,11 @@
-// hpcrec train: read -> distribute -> train (als | ials | popular) ->
+// hpcrec train: read -> distribute -> train (one model, or a hybrid's) ->
 // evaluate -> model + top-N. Wiring only: the work is in io/, mpi/, src/.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <sstream>
 
-#include "app/checkpointing.hpp"
 #include "app/commands.hpp"
 #include "app/fitted_model.hpp"
 #include "app/resources.hpp"
@@ -18,15 +15,9 @@
 #include "io/item_features.hpp"
 #include "io/model_file.hpp"
 #include "io/topn_writer.hpp"
-#include "mpi/als_driver.hpp"
 #include "mpi/evaluation.hpp"
 #include "mpi/failure.hpp"
-#include "mpi/ials_driver.hpp"
-#include "mpi/knn_driver.hpp"
-#include "mpi/topn_driver.hpp"
-#include "src/content.hpp"
 #include "src/dense_reference.hpp"
-#include "src/sparse_reference.hpp"
 
 namespace hpcrec::app {
 
@@ -171,6 +162,15 @@ std::vector<std::pair<std::string, double>> evaluate_lists(const dist::Communica
   return out;
 }
 
+// Collective. Per global item: 1 if it has training interactions.
+std::vector<char> items_with_interactions(const dist::Communicator& comm, const TrainingData& data) {
+  std::vector<int> has(static_cast<size_t>(data.item_ids.size()), 0);
+  for (Index r = 0; r < data.by_item.rows(); ++r)
+    has[data.by_item.first_row + r] = data.by_item.row_nnz(r) > 0;
+  comm.allreduce_inplace<int>(has, MPI_MAX);
+  return std::vector<char>(has.begin(), has.end());
+}
+
 // Copies of the training blocks for one more model (a hybrid's components).
 dist::AlsSide user_side(const TrainingData& d) { return {d.users, d.by_user, {}, false, {}, {}}; }
 dist::AlsSide item_side(const TrainingData& d) { return {d.items, d.by_item, {}, false, {}, {}}; }
@@ -226,13 +226,18 @@ std::vector<double> plain_cold_weights(const std::vector<Algorithm>& algos, cons
   return c;
 }
 
-// Collective. Fits every model of the blend on (a copy of) `data`.
+// Collective. Fits every model of the blend on (a copy of) ctx.data and
+// sets all of `blend` but its weights (and cold weights).
 int fit_blend(const dist::Communicator& comm, TrainOptions& o, const std::vector<Algorithm>& algos,
               const FitContext& ctx, Blend& blend, std::vector<std::pair<std::string, double>>& metrics) {
   const TrainingData& data = *ctx.data;
   blend.models.clear();
-  blend.cold.assign(ctx.interacted->size(), 0);
-  for (size_t i = 0; i < blend.cold.size(); ++i) blend.cold[i] = !(*ctx.interacted)[i];
+  blend.min_history = o.min_history;
+  blend.depth = o.blend_depth;
+  blend.light_weights = light_weights(o, algos);
+  blend.light_cold_weights = plain_cold_weights(algos, blend.light_weights);
+  blend.cold = items_with_interactions(comm, data);
+  for (char& c : blend.cold) c = !c;
   blend.history.assign(static_cast<size_t>(data.by_user.rows()), 0);
   for (Index r = 0; r < data.by_user.rows(); ++r)
     blend.history[r] = static_cast<int>(data.by_user.row_nnz(r));
@@ -269,7 +274,7 @@ BlendWeights learn_weights(const dist::Communicator& comm, TrainOptions& o, cons
   spec.kind = data.has_timestamps ? math::SplitKind::kTemporal : math::SplitKind::kUser;
   spec.fraction = o.split.holdout > 0 ? o.split.holdout : 0.2;
   spec.seed = o.split.seed + 1;
-  const auto& interacted = *ctx.interacted;
+  const std::vector<char> interacted = items_with_interactions(comm, data);
   Index warm = 0;
   for (char c : interacted) warm += c != 0;
   const double item_share = o.cold_items > 0
@@ -290,18 +295,11 @@ BlendWeights learn_weights(const dist::Communicator& comm, TrainOptions& o, cons
         static_cast<long long>(val.test_count));
   FitContext c = ctx;
   c.data = &val;
-  const std::vector<char> val_interacted =
-      items_with_interactions(comm, {val.items, val.by_item, {}, false, {}, {}}, val.item_ids.size());
-  c.interacted = &val_interacted;
   c.label = ctx.label + "\"validation\": true, ";
   Blend blend;
-  blend.min_history = o.min_history;
-  blend.depth = o.blend_depth;
   std::vector<std::pair<std::string, double>> ignored;
   if (fit_blend(comm, o, algos, c, blend, ignored) != kExitOk)
     throw dist::JobError("stopped by a signal while learning the blend weights", kExitPreempted);
-  blend.light_weights = light_weights(o, algos);
-  blend.light_cold_weights = plain_cold_weights(algos, blend.light_weights);
   std::vector<TopLists> lists;
   for (const auto& m : blend.models) lists.push_back(m->top(std::max(o.eval_k, o.blend_depth)));
   auto ndcg = [&](const std::vector<double>& w, const std::vector<double>& cw) {
@@ -323,10 +321,12 @@ BlendWeights learn_weights(const dist::Communicator& comm, TrainOptions& o, cons
       best = {w, cw};
     }
   }
-  const auto content =
-      std::find(algos.begin(), algos.begin() + static_cast<long>(named), Algorithm::kContent);
-  if (held > 0 && content != algos.begin() + static_cast<long>(named)) {
-    const size_t j = static_cast<size_t>(content - algos.begin());
+  // Content's place among the named models (named = none).
+  const size_t content = static_cast<size_t>(
+      std::find(algos.begin(), algos.begin() + static_cast<long>(named), Algorithm::kContent) -
+      algos.begin());
+  if (held > 0 && content < named) {
+    const size_t j = content;
     const BlendWeights stage1 = best;
     for (int step = 0; step <= 10; ++step) {
       std::vector<double> cw = stage1.c;
@@ -347,8 +347,7 @@ BlendWeights learn_weights(const dist::Communicator& comm, TrainOptions& o, cons
   if (comm.rank() == 0) {
     std::printf("blend auto: validation ndcg@%d %.4f with", o.eval_k, best_ndcg);
     for (size_t j = 0; j < named; ++j) std::printf(" %s %.1f", algorithm_name(algos[j]), best.w[j]);
-    if (content != algos.begin() + static_cast<long>(named))
-      std::printf(", cold items: content %.1f", best.c[static_cast<size_t>(content - algos.begin())]);
+    if (content < named) std::printf(", cold items: content %.1f", best.c[content]);
     std::printf(" (single models:");
     for (size_t j = 0; j < named; ++j) std::printf(" %s %.4f", algorithm_name(algos[j]), single[j]);
     std::printf(")\n");
@@ -420,12 +419,9 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   if (with_content) build_content(comm, o, data, content);
   const TestSets tests = split_tests(comm, data, o);
   const bool has_test = data.test_count > 0;
-  const std::vector<char> interacted =
-      items_with_interactions(comm, {data.items, data.by_item, {}, false, {}, {}}, data.item_ids.size());
   FitContext ctx;
   ctx.data = &data;
   ctx.content = &content;
-  ctx.interacted = &interacted;
   ctx.ranking_test = &tests.warm;
   ctx.report = &report;
   ctx.label = fold_label;
@@ -460,23 +456,18 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       std::copy(o.blend_spec.weights.begin(), o.blend_spec.weights.end(), bw.w.begin());
       bw.c = plain_cold_weights(algos, bw.w);
     }
-    const std::vector<double>& weights = bw.w;
-    blend.min_history = o.min_history;
-    blend.depth = o.blend_depth;
-    blend.weights = bw.w;
-    blend.cold_weights = bw.c;
-    blend.light_weights = light_weights(o, algos);
-    blend.light_cold_weights = plain_cold_weights(algos, blend.light_weights);
     const int status = fit_blend(comm, o, algos, ctx, blend, outcome.metrics);
     if (status != kExitOk) return status;
+    blend.weights = bw.w;
+    blend.cold_weights = bw.c;
     data.by_user = {};  // the models hold their copies
     data.by_item = {};
     std::string line = "hybrid:", json = fold_label + "\"blend\": {";
     for (size_t j = 0; j < algos.size(); ++j) {
       char buf[64];
-      std::snprintf(buf, sizeof buf, " %s %.3g", algorithm_name(algos[j]), weights[j]);
+      std::snprintf(buf, sizeof buf, " %s %.3g", algorithm_name(algos[j]), bw.w[j]);
       line += buf;
-      json += std::string(j ? ", " : "") + "\"" + algorithm_name(algos[j]) + "\": " + num(weights[j]);
+      json += std::string(j ? ", " : "") + "\"" + algorithm_name(algos[j]) + "\": " + num(bw.w[j]);
       if (algos[j] == Algorithm::kContent) {
         std::snprintf(buf, sizeof buf, " (cold items %.3g)", bw.c[j]);
         line += buf;

@@ -238,14 +238,6 @@ int fit_factors(const dist::Communicator& comm, TrainOptions& o, Algorithm algo,
 
 }  // namespace
 
-std::vector<char> items_with_interactions(const dist::Communicator& comm, const dist::AlsSide& items,
-                                          Index n_items) {
-  std::vector<int> has(static_cast<size_t>(n_items), 0);
-  for (Index r = 0; r < items.rows(); ++r) has[items.first() + r] = items.ratings.row_nnz(r) > 0;
-  comm.allreduce_inplace<int>(has, MPI_MAX);
-  return std::vector<char>(has.begin(), has.end());
-}
-
 int fit_model(const dist::Communicator& comm, TrainOptions& o, Algorithm algo, const FitContext& ctx,
               dist::AlsSide users, dist::AlsSide items, std::vector<std::pair<std::string, double>>& metrics,
               Fitted& m) {

@@ -90,8 +90,4 @@ int fit_model(const dist::Communicator& comm, TrainOptions& o, Algorithm algo, c
               dist::AlsSide users, dist::AlsSide items, std::vector<std::pair<std::string, double>>& metrics,
               Fitted& m);
 
-// Collective. Per global item: 1 if it has training interactions.
-std::vector<char> items_with_interactions(const dist::Communicator& comm, const dist::AlsSide& items,
-                                          math::Index n_items);
-
 }  // namespace hpcrec::app

@@ -174,25 +174,19 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   float lo = std::numeric_limits<float>::max(), hi = std::numeric_limits<float>::lowest();
   const math::SplitSpec split = test ? math::SplitSpec{} : options.split;
   std::vector<math::SplitEntry> entries;
-  std::vector<char> is_test, test_of;
-  std::vector<size_t> warm;
+  std::vector<char> is_test;
   for (size_t begin = 0; begin < records.size();) {
     size_t end = begin + 1;
     while (end < records.size() && records[end].user == records[begin].user) ++end;
-    // Cold items' ratings all go to test; the split sees the others.
     entries.clear();
-    warm.clear();
     for (size_t j = begin; j < end; ++j) {
-      if (!data.cold_item.empty() && data.cold_item[records[j].item]) continue;
-      entries.push_back({key_of(records[j].item), records[j].timestamp, records[j].seq});
-      warm.push_back(j);
+      const bool cold = !data.cold_item.empty() && data.cold_item[records[j].item];
+      entries.push_back({key_of(records[j].item), records[j].timestamp, records[j].seq, cold});
     }
     math::mark_test(split, records[begin].user, entries, is_test);
-    test_of.assign(end - begin, 1);
-    for (size_t w = 0; w < warm.size(); ++w) test_of[warm[w] - begin] = is_test[w];
     for (size_t j = begin; j < end; ++j) {
       const dist::Record& r = records[j];
-      if (test_of[j - begin]) {
+      if (is_test[j - begin]) {
         data.test.push_back({r.user, r.item, r.value});
         if (options.keep_timestamps) data.test_timestamps.push_back(r.timestamp);
         continue;
@@ -246,8 +240,7 @@ TrainingData carve_validation(const dist::Communicator& comm, const TrainingData
   std::vector<math::Rating> train_ratings;
   math::ExactSum sum;
   std::vector<math::SplitEntry> entries;
-  std::vector<char> is_test, test_of;
-  std::vector<size_t> warm;
+  std::vector<char> is_test;
   const math::CsrBlock& rows = data.by_user;
   for (Index r = 0; r < rows.rows(); ++r) {
     const Index user = rows.first_row + r;
@@ -255,18 +248,13 @@ TrainingData carve_validation(const dist::Communicator& comm, const TrainingData
     const auto vals = rows.row_values(r);
     const Offset base = rows.indptr[r];
     entries.clear();
-    warm.clear();
     for (size_t j = 0; j < cols.size(); ++j) {
-      if (hold_items[cols[j]]) continue;
       const std::int64_t ts = temporal ? data.train_timestamps[static_cast<size_t>(base) + j] : 0;
-      entries.push_back({cols[j], ts, static_cast<std::uint32_t>(j)});
-      warm.push_back(j);
+      entries.push_back({cols[j], ts, static_cast<std::uint32_t>(j), hold_items[cols[j]] != 0});
     }
     math::mark_test(spec, user, entries, is_test);
-    test_of.assign(cols.size(), 1);
-    for (size_t w = 0; w < warm.size(); ++w) test_of[warm[w]] = is_test[w];
     for (size_t j = 0; j < cols.size(); ++j) {
-      if (test_of[j]) {
+      if (is_test[j]) {
         out.test.push_back({user, cols[j], vals[j]});
       } else {
         train_ratings.push_back({user, cols[j], vals[j]});

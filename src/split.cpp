@@ -8,6 +8,20 @@ namespace hpcrec::math {
 
 void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> entries,
                std::vector<char>& is_test) {
+  if (std::any_of(entries.begin(), entries.end(), [](const SplitEntry& e) { return e.held; })) {
+    std::vector<SplitEntry> rest;
+    std::vector<size_t> at;
+    for (size_t j = 0; j < entries.size(); ++j) {
+      if (entries[j].held) continue;
+      rest.push_back(entries[j]);
+      at.push_back(j);
+    }
+    std::vector<char> rest_test;
+    mark_test(spec, user, rest, rest_test);
+    is_test.assign(entries.size(), 1);
+    for (size_t w = 0; w < at.size(); ++w) is_test[at[w]] = rest_test[w];
+    return;
+  }
   const size_t n = entries.size();
   is_test.assign(n, 0);
   switch (spec.kind) {

@@ -46,14 +46,18 @@ struct SplitEntry {
   Index item;
   std::int64_t timestamp;
   std::uint32_t seq;  // file order: the later of equal timestamps is the later in the file
+  bool held = false;  // its item is held out whole (cold-start evaluation): always test
 };
 
-// Sets is_test[j] for each of one user's interactions. The per-user splits
-// (user, temporal, leave-k-out) keep at least one interaction of every user
-// in training, so that every test user has history.
+// Sets is_test[j] for each of one user's interactions. Held entries are
+// test; the split sees only the others. The per-user splits (user,
+// temporal, leave-k-out) keep at least one of those in training, so that
+// every test user has history.
 //
 // Example, temporal with fraction 0.5 over a user's entries with timestamps
 // {30, 10, 20, 40}: round(0.5 * 4) = 2 latest, so is_test = {1, 0, 0, 1}.
+// With the entry at 40 held: it is test, and of {30, 10, 20} round(1.5) = 2
+// latest go too: is_test = {1, 0, 1, 1}.
 void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> entries,
                std::vector<char>& is_test);
 

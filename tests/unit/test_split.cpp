@@ -27,6 +27,21 @@ TEST(Split, TemporalHoldsOutTheLatest) {
   EXPECT_EQ(t, (std::vector<char>{1, 0, 0, 1}));
 }
 
+// The header's second example: the entry at 40 held whole, the split over
+// {30, 10, 20} takes round(0.5 * 3) = 2 latest.
+TEST(Split, HeldEntriesAreTestAndTheSplitSeesTheRest) {
+  SplitSpec s{SplitKind::kTemporal, 0.5};
+  auto e = entries({30, 10, 20, 40});
+  e[3].held = true;
+  std::vector<char> t;
+  mark_test(s, 3, e, t);
+  EXPECT_EQ(t, (std::vector<char>{1, 0, 1, 1}));
+  // Every entry held: all test, none left to keep.
+  for (auto& x : e) x.held = true;
+  mark_test(s, 3, e, t);
+  EXPECT_EQ(t, (std::vector<char>{1, 1, 1, 1}));
+}
+
 TEST(Split, TemporalTiesGoToTheLaterInTheFile) {
   SplitSpec s{SplitKind::kTemporal, 0.25};
   std::vector<char> t;
