@@ -260,22 +260,14 @@ math::CsrBlock ItemEmbeddings::aligned(const math::IdMap& items, math::Index* ma
 }
 
 math::IdMap ItemEmbeddings::id_map() const {
-  math::IdMap m;
-  m.is_string = !integer_ids;
+  if (!integer_ids) return math::IdMap::from_strings(ids);
+  std::vector<std::int64_t> ints;
   for (const std::string& id : ids) {
-    if (integer_ids) {
-      const auto v = canonical_int(id);
-      if (!v) throw std::invalid_argument("ItemEmbeddings: integer_ids with the non-integer id '" + id + "'");
-      m.ints.push_back(*v);
-    } else {
-      m.strings.push_back(id);
-    }
+    const auto v = canonical_int(id);
+    if (!v) throw std::invalid_argument("ItemEmbeddings: integer_ids with the non-integer id '" + id + "'");
+    ints.push_back(*v);
   }
-  std::sort(m.ints.begin(), m.ints.end());
-  std::sort(m.strings.begin(), m.strings.end());
-  m.ints.erase(std::unique(m.ints.begin(), m.ints.end()), m.ints.end());
-  m.strings.erase(std::unique(m.strings.begin(), m.strings.end()), m.strings.end());
-  return m;
+  return math::IdMap::from_ints(std::move(ints));
 }
 
 ItemEmbeddings read_item_embeddings(const std::string& path) {

@@ -320,17 +320,16 @@ std::vector<ItemDocument> ItemFeatures::aligned(const math::IdMap& ids, math::In
 }
 
 math::IdMap ItemFeatures::id_map() const {
-  math::IdMap m;
-  m.is_string = !integer_ids;
+  std::vector<std::int64_t> ints;
+  std::vector<std::string> strings;
   for (const auto& [key, doc] : items) {
-    if (integer_ids) {
-      m.ints.push_back(*parse_int(key));
-    } else {
-      m.strings.push_back(key);
-    }
+    if (integer_ids)
+      ints.push_back(*parse_int(key));
+    else
+      strings.push_back(key);
   }
-  std::sort(m.ints.begin(), m.ints.end());  // std::map orders keys as text; strings already sorted by bytes
-  return m;
+  return integer_ids ? math::IdMap::from_ints(std::move(ints))
+                     : math::IdMap::from_strings(std::move(strings));
 }
 
 void add_item_features(ItemFeatures& features, const ItemFeatureSource& source) {

@@ -43,6 +43,23 @@ std::optional<Index> IdMap::find_text(std::string_view id) const {
   return find(v);
 }
 
+IdMap IdMap::from_ints(std::vector<std::int64_t> ids) {
+  IdMap m;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  m.ints = std::move(ids);
+  return m;
+}
+
+IdMap IdMap::from_strings(std::vector<std::string> ids) {
+  IdMap m;
+  m.is_string = true;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  m.strings = std::move(ids);
+  return m;
+}
+
 IdMap IdMap::merged(const IdMap& other) const {
   IdMap out;
   out.is_string = is_string || other.is_string;

@@ -44,6 +44,9 @@ struct IdMap {
   std::optional<Index> find_text(std::string_view id) const;
   // The union with `other`, sorted; strings if either map holds strings.
   IdMap merged(const IdMap& other) const;
+  // The map of ids given in any order, with repeats: {7, 3, 7} -> {3, 7}.
+  static IdMap from_ints(std::vector<std::int64_t> ids);
+  static IdMap from_strings(std::vector<std::string> ids);
 };
 
 }  // namespace hpcrec::math

@@ -55,18 +55,6 @@ double item_bias(math::Index i) { return 0.75 * i - 1; }
 // User u rated item i in training: a pattern with empty rows (u = 1, 5).
 bool rated(math::Index u, math::Index i) { return u % 4 != 1 && (u + i) % 3 != 0; }
 
-math::IdMap int_ids(std::vector<std::int64_t> v) {
-  math::IdMap m;
-  m.ints = std::move(v);
-  return m;
-}
-math::IdMap string_ids(std::vector<std::string> v) {
-  math::IdMap m;
-  m.is_string = true;
-  m.strings = std::move(v);
-  return m;
-}
-
 struct Slice {
   math::IdMap users, items;
   math::Matrix uf, itf;
@@ -179,8 +167,10 @@ std::vector<int> who_threw(const Communicator& comm, F&& f, std::string* message
   return comm.allgather(threw);
 }
 
-math::IdMap int_users() { return int_ids({-5, 2, 3, 10, 77, 1000000000000LL, 1000000000001LL}); }
-math::IdMap int_items() { return int_ids({1, 4, 9, 16, 25}); }
+math::IdMap int_users() {
+  return math::IdMap::from_ints({-5, 2, 3, 10, 77, 1000000000000LL, 1000000000001LL});
+}
+math::IdMap int_items() { return math::IdMap::from_ints({1, 4, 9, 16, 25}); }
 
 TEST(ModelFile, IntegerIdsRoundTripAtAnyRankCount) {
   auto comm = Communicator::world();
@@ -202,9 +192,10 @@ TEST(ModelFile, StringIdsRoundTripWithTheLongestIdOnOneRank) {
   const std::string path = dir.file("model.h5");
   // Sorted by bytes; the longest user id is the last one, the longest item
   // id the first, so the fixed length must come from an allreduce.
-  auto s =
-      make_slice(comm, string_ids({"alice", "bob", "carol", "dave", "eve", "u", "zoe-with-a-very-long-name"}),
-                 string_ids({"item-number-one", "j", "k2", "l33", "m"}));
+  auto s = make_slice(
+      comm,
+      math::IdMap::from_strings({"alice", "bob", "carol", "dave", "eve", "u", "zoe-with-a-very-long-name"}),
+      math::IdMap::from_strings({"item-number-one", "j", "k2", "l33", "m"}));
   io::write_model(comm, path, s->slice);
   comm.barrier();
   if (comm.rank() == 0) {

@@ -51,19 +51,6 @@ Matrix matrix(Index rows, Index cols, std::initializer_list<double> values) {
   return m;
 }
 
-math::IdMap int_map(std::vector<std::int64_t> ids) {
-  math::IdMap m;
-  m.ints = std::move(ids);
-  return m;
-}
-
-math::IdMap string_map(std::vector<std::string> ids) {
-  math::IdMap m;
-  m.is_string = true;
-  m.strings = std::move(ids);
-  return m;
-}
-
 std::string error_of(const std::string& path) {
   try {
     read_item_embeddings(path);
@@ -203,7 +190,7 @@ TEST_F(ItemEmbeddingsFile, AlignedToItemMap) {
   const ItemEmbeddings e = read_item_embeddings(path);
 
   Index matched = -1;
-  const math::CsrBlock rows = e.aligned(int_map({3, 5, 7}), &matched);
+  const math::CsrBlock rows = e.aligned(math::IdMap::from_ints({3, 5, 7}), &matched);
   EXPECT_EQ(matched, 2);
   EXPECT_EQ(rows.first_row, 0);
   ASSERT_EQ(rows.rows(), 3);
@@ -216,7 +203,7 @@ TEST_F(ItemEmbeddingsFile, AlignedToItemMap) {
 
   // Items known only from the embeddings join the map (IdMap::merged), as
   // item metadata does for TF-IDF.
-  const math::IdMap ratings_items = int_map({5, 7, 9});
+  const math::IdMap ratings_items = math::IdMap::from_ints({5, 7, 9});
   const math::IdMap all = ratings_items.merged(e.id_map());
   EXPECT_EQ(all.ints, (std::vector<std::int64_t>{3, 5, 7, 9}));
   const math::CsrBlock cold = e.aligned(all, &matched);
@@ -231,7 +218,7 @@ TEST_F(ItemEmbeddingsFile, AlignedToItemMap) {
   EXPECT_EQ(matched, 1);
 
   // A string map (the ratings held a non-integer id) still finds "7".
-  const math::CsrBlock s = e.aligned(string_map({"7", "u1"}), &matched);
+  const math::CsrBlock s = e.aligned(math::IdMap::from_strings({"7", "u1"}), &matched);
   EXPECT_EQ(matched, 1);
   ASSERT_EQ(s.rows(), 2);
   EXPECT_EQ(s.row_nnz(0), 2);
@@ -250,11 +237,11 @@ TEST_F(ItemEmbeddingsFile, NonCanonicalIntegerIsAString) {
   write_item_embeddings(path, std::vector<std::string>{"007", "8"}, matrix(2, 1, {1, 1}));
   const ItemEmbeddings e = read_item_embeddings(path);
   Index matched = -1;
-  const math::CsrBlock rows = e.aligned(int_map({7, 8}), &matched);
+  const math::CsrBlock rows = e.aligned(math::IdMap::from_ints({7, 8}), &matched);
   EXPECT_EQ(matched, 1);
   EXPECT_EQ(rows.row_nnz(0), 0);
   EXPECT_EQ(rows.row_nnz(1), 1);
-  e.aligned(string_map({"007", "7", "8"}), &matched);
+  e.aligned(math::IdMap::from_strings({"007", "7", "8"}), &matched);
   EXPECT_EQ(matched, 2);
 }
 
@@ -269,7 +256,7 @@ TEST_F(ItemEmbeddingsFile, Normalisation) {
                          1e-200, 0, 0,     // no underflow: (1)
                          1, 2, 2,          // (1/3, 2/3, 2/3)
                      });
-  const math::CsrBlock r = e.aligned(int_map({1, 2, 3, 4, 5}));
+  const math::CsrBlock r = e.aligned(math::IdMap::from_ints({1, 2, 3, 4, 5}));
   ASSERT_EQ(r.rows(), 5);
   auto row = [&](Index i) {
     std::vector<std::pair<Index, float>> out;
