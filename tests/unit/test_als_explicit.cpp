@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/als_explicit.hpp"
+#include "tests/unit/random_matrix.hpp"
 
 using namespace hpcrec::math;
 
@@ -18,13 +19,7 @@ namespace {
 CsrView view_of(const CsrBlock& b) { return {b.indptr, b.cols, b.values}; }
 
 Matrix random_factors(int rows, int k, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> normal(0.0, 0.5);
-  Matrix m(rows, k);
-  for (int i = 0; i < rows; ++i) {
-    for (int j = 0; j < k; ++j) m(i, j) = normal(gen);
-  }
-  return m;
+  return hpcrec::testing::random_normal(rows, k, seed, 0.5);
 }
 
 // `rows` rows over `cols` columns, each rated with probability `density`,

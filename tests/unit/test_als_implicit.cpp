@@ -15,6 +15,7 @@
 
 #include "src/als_explicit.hpp"
 #include "src/als_implicit.hpp"
+#include "tests/unit/random_matrix.hpp"
 
 using namespace hpcrec::math;
 
@@ -25,13 +26,7 @@ using Confidence = ImplicitAlsConfig::Confidence;
 CsrView view_of(const CsrBlock& b) { return {b.indptr, b.cols, b.values}; }
 
 Matrix random_factors(int rows, int k, unsigned seed, double sd = 0.3) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> normal(0.0, sd);
-  Matrix m(rows, k);
-  for (int i = 0; i < rows; ++i) {
-    for (int j = 0; j < k; ++j) m(i, j) = normal(gen);
-  }
-  return m;
+  return hpcrec::testing::random_normal(rows, k, seed, sd);
 }
 
 // `rows` rows over `cols` columns, each present with probability `density`

@@ -7,19 +7,14 @@
 #include <vector>
 
 #include "src/gram.hpp"
+#include "tests/unit/random_matrix.hpp"
 
 using namespace hpcrec::math;
 
 namespace {
 
 Matrix random_factors(int rows, int k, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> normal(0.0, 0.7);
-  Matrix m(rows, k);
-  for (int i = 0; i < rows; ++i) {
-    for (int j = 0; j < k; ++j) m(i, j) = normal(gen);
-  }
-  return m;
+  return hpcrec::testing::random_normal(rows, k, seed, 0.7);
 }
 
 // The Gram of x computed as P blocks cut at `cuts` (multiples of 16), each

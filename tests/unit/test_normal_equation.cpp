@@ -10,19 +10,14 @@
 #include <random>
 
 #include "src/normal_equation.hpp"
+#include "tests/unit/random_matrix.hpp"
 
 using namespace hpcrec::math;
 
 namespace {
 
 ColMatrix random_matrix(int rows, int cols, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> normal;
-  ColMatrix m(rows, cols);
-  for (int j = 0; j < cols; ++j) {
-    for (int i = 0; i < rows; ++i) m(i, j) = normal(gen);
-  }
-  return m;
+  return hpcrec::testing::random_normal<ColMatrix>(rows, cols, seed);
 }
 
 Vector random_vector(int n, unsigned seed) { return random_matrix(n, 1, seed).col(0); }

@@ -5,19 +5,14 @@
 #include <vector>
 
 #include "src/topn.hpp"
+#include "tests/unit/random_matrix.hpp"
 
 using namespace hpcrec::math;
 
 namespace {
 
 Matrix random_matrix(int rows, int cols, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> normal;
-  Matrix m(rows, cols);
-  for (int i = 0; i < rows; ++i) {
-    for (int j = 0; j < cols; ++j) m(i, j) = normal(gen);
-  }
-  return m;
+  return hpcrec::testing::random_normal(rows, cols, seed);
 }
 
 Vector random_vector(int n, unsigned seed) { return random_matrix(n, 1, seed).col(0); }
