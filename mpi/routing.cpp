@@ -33,34 +33,31 @@ void RoutingPlan::exchange_into(const Communicator& comm, const math::Matrix& fa
                                 const math::Vector* bias, math::Matrix& out) const {
   const Eigen::Index k = factors.cols(), width = k + (bias ? 1 : 0);
   const int me = comm.rank(), p = comm.size();
-  // Row-major and in ascending global id order, i.e. by source rank: the
-  // matrix is the receive buffer, source r's rows start at recv_displs[r].
-  out.resize(static_cast<Eigen::Index>(needed_.size()), width);
-  std::vector<std::int64_t> sc(send_counts_), rc(recv_counts_), rd(p);
-  std::int64_t send_first = 0, recv_first = 0;  // this rank's own segment
-  for (int r = 0, at = 0; r < p; at += static_cast<int>(recv_counts_[r]), ++r) rd[r] = at;
-  for (int r = 0; r < me; ++r) send_first += send_counts_[r];
-  recv_first = rd[me];
-  // Own rows go straight into place; only other ranks' rows are packed.
-  for (std::int64_t j = 0; j < send_counts_[me]; ++j) {
-    const Index row = send_rows_[send_first + j];
-    double* dst = out.data() + (recv_first + j) * width;
+  auto copy_row = [&](Index row, double* dst) {
     std::copy_n(factors.row(row).data(), k, dst);
     if (bias) dst[k] = (*bias)[row];
-  }
+  };
+  // Row-major and in ascending global id order, i.e. by source rank: the
+  // matrix is the receive buffer, source r's rows start at row rd[r].
+  out.resize(static_cast<Eigen::Index>(needed_.size()), width);
+  std::vector<std::int64_t> sc(send_counts_), rc(recv_counts_), rd(p, 0);
+  for (int r = 1; r < p; ++r) rd[r] = rd[r - 1] + recv_counts_[r - 1];
+  std::int64_t own_first = 0;  // this rank's own rows within send_rows_
+  for (int r = 0; r < me; ++r) own_first += send_counts_[r];
+  const std::int64_t own_end = own_first + send_counts_[me];
+  // Own rows go straight into place; only other ranks' rows are packed.
+  for (std::int64_t j = own_first; j < own_end; ++j)
+    copy_row(send_rows_[j], out.data() + (rd[me] + j - own_first) * width);
   // The buffer is kept from one exchange to the next: freeing it made every
   // exchange fault in fresh pages, which on a 10M-rating iALS run at 2 ranks
   // cost 0.2 s an iteration against 0.01 s for the exchange itself.
   send_buffer_.resize((send_rows_.size() - send_counts_[me]) * static_cast<size_t>(width));
-  double* send = send_buffer_.data();
-  for (size_t j = 0, packed = 0; j < send_rows_.size(); ++j) {
-    if (static_cast<std::int64_t>(j) >= send_first &&
-        static_cast<std::int64_t>(j) < send_first + send_counts_[me])
-      continue;
-    std::copy_n(factors.row(send_rows_[j]).data(), k, send + packed * width);
-    if (bias) send[packed * width + k] = (*bias)[send_rows_[j]];
-    ++packed;
-  }
+  double* packed = send_buffer_.data();
+  auto pack = [&](std::int64_t from, std::int64_t to) {
+    for (std::int64_t j = from; j < to; ++j, packed += width) copy_row(send_rows_[j], packed);
+  };
+  pack(0, own_first);
+  pack(own_end, static_cast<std::int64_t>(send_rows_.size()));
   sc[me] = rc[me] = 0;
   for (int r = 0; r < p; ++r) {
     sc[r] *= width;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <unordered_map>
 
 #include "src/errors.hpp"
 
@@ -17,9 +16,10 @@ std::vector<ScoredItem> blend_lists(std::span<const BlendSource> sources, const 
     for (const auto& e : s.list) candidates.push_back(e.item);
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  std::unordered_map<Index, size_t> slot;
-  slot.reserve(candidates.size());
-  for (size_t j = 0; j < candidates.size(); ++j) slot.emplace(candidates[j], j);
+  const auto slot = [&](Index item) {
+    return static_cast<size_t>(std::lower_bound(candidates.begin(), candidates.end(), item) -
+                               candidates.begin());
+  };
 
   std::vector<double> score(candidates.size(), 0.0);
   for (const auto& s : sources) {
@@ -32,7 +32,7 @@ std::vector<ScoredItem> blend_lists(std::span<const BlendSource> sources, const 
     for (const auto& e : s.list) {
       const double norm = hi > lo ? (e.score - lo) / (hi - lo) : 1.0;
       const bool is_cold = cold && (*cold)[e.item];
-      score[slot.at(e.item)] += (is_cold ? s.cold_weight : s.weight) * norm;
+      score[slot(e.item)] += (is_cold ? s.cold_weight : s.weight) * norm;
     }
   }
   TopNHeap heap(n);
