@@ -1,85 +1,207 @@
-// hpcrec recommend: one user's top-N from a saved model.
+// hpcrec recommend: top-N lists from a saved model for one user, a list of
+// users, or every user; filters, titles, and the popularity list for users
+// the model does not know. Under mpirun the model's users and items are
+// spread over the ranks as in training and scored in parallel.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/item_titles.hpp"
 #include "app/options.hpp"
-#include "io/model_file.hpp"
+#include "app/serving.hpp"
+#include "app/serving_options.hpp"
+#include "app/train_report.hpp"
+#include "io/topn_writer.hpp"
 #include "mpi/failure.hpp"
-#include "src/topn.hpp"
+#include "src/dense_reference.hpp"
 
 namespace hpcrec::app {
 
+namespace {
+
 using math::Index;
 
+// One row of a list gathered to rank 0: request j's r-th item.
+struct Row {
+  std::int64_t request;
+  std::int32_t rank;
+  std::int32_t popular;
+  Index item;
+  double score;
+};
+
+// Prints `text` of every rank, in rank order, on rank 0's stdout.
+void print_in_order(const dist::Communicator& comm, const std::string& text) {
+  const std::vector<char> all = comm.allgatherv<char>(std::span<const char>(text.data(), text.size()));
+  if (comm.rank() == 0) std::fwrite(all.data(), 1, all.size(), stdout);
+}
+
+}  // namespace
+
 int run_recommend(const Args& args, const dist::Communicator& comm) {
-  std::string model_path, user;
-  int top_n = 10;
+  std::string model_path, user, users_file, out, titles_file, metrics_out;
+  bool all = false, bench_dense = false;
+  int top_n = 10, threads = 1;
+  FilterOptions fo;
   po::options_description desc("Recommend options");
   desc.add_options()("model", po::value(&model_path)->required(),
                      "model file written by hpcrec train --model")(
-      "user", po::value(&user)->required(), "original user id")("top-n", po::value(&top_n)->default_value(10),
-                                                                "number of recommendations");
+      "user", po::value(&user), "one user's original id")("users", po::value(&users_file),
+                                                          "a file of user ids, one a line")(
+      "all", po::bool_switch(&all), "every user of the model")("top-n", po::value(&top_n)->default_value(10),
+                                                               "number of recommendations")(
+      "out", po::value(&out), "write here (.csv, or .h5 for HDF5) instead of printing CSV")(
+      "item-titles", po::value(&titles_file),
+      "titles to show (movies.csv, u.item, or id,title CSV; default: those stored in the model)")(
+      "threads", po::value(&threads)->default_value(1), "OpenMP threads per rank for scoring")(
+      "metrics-out", po::value(&metrics_out), "--all: timings as one JSON line here (for benchmarks)")(
+      "bench-dense", po::bool_switch(&bench_dense),
+      "--all: also time a dense Eigen product in this process (dense_gflops in --metrics-out)");
+  add_filter_options(desc, fo);
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
-    go = parse_options("recommend", "One user's top-N from a saved model (items rated in training excluded).",
+    go = parse_options("recommend",
+                       "Top-N lists from a saved model (items rated in training excluded). Users the model "
+                       "does not know, or without training interactions, get the most popular items "
+                       "(source = popular).",
                        desc, args, vm, comm.rank() == 0);
-    if (go) require_positive(vm, "top-n");
+    if (!go) return;
+    require_positive(vm, "top-n");
+    require_positive(vm, "threads");
+    if (!user.empty() + !users_file.empty() + all != 1)
+      throw InputError("hpcrec recommend: give exactly one of --user, --users and --all");
   });
   if (!go) return kExitOk;
-  // One process does the work; a model fits in memory where it was trained.
+  const double t0 = MPI_Wtime();
+  LoadedModel lm = load_model_file(comm, model_path, threads);
+  const TrainingData& data = lm.data;
+  if (!titles_file.empty()) lm.titles = read_titles(comm, titles_file, data.item_ids);
+  BuiltFilter bf;
+  dist::collective_phase(comm, [&] { bf = build_filter(fo, data.item_ids); });
+  if (bf.unknown && comm.rank() == 0)
+    std::fprintf(stderr, "hpcrec recommend: %zu listed item ids are not in the model (ignored)\n",
+                 bf.unknown);
+  const ItemFilter filter = bf.get();
+
+  if (all) {
+    const double load_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+    const double t1 = MPI_Wtime();
+    const ServedLists served = serve(comm, *lm.model, data, UserBatch{}, top_n, filter);
+    const double score_seconds = comm.allreduce<double>(MPI_Wtime() - t1, MPI_MAX);
+    const double t2 = MPI_Wtime();
+    if (!out.empty()) {
+      write_lists(comm, out, data, served, top_n, lm.titles);
+    } else {
+      const io::TopNSlice slice = topn_slice(comm, data, served, top_n, lm.titles);
+      const bool any = comm.allreduce<int>(
+          std::find(slice.popular.begin(), slice.popular.end(), 1) != slice.popular.end() ? 1 : 0, MPI_MAX);
+      print_in_order(comm, io::format_topn_csv(slice, data.user_ids, data.item_ids, comm.rank() == 0, any));
+    }
+    const double write_seconds = comm.allreduce<double>(MPI_Wtime() - t2, MPI_MAX);
+    const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+    const double users = data.user_ids.size();
+    // A factor model scores every (user, item) pair: 2 k flops each.
+    const double flops = 2.0 * users * data.item_ids.size() * lm.factors;
+    if (comm.rank() == 0)
+      std::fprintf(stderr,
+                   "recommend: %s model, top %d for %.0f users on %d rank(s) in %.2f s (load %.2f s, scoring "
+                   "%.2f s = %.0f users/s, write %.2f s)\n",
+                   lm.algorithm.c_str(), top_n, users, comm.size(), secs, load_seconds, score_seconds,
+                   users / score_seconds, write_seconds);
+    if (!metrics_out.empty()) {
+      double dense = NAN;
+      if (bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
+      Report report(comm, metrics_out, false);
+      report.json("\"command\": \"recommend\", \"algorithm\": \"" + lm.algorithm + "\", \"ranks\": " +
+                  std::to_string(comm.size()) + ", \"threads\": " + std::to_string(threads) +
+                  ", \"users\": " + num(users) + ", \"items\": " + std::to_string(data.item_ids.size()) +
+                  ", \"factors\": " + std::to_string(lm.factors) + ", \"top_n\": " + std::to_string(top_n) +
+                  ", \"load_seconds\": " + num(load_seconds) + ", \"score_seconds\": " + num(score_seconds) +
+                  ", \"write_seconds\": " + num(write_seconds) +
+                  ", \"users_per_second\": " + num(users / score_seconds) +
+                  ", \"scoring_gflops\": " + num(lm.factors > 0 ? flops / score_seconds / 1e9 : NAN) +
+                  ", \"dense_gflops\": " + num(dense));
+    }
+    return kExitOk;
+  }
+
+  // A list of users: each scored where it lives, gathered to rank 0 in request order.
+  std::vector<std::string> requests;
+  if (!user.empty()) {
+    requests = {user};
+  } else {
+    dist::collective_phase(comm, [&] { requests = read_id_list(users_file); });
+  }
+  std::vector<Index> dense(requests.size(), -1);
+  UserBatch batch;
+  batch.all = false;
+  const Index first = data.by_user.first_row, count = data.by_user.rows();
+  bool unknown = false;
+  for (size_t j = 0; j < requests.size(); ++j) {
+    if (auto u = data.user_ids.find_text(requests[j])) dense[j] = *u;
+    unknown |= dense[j] < 0;
+    if (dense[j] >= first && dense[j] < first + count) batch.rows.push_back(dense[j] - first);
+  }
+  std::sort(batch.rows.begin(), batch.rows.end());
+  batch.rows.erase(std::unique(batch.rows.begin(), batch.rows.end()), batch.rows.end());
+  const ServedLists served = serve(comm, *lm.model, data, batch, top_n, filter);
+  std::vector<math::ScoredItem> popular;
+  if (unknown) popular = popularity_list(comm, data, top_n, filter);  // every rank knows `requests`
+  std::vector<Row> rows;
+  for (size_t j = 0; j < requests.size(); ++j) {
+    const bool mine = dense[j] >= first && dense[j] < first + count;
+    if (!mine && !(dense[j] < 0 && comm.rank() == 0)) continue;
+    const std::vector<math::ScoredItem>* list = &popular;
+    int is_popular = 1;
+    if (mine) {
+      const auto at =
+          std::lower_bound(batch.rows.begin(), batch.rows.end(), dense[j] - first) - batch.rows.begin();
+      list = &served.lists[static_cast<size_t>(at)];
+      is_popular = served.popular[static_cast<size_t>(at)];
+    }
+    for (size_t r = 0; r < list->size(); ++r)
+      rows.push_back({static_cast<std::int64_t>(j), static_cast<std::int32_t>(r), is_popular, (*list)[r].item,
+                      (*list)[r].score});
+    if (list->empty()) rows.push_back({static_cast<std::int64_t>(j), -1, is_popular, -1, 0.0});
+  }
+  std::vector<Row> gathered = comm.allgatherv<Row>(rows);
   dist::collective_phase(comm, [&] {
     if (comm.rank() != 0) return;
-    io::Model m = io::read_model(model_path);
-    auto u = m.user_ids.find_text(user);
-    if (!u) throw InputError(model_path + ": user '" + user + "' is not in the model");
-    math::Matrix x = m.user_factors.row(*u);
-    math::Vector offset = math::Vector::Constant(1, m.global_mean() + m.user_bias[*u]);
-    std::span<const math::Index> seen(m.train_items.data() + m.train_indptr[*u],
-                                      static_cast<size_t>(m.train_indptr[*u + 1] - m.train_indptr[*u]));
-    std::vector<math::TopNHeap> heap(1, math::TopNHeap(top_n));
-    if (m.knn_k > 0) {
-      // KNN models score with the stored neighbour lists (as train's top-N does).
-      const Index items = m.item_ids.size();
-      std::vector<double> score(static_cast<size_t>(items), 0.0);
-      std::vector<char> rated(static_cast<size_t>(items), 0), scored(static_cast<size_t>(items), 0);
-      for (Index i : seen) rated[i] = 1;
-      auto neighbors = [&](Index row, auto&& visit) {
-        for (int j = 0; j < m.knn_k; ++j) {
-          const size_t at = static_cast<size_t>(row) * m.knn_k + j;
-          if (m.knn_index[at] >= 0) visit(m.knn_index[at], m.knn_similarity[at]);
-        }
-      };
-      if (m.knn_side == "items") {
-        // score(u, i) = sum of sim(i, j) over i's neighbours j that u rated.
-        for (Index i = 0; i < items; ++i) {
-          neighbors(i, [&](Index j, double sim) {
-            if (rated[j]) {
-              score[i] += sim;
-              scored[i] = 1;
-            }
-          });
-        }
-      } else {
-        // score(u, i) = sum of sim(u, v) over u's neighbours v that rated i.
-        neighbors(*u, [&](Index v, double sim) {
-          for (auto e = m.train_indptr[v]; e < m.train_indptr[v + 1]; ++e) {
-            score[m.train_items[e]] += sim;
-            scored[m.train_items[e]] = 1;
-          }
-        });
-      }
-      for (Index i = 0; i < items; ++i)
-        if (scored[i] && !rated[i]) heap[0].push(i, score[i]);
-    } else {
-      math::score_block_into(x, offset, m.item_factors, m.item_bias, 0, {seen}, heap, 1);
+    std::sort(gathered.begin(), gathered.end(), [](const Row& a, const Row& b) {
+      return std::tie(a.request, a.rank) < std::tie(b.request, b.rank);
+    });
+    // The requests as a top-N slice of their own (users in request order).
+    math::IdMap names;
+    names.is_string = true;
+    io::TopNSlice slice;
+    slice.users = static_cast<Index>(requests.size());
+    slice.n = top_n;
+    slice.items.assign(requests.size() * static_cast<size_t>(top_n), -1);
+    slice.scores.assign(slice.items.size(), std::nan(""));
+    slice.popular.assign(requests.size(), 0);
+    if (!lm.titles.empty()) slice.titles = &lm.titles;
+    for (size_t j = 0; j < requests.size(); ++j)
+      names.strings.push_back(dense[j] >= 0 ? data.user_ids.name(dense[j]) : requests[j]);
+    for (const Row& r : gathered) {
+      slice.popular[static_cast<size_t>(r.request)] = static_cast<char>(r.popular);
+      if (r.rank < 0) continue;
+      slice.items[static_cast<size_t>(r.request) * top_n + r.rank] = r.item;
+      slice.scores[static_cast<size_t>(r.request) * top_n + r.rank] = r.score;
     }
-    std::printf("rank,item,score\n");
-    int rank = 0;
-    for (const auto& s : heap[0].sorted())
-      std::printf("%d,%s,%.6g\n", ++rank, m.item_ids.name(s.item).c_str(), s.score);
+    const bool any = std::find(slice.popular.begin(), slice.popular.end(), 1) != slice.popular.end();
+    if (out.empty()) {
+      const std::string text = io::format_topn_csv(slice, names, data.item_ids, true, any);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    } else {
+      io::write_topn(dist::Communicator::self(), out, slice, names, data.item_ids);
+    }
   });
+  const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
+  if (comm.rank() == 0)
+    std::fprintf(stderr, "recommend: %s model, top %d for %zu user(s) on %d rank(s) in %.2f s\n",
+                 lm.algorithm.c_str(), top_n, requests.size(), comm.size(), secs);
   return kExitOk;
 }
 

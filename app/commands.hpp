@@ -17,5 +17,7 @@ int run_recommend(const Args& args, const dist::Communicator& comm);
 int run_info(const Args& args, const dist::Communicator& comm);
 int run_split(const Args& args, const dist::Communicator& comm);
 int run_similar(const Args& args, const dist::Communicator& comm);
+int run_predict(const Args& args, const dist::Communicator& comm);
+int run_explain(const Args& args, const dist::Communicator& comm);
 
 }  // namespace hpcrec::app

@@ -22,7 +22,9 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  generate    write a synthetic ratings dataset (planted low-rank model)\n"
     "  train       train a model across MPI ranks, evaluate it, write top-N\n"
-    "  recommend   one user's top-N from a saved model\n"
+    "  recommend   top-N lists from a saved model (a user, a list, or all)\n"
+    "  predict     a saved model's score for each (user, item) pair of a file\n"
+    "  explain     why a saved model gives a user an item\n"
     "  info        statistics of a ratings file and its partition over ranks\n"
     "  split       write a train/test split to files\n"
     "  similar     an item's (or user's) nearest neighbours in a saved model\n"
@@ -39,6 +41,8 @@ int dispatch(const std::string& command, const hpcrec::app::Args& args,
   if (command == "info") return run_info(args, comm);
   if (command == "split") return run_split(args, comm);
   if (command == "similar") return run_similar(args, comm);
+  if (command == "predict") return run_predict(args, comm);
+  if (command == "explain") return run_explain(args, comm);
   throw hpcrec::InputError("unknown command '" + command + "' (try hpcrec --help)");
 }
 

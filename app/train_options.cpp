@@ -139,7 +139,10 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "top-n", po::value(&o.top_n)->default_value(10), "recommendations per user")(
       "recommendations", po::value(&o.recommendations),
       "write every user's top-N here (.csv, or .h5 for HDF5)")(
-      "metrics-out", po::value(&o.metrics_out), "write per-iteration metrics as JSON lines here")(
+      "item-titles", po::value(&o.item_titles),
+      "titles for --recommendations and the model (movies.csv, u.item, or id,title CSV; default: the "
+      "MovieLens files among --item-features)")("metrics-out", po::value(&o.metrics_out),
+                                                "write per-iteration metrics as JSON lines here")(
       "bench-dense", po::bool_switch(&o.bench_dense),
       "also time a dense Eigen product in this process (dense_gflops in the final metrics)")(
       "bench-sparse", po::bool_switch(&o.bench_sparse),
@@ -184,7 +187,6 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       if (name == "content" && !has_content)
         throw InputError("--blend names content: give --item-features FILE or --item-embeddings FILE.h5");
     }
-    if (!o.model.empty()) throw InputError("--algo hybrid writes no model file (yet): use --recommendations");
     if (!o.checkpoint.dir.empty() || !o.checkpoint.resume.empty())
       throw InputError("--algo hybrid does not checkpoint (yet): drop --checkpoint-dir / --resume");
   } else if (vm.count("blend") && !vm["blend"].defaulted()) {

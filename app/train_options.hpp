@@ -37,6 +37,7 @@ struct TrainOptions {
   int id_column = 1;                       // generic feature files: 1-based item id column
   std::string features_delimiter = "comma";
   std::string item_embeddings;  // content: HDF5 embeddings in place of TF-IDF
+  std::string item_titles;      // titles for the model file and --recommendations
   math::TfidfOptions tfidf;
   std::string min_df = "1", max_df = "1.0";
   bool implicit_profile = false;

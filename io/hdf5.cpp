@@ -185,6 +185,7 @@ std::vector<T> read_all(hid_t dataset, std::vector<hsize_t>* dims) {
 template std::vector<double> read_all<double>(hid_t, std::vector<hsize_t>*);
 template std::vector<std::int64_t> read_all<std::int64_t>(hid_t, std::vector<hsize_t>*);
 template std::vector<std::int32_t> read_all<std::int32_t>(hid_t, std::vector<hsize_t>*);
+template std::vector<float> read_all<float>(hid_t, std::vector<hsize_t>*);
 
 // --- strings ------------------------------------------------------------
 

@@ -123,6 +123,10 @@ template <>
 inline hid_t native_type<std::int32_t>() {
   return H5T_NATIVE_INT32;
 }
+template <>
+inline hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
 
 // Creates a 1-D or 2-D dataset of `type` with the given global extent
 // (contiguous layout, no fill: every element is written by some rank).

@@ -69,7 +69,8 @@ void check_local(const ModelSlice& slice) {
     if (t->rows() != slice.users.factors->rows() || t->first_row != slice.users.first) {
       throw std::invalid_argument("write_model: training rows do not match the user rows");
     }
-    if (t->indptr.front() != 0 || static_cast<std::size_t>(t->nnz()) != t->cols.size()) {
+    if (t->indptr.front() != 0 || static_cast<std::size_t>(t->nnz()) != t->cols.size() ||
+        t->values.size() != t->cols.size()) {
       throw std::invalid_argument("write_model: malformed training CSR");
     }
     const math::Index n = slice.items.ids->size();
@@ -201,14 +202,22 @@ void write_train(const dist::Communicator& comm, hid_t file, hid_t dxpl, const M
       h5::write_rows(ds.get(), l.nnz_offset, local, slice.train ? slice.train->cols.data() : nullptr, dxpl);
     }
   }
+  {
+    const hsize_t dims[1] = {l.nnz};
+    h5::Dataset ds = h5::create_dataset(users.get(), "train_values", H5T_IEEE_F32LE, dims);
+    const std::size_t local = slice.train ? slice.train->values.size() : 0;
+    if (l.nnz > 0) {
+      h5::write_rows(ds.get(), l.nnz_offset, local, slice.train ? slice.train->values.data() : nullptr, dxpl);
+    }
+  }
 }
 
 void write_neighbors(const dist::Communicator& comm, hid_t file, hid_t dxpl, const NeighborSlice& nb,
-                     const math::IdMap& ids) {
+                     const math::IdMap& ids, const std::string& group_name = "knn") {
   const auto total = static_cast<hsize_t>(ids.size());
   const hsize_t k = static_cast<hsize_t>(comm.allreduce<int>(nb.k, MPI_MAX));
   if (static_cast<hsize_t>(nb.k) != k) throw std::runtime_error("write_model: neighbour lists differ in K");
-  h5::Group group = h5::create_group(file, "knn");
+  h5::Group group = h5::create_group(file, group_name);
   h5::write_attribute(group.get(), "side", nb.side);
   const auto first = static_cast<hsize_t>(nb.first);
   const auto rows = static_cast<hsize_t>(nb.rows);
@@ -265,6 +274,10 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
       write_neighbors(comm, file.get(), dxpl.get(), *slice.neighbors,
                       slice.neighbors->side == "users" ? *slice.users.ids : *slice.items.ids);
     }
+    if (slice.extra) {
+      ModelWriter writer(comm, file.get(), dxpl.get());
+      slice.extra(writer);
+    }
     for (const auto& [name, value] : slice.attributes) h5::write_attribute(file.get(), name, value);
     h5::write_attribute(file.get(), "format_version", std::int64_t{kModelFormatVersion});
     h5::write_attribute(file.get(), "factors", static_cast<std::int64_t>(layout.k));
@@ -283,16 +296,194 @@ double Model::global_mean() const {
   return 0.0;
 }
 
-Model read_model(const std::string& path) {
+// --- ModelWriter ---------------------------------------------------------
+
+hid_t ModelWriter::parent_of(const std::string& path) {
+  // Creates each missing group along the path (all ranks alike: collective).
+  std::size_t at = 1;
+  while (true) {
+    const std::size_t slash = path.find('/', at);
+    if (slash == std::string::npos) break;
+    const std::string group = path.substr(0, slash);
+    if (std::find(groups_.begin(), groups_.end(), group) == groups_.end()) {
+      if (!h5::exists(file_, group)) h5::create_group(file_, group);
+      groups_.push_back(group);
+    }
+    at = slash + 1;
+  }
+  return file_;
+}
+
+void ModelWriter::attributes(const std::string& group, const Attributes& attributes) {
+  parent_of(group + "/x");
+  h5::Group g = h5::open_group(file_, group);
+  for (const auto& [name, value] : attributes) h5::write_attribute(g.get(), name, value);
+}
+
+void ModelWriter::matrix_rows(const std::string& path, math::Index first, math::Index total,
+                              const math::Matrix& local) {
+  const std::int64_t cols = comm_.allreduce<std::int64_t>(local.rows() > 0 ? local.cols() : 0, MPI_MAX);
+  parent_of(path);
+  const hsize_t dims[2] = {static_cast<hsize_t>(total), static_cast<hsize_t>(cols)};
+  h5::Dataset ds = h5::create_dataset(file_, path, H5T_IEEE_F64LE, dims);
+  if (cols > 0 && total > 0)
+    h5::write_rows(ds.get(), static_cast<hsize_t>(first), static_cast<hsize_t>(local.rows()), local.data(),
+                   dxpl_);
+}
+
+void ModelWriter::vector_rows(const std::string& path, math::Index first, math::Index total,
+                              const math::Vector& local) {
+  parent_of(path);
+  const hsize_t dims[1] = {static_cast<hsize_t>(total)};
+  h5::Dataset ds = h5::create_dataset(file_, path, H5T_IEEE_F64LE, dims);
+  if (total > 0)
+    h5::write_rows(ds.get(), static_cast<hsize_t>(first), static_cast<hsize_t>(local.size()), local.data(),
+                   dxpl_);
+}
+
+namespace {
+
+template <class T>
+void write_whole(const dist::Communicator& comm, hid_t file, hid_t dxpl, const std::string& path, hid_t type,
+                 const std::vector<T>& values) {
+  const hsize_t dims[1] = {static_cast<hsize_t>(values.size())};
+  h5::Dataset ds = h5::create_dataset(file, path, type, dims);
+  if (!values.empty()) h5::write_rows(ds.get(), 0, comm.rank() == 0 ? values.size() : 0, values.data(), dxpl);
+}
+
+}  // namespace
+
+void ModelWriter::whole(const std::string& path, const std::vector<std::int32_t>& values) {
+  write_whole(comm_, parent_of(path), dxpl_, path, H5T_STD_I32LE, values);
+}
+void ModelWriter::whole(const std::string& path, const std::vector<std::int64_t>& values) {
+  write_whole(comm_, parent_of(path), dxpl_, path, H5T_STD_I64LE, values);
+}
+void ModelWriter::whole(const std::string& path, const std::vector<float>& values) {
+  write_whole(comm_, parent_of(path), dxpl_, path, H5T_IEEE_F32LE, values);
+}
+void ModelWriter::whole(const std::string& path, const std::vector<double>& values) {
+  write_whole(comm_, parent_of(path), dxpl_, path, H5T_IEEE_F64LE, values);
+}
+void ModelWriter::whole(const std::string& path, const std::vector<std::string>& values) {
+  parent_of(path);
+  std::size_t len = 1;
+  for (const auto& v : values) len = std::max(len, v.size());
+  const hsize_t dims[1] = {static_cast<hsize_t>(values.size())};
+  h5::Dataset ds = h5::create_string_dataset(file_, path, dims, len);
+  if (!values.empty()) {
+    std::span<const std::string> mine(values.data(), comm_.rank() == 0 ? values.size() : 0);
+    h5::write_string_rows(ds.get(), len, 0, mine, dxpl_);
+  }
+}
+
+void ModelWriter::neighbors(const std::string& group, const NeighborSlice& slice, const math::IdMap& ids) {
+  parent_of(group);
+  write_neighbors(comm_, file_, dxpl_, slice, ids, group);
+}
+
+// --- ModelReader ---------------------------------------------------------
+
+struct ModelReader::Impl {
+  h5::File file;
+};
+
+ModelReader::~ModelReader() = default;
+ModelReader::ModelReader(ModelReader&&) noexcept = default;
+
+void ModelReader::fail(const std::string& what) const { throw bad_file(path_, what); }
+
+bool ModelReader::has(const std::string& object) const { return h5::exists(impl_->file.get(), object); }
+
+Attributes ModelReader::attributes(const std::string& group) const {
+  if (group.empty() || group == "/") return h5::read_attributes(impl_->file.get());
+  if (!has(group)) fail("missing group " + group);
+  try {
+    h5::Group g = h5::open_group(impl_->file.get(), group);
+    return h5::read_attributes(g.get());
+  } catch (const h5::H5Error& e) {
+    fail("cannot read the attributes of " + group + ": " + e.what());
+  }
+}
+
+namespace {
+
+template <class T>
+std::vector<T> read_numbers(const ModelReader& r, hid_t file, const std::string& path,
+                            std::vector<hsize_t>* dims = nullptr) {
+  if (!r.has(path)) r.fail("not a complete hpcrec model (missing " + path + ")");
+  try {
+    h5::Dataset ds = h5::open_dataset(file, path);
+    return h5::read_all<T>(ds.get(), dims);
+  } catch (const h5::H5Error& e) {
+    r.fail("cannot read " + path + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+math::Matrix ModelReader::matrix(const std::string& path) const {
+  std::vector<hsize_t> dims;
+  std::vector<double> values = read_numbers<double>(*this, impl_->file.get(), path, &dims);
+  if (dims.size() != 2) fail(path + " is not 2-D");
+  return Eigen::Map<const math::Matrix>(values.data(), static_cast<Eigen::Index>(dims[0]),
+                                        static_cast<Eigen::Index>(dims[1]));
+}
+
+math::Vector ModelReader::vector(const std::string& path) const {
+  std::vector<hsize_t> dims;
+  std::vector<double> values = read_numbers<double>(*this, impl_->file.get(), path, &dims);
+  if (dims.size() != 1) fail(path + " is not 1-D");
+  return Eigen::Map<const math::Vector>(values.data(), static_cast<Eigen::Index>(values.size()));
+}
+
+std::vector<std::int32_t> ModelReader::int32s(const std::string& path) const {
+  return read_numbers<std::int32_t>(*this, impl_->file.get(), path);
+}
+std::vector<std::int64_t> ModelReader::int64s(const std::string& path) const {
+  return read_numbers<std::int64_t>(*this, impl_->file.get(), path);
+}
+std::vector<float> ModelReader::floats(const std::string& path) const {
+  return read_numbers<float>(*this, impl_->file.get(), path);
+}
+std::vector<std::string> ModelReader::strings(const std::string& path) const {
+  if (!has(path)) fail("not a complete hpcrec model (missing " + path + ")");
+  try {
+    h5::Dataset ds = h5::open_dataset(impl_->file.get(), path);
+    return h5::read_strings(ds.get());
+  } catch (const h5::H5Error& e) {
+    fail("cannot read " + path + ": " + e.what());
+  }
+}
+
+StoredNeighbors ModelReader::neighbors(const std::string& group) const {
+  StoredNeighbors out;
+  const std::string base = group.empty() ? "/knn" : group;
+  const Attributes a = attributes(base);
+  const auto side = a.find("side");
+  if (side == a.end() || !std::holds_alternative<std::string>(side->second))
+    fail(base + " has no string attribute side");
+  out.side = std::get<std::string>(side->second);
+  std::vector<hsize_t> dims;
+  out.index = read_numbers<std::int32_t>(*this, impl_->file.get(), base + "/neighbor_index", &dims);
+  if (dims.size() != 2) fail(base + "/neighbor_index is not 2-D");
+  out.k = static_cast<int>(dims[1]);
+  out.similarity = read_numbers<double>(*this, impl_->file.get(), base + "/similarity");
+  out.support = read_numbers<std::int64_t>(*this, impl_->file.get(), base + "/support");
+  if (out.similarity.size() != out.index.size() || out.support.size() != out.index.size())
+    fail(base + ": neighbour datasets differ in shape");
+  return out;
+}
+
+ModelReader::ModelReader(const std::string& path) : path_(path), impl_(std::make_unique<Impl>()) {
   h5::silence_errors();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw bad_file(path, "no such model file");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw bad_file(path, "not an HDF5 file");
-
-  Model model;
+  Model& model = model_;
   try {
-    h5::File file = h5::open_serial(path);
-    const hid_t f = file.get();
+    impl_->file = h5::open_serial(path);
+    const hid_t f = impl_->file.get();
     auto require = [&](const char* object) {
       if (!h5::exists(f, object))
         throw bad_file(path, std::string("not an hpcrec model file (missing ") + object + ")");
@@ -309,13 +500,12 @@ Model read_model(const std::string& path) {
       throw bad_file(path, "model format version " +
                                (version ? std::to_string(*version) : std::string("(not an integer)")) +
                                " is not supported (this build reads version " +
-                               std::to_string(kModelFormatVersion) + ")");
+                               std::to_string(kModelFormatVersion) + "; train the model again)");
     }
     for (const char* object : {"/users/ids", "/users/bias", "/users/train_indptr", "/users/train_items",
-                               "/items/ids", "/items/factors", "/items/bias"}) {
+                               "/users/train_values", "/items/ids", "/items/factors", "/items/bias"}) {
       require(object);
     }
-
     auto read_ids = [&](const char* name, math::IdMap& ids) {
       h5::Dataset ds = h5::open_dataset(f, name);
       if (h5::dataset_dims(ds.get()).size() != 1) throw bad_file(path, std::string(name) + " is not 1-D");
@@ -326,48 +516,22 @@ Model read_model(const std::string& path) {
         ids.ints = h5::read_all<std::int64_t>(ds.get());
       }
     };
-    auto read_factors = [&](const char* name, math::Matrix& out) {
-      h5::Dataset ds = h5::open_dataset(f, name);
-      std::vector<hsize_t> dims;
-      std::vector<double> values = h5::read_all<double>(ds.get(), &dims);
-      if (dims.size() != 2) throw bad_file(path, std::string(name) + " is not 2-D");
-      out = Eigen::Map<const math::Matrix>(values.data(), static_cast<Eigen::Index>(dims[0]),
-                                           static_cast<Eigen::Index>(dims[1]));
-    };
-    auto read_vector = [&](const char* name, math::Vector& out) {
-      h5::Dataset ds = h5::open_dataset(f, name);
-      std::vector<hsize_t> dims;
-      std::vector<double> values = h5::read_all<double>(ds.get(), &dims);
-      if (dims.size() != 1) throw bad_file(path, std::string(name) + " is not 1-D");
-      out = Eigen::Map<const math::Vector>(values.data(), static_cast<Eigen::Index>(values.size()));
-    };
     read_ids("/users/ids", model.user_ids);
     read_ids("/items/ids", model.item_ids);
-    read_factors("/users/factors", model.user_factors);
-    read_factors("/items/factors", model.item_factors);
-    read_vector("/users/bias", model.user_bias);
-    read_vector("/items/bias", model.item_bias);
-    {
-      h5::Dataset ds = h5::open_dataset(f, "/users/train_indptr");
-      model.train_indptr = h5::read_all<std::int64_t>(ds.get());
-    }
-    {
-      h5::Dataset ds = h5::open_dataset(f, "/users/train_items");
-      model.train_items = h5::read_all<std::int32_t>(ds.get());
-    }
+    model.user_factors = matrix("/users/factors");
+    model.item_factors = matrix("/items/factors");
+    model.user_bias = vector("/users/bias");
+    model.item_bias = vector("/items/bias");
+    model.train_indptr = int64s("/users/train_indptr");
+    model.train_items = int32s("/users/train_items");
+    model.train_values = floats("/users/train_values");
     if (h5::exists(f, "/knn/neighbor_index")) {
-      h5::Group knn = h5::open_group(f, "knn");
-      const auto side = h5::read_attribute(knn.get(), "side");
-      if (const auto* text = std::get_if<std::string>(&side)) model.knn_side = *text;
-      std::vector<hsize_t> dims;
-      h5::Dataset idx = h5::open_dataset(f, "/knn/neighbor_index");
-      model.knn_index = h5::read_all<std::int32_t>(idx.get(), &dims);
-      if (dims.size() != 2) throw bad_file(path, "/knn/neighbor_index is not 2-D");
-      model.knn_k = static_cast<int>(dims[1]);
-      h5::Dataset sim = h5::open_dataset(f, "/knn/similarity");
-      model.knn_similarity = h5::read_all<double>(sim.get());
-      h5::Dataset sup = h5::open_dataset(f, "/knn/support");
-      model.knn_support = h5::read_all<std::int64_t>(sup.get());
+      StoredNeighbors nb = neighbors("/knn");
+      model.knn_side = nb.side;
+      model.knn_k = nb.k;
+      model.knn_index = std::move(nb.index);
+      model.knn_similarity = std::move(nb.similarity);
+      model.knn_support = std::move(nb.support);
     }
 
     const auto m = static_cast<std::int64_t>(model.user_ids.size());
@@ -394,13 +558,16 @@ Model read_model(const std::string& path) {
                      ip.back() == static_cast<std::int64_t>(model.train_items.size());
     for (std::size_t i = 1; indptr_ok && i < ip.size(); ++i) indptr_ok = ip[i] >= ip[i - 1];
     if (!indptr_ok) throw bad_file(path, "/users/train_indptr is not a valid CSR row index");
+    if (model.train_values.size() != model.train_items.size())
+      throw bad_file(path, "/users/train_values and /users/train_items differ in length");
     for (math::Index item : model.train_items) {
       if (item < 0 || item >= n) throw bad_file(path, "/users/train_items holds an item index out of range");
     }
   } catch (const h5::H5Error& e) {
     throw bad_file(path, std::string("cannot read the model: ") + e.what());
   }
-  return model;
 }
+
+Model read_model(const std::string& path) { return std::move(ModelReader(path).common()); }
 
 }  // namespace hpcrec::io

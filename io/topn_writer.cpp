@@ -10,6 +10,7 @@
 
 #include "io/atomic_file.hpp"
 #include "io/hdf5.hpp"
+#include "io/item_titles.hpp"
 #include "io/text_writer.hpp"
 #include "mpi/failure.hpp"
 
@@ -78,9 +79,22 @@ void append_id(std::string& out, const math::IdMap& ids, math::Index dense) {
   out += '"';
 }
 
-std::string format_rows(const TopNSlice& s, const math::IdMap& users, const math::IdMap& items, bool header) {
+bool any_popular(const dist::Communicator& comm, const TopNSlice& s) {
+  const bool mine = std::find(s.popular.begin(), s.popular.end(), 1) != s.popular.end();
+  return comm.allreduce<int>(mine ? 1 : 0, MPI_MAX) != 0;
+}
+
+}  // namespace
+
+std::string format_topn_csv(const TopNSlice& s, const math::IdMap& users, const math::IdMap& items,
+                            bool header, bool source) {
   std::string out;
-  if (header) out = "user,rank,item,score\n";
+  if (header) {
+    out = "user,rank,item,score";
+    if (s.titles) out += ",title";
+    if (source) out += ",source";
+    out += '\n';
+  }
   char buf[64];
   for (math::Index u = 0; u < s.users; ++u) {
     int rank = 0;
@@ -98,11 +112,18 @@ std::string format_rows(const TopNSlice& s, const math::IdMap& users, const math
       // Six significant digits, as printf's %g: plenty for a ranking score.
       res = std::to_chars(buf, buf + sizeof buf, s.scores[slot], std::chars_format::general, 6);
       out.append(buf, res.ptr);
+      if (s.titles) {
+        out += ',';
+        out += csv_field((*s.titles)[static_cast<std::size_t>(item)]);
+      }
+      if (source) out += !s.popular.empty() && s.popular[static_cast<std::size_t>(u)] ? ",popular" : ",model";
       out += '\n';
     }
   }
   return out;
 }
+
+namespace {
 
 bool ends_with_ci(const std::string& s, const std::string& suffix) {
   if (s.size() < suffix.size()) return false;
@@ -125,13 +146,15 @@ void write_topn(const dist::Communicator& comm, const std::string& path, const T
 void write_topn_csv(const dist::Communicator& comm, const std::string& path, const TopNSlice& slice,
                     const math::IdMap& users, const math::IdMap& items) {
   validate(comm, slice, users, items);
-  const std::string text = format_rows(slice, users, items, comm.rank() == 0);
+  const bool source = any_popular(comm, slice);
+  const std::string text = format_topn_csv(slice, users, items, comm.rank() == 0, source);
   write_text_collectively(comm, path, text);
 }
 
 void write_topn_h5(const dist::Communicator& comm, const std::string& path, const TopNSlice& slice,
                    const math::IdMap& users, const math::IdMap& items) {
   validate(comm, slice, users, items);
+  const bool source = any_popular(comm, slice);
   const auto m = static_cast<hsize_t>(users.size());
   const auto n = static_cast<hsize_t>(slice.n);
   const auto first = static_cast<hsize_t>(slice.first_user);
@@ -184,6 +207,13 @@ void write_topn_h5(const dist::Communicator& comm, const std::string& path, cons
       {
         h5::Dataset ds = h5::create_dataset(group.get(), "scores", H5T_IEEE_F64LE, dims2);
         h5::write_rows(ds.get(), first, rows, scores.data(), dxpl.get());
+      }
+      if (source) {
+        std::vector<std::int32_t> flags(static_cast<std::size_t>(rows), 0);
+        for (std::size_t u = 0; u < flags.size() && u < slice.popular.size(); ++u)
+          flags[u] = slice.popular[u];
+        h5::Dataset ds = h5::create_dataset(group.get(), "popular", H5T_STD_I8LE, dims1);
+        h5::write_rows(ds.get(), first, rows, flags.data(), dxpl.get());
       }
       h5::write_attribute(group.get(), "n", static_cast<std::int64_t>(n));
     }

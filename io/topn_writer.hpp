@@ -1,10 +1,14 @@
 // Every user's top-N recommendations, written collectively.
 //
-// CSV: header "user,rank,item,score", original ids, rank from 1, users in
-// dense (sorted original id) order; users with fewer than N candidates have
-// fewer rows. HDF5: /topn/users [m] (original ids), /topn/items [m, N]
-// (original item ids; -1 or "" where a user has fewer than N), /topn/scores
-// [m, N] float64 (NaN padding), attribute n (int64, on /topn). Both via FILE.tmp and rename.
+// CSV: header "user,rank,item,score[,title][,source]", original ids, rank
+// from 1, users in dense (sorted original id) order; users with fewer than N
+// candidates have fewer rows. `title` (RFC 4180 quoted where needed) when
+// titles are given; `source` (model / popular) when any user on any rank
+// got the popularity list. HDF5: /topn/users [m] (original ids), /topn/items
+// [m, N] (original item ids; -1 or "" where a user has fewer than N),
+// /topn/scores [m, N] float64 (NaN padding), attribute n (int64, on /topn),
+// and /topn/popular [m] int8 (1: the popularity list) with `source`. Both
+// via FILE.tmp and rename.
 #pragma once
 
 #include <string>
@@ -24,7 +28,14 @@ struct TopNSlice {
   int n = 0;
   std::vector<math::Index> items;  // users * n, dense item indices
   std::vector<double> scores;      // users * n
+  std::vector<char> popular;       // per user (optional): 1 = the popularity list, not the model's
+  const std::vector<std::string>* titles = nullptr;  // per dense item (optional): a title column
 };
+
+// The CSV rows of `slice` (with the header line when `header`); `source`:
+// add the source column.
+std::string format_topn_csv(const TopNSlice& slice, const math::IdMap& users, const math::IdMap& items,
+                            bool header, bool source);
 
 // By the path's extension: ".h5"/".hdf5" writes HDF5, anything else CSV. Collective.
 void write_topn(const dist::Communicator& comm, const std::string& path, const TopNSlice& slice,

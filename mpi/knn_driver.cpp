@@ -355,7 +355,9 @@ math::ErrorSums evaluate_knn(const Communicator& comm, const KnnMatrix& m, const
 
 std::vector<std::vector<math::ScoredItem>> knn_top_n(const Communicator& comm, const KnnMatrix& m,
                                                      const NeighborLists& neighbors,
-                                                     const KnnOptions& options, int n) {
+                                                     const KnnOptions& options, int n,
+                                                     const std::vector<std::span<const Index>>* exclusions,
+                                                     const std::vector<char>* blocked) {
   const CsrBlock& users = *m.by_user;
   SparseRows own, visiting;
   if (options.on == KnnOn::kItems) {
@@ -365,11 +367,15 @@ std::vector<std::vector<math::ScoredItem>> knn_top_n(const Communicator& comm, c
     own = math::neighbor_rows(neighbors);                          // u's neighbours
     visiting = math::to_sparse_rows(*m.by_item, /*binary=*/true);  // items' raters
   }
-  std::vector<std::span<const Index>> exclusions(static_cast<size_t>(users.rows()));
-  for (Index u = 0; u < users.rows(); ++u) exclusions[u] = users.row_cols(u);
+  std::vector<std::span<const Index>> seen;
+  if (!exclusions) {
+    seen.resize(static_cast<size_t>(users.rows()));
+    for (Index u = 0; u < users.rows(); ++u) seen[u] = users.row_cols(u);
+    exclusions = &seen;
+  }
   std::vector<math::TopNHeap> heaps(static_cast<size_t>(users.rows()), math::TopNHeap(n));
   for (int step = 0; step < comm.size(); ++step) {
-    math::accumulate_scores(own, visiting, exclusions, heaps, options.threads);
+    math::accumulate_scores(own, visiting, *exclusions, heaps, options.threads, blocked);
     if (step + 1 < comm.size()) ring_shift(comm, visiting);
   }
   std::vector<std::vector<math::ScoredItem>> out;

@@ -55,6 +55,7 @@
 //   auto top = dist::knn_top_n(comm, m, nb, o, /*n=*/10);  // this rank's users, best first
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -149,9 +150,13 @@ math::ErrorSums evaluate_knn(const Communicator& comm, const KnnMatrix& m, const
                              const std::vector<math::Rating>& test, const PredictOptions& predict);
 
 // Collective. The best n unseen items of each of this rank's users (by_user
-// rows), best first, ties to the smaller item id.
-std::vector<std::vector<math::ScoredItem>> knn_top_n(const Communicator& comm, const KnnMatrix& m,
-                                                     const math::NeighborLists& neighbors,
-                                                     const KnnOptions& options, int n);
+// rows; for user-based, `neighbors` holds the same rows), best first, ties
+// to the smaller item id. `exclusions` (one sorted list per by_user row)
+// replaces the users' training items as the items to skip; items flagged in
+// `blocked` (per global item) are never recommended.
+std::vector<std::vector<math::ScoredItem>> knn_top_n(
+    const Communicator& comm, const KnnMatrix& m, const math::NeighborLists& neighbors,
+    const KnnOptions& options, int n, const std::vector<std::span<const Index>>* exclusions = nullptr,
+    const std::vector<char>* blocked = nullptr);
 
 }  // namespace hpcrec::dist

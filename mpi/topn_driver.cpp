@@ -41,14 +41,12 @@ std::vector<std::vector<math::ScoredItem>> top_n_ring(const Communicator& comm, 
   const int k = static_cast<int>(in.user_factors->cols());
   const auto users = in.user_factors->rows();
   std::vector<math::TopNHeap> heaps(static_cast<size_t>(users), math::TopNHeap(in.n));
-  std::vector<std::span<const math::Index>> exclusions(static_cast<size_t>(users));
-  for (Eigen::Index u = 0; u < users; ++u) exclusions[u] = in.exclude->row_cols(static_cast<math::Index>(u));
 
   Block visiting{in.first_item, *in.item_factors, *in.item_bias};
   const int next = (rank + 1) % p, prev = (rank + p - 1) % p;
   for (int step = 0; step < p; ++step) {
     math::score_block_into(*in.user_factors, in.user_offset, visiting.factors, visiting.bias, visiting.first,
-                           exclusions, heaps, in.threads);
+                           in.exclusions, heaps, in.threads, in.blocked);
     if (step + 1 == p) break;
     // Pass the block on: send to the previous rank, receive from the next.
     std::vector<double> out = pack(visiting);

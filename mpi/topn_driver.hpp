@@ -4,6 +4,7 @@
 // more than its own item block and one visiting block.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "mpi/communicator.hpp"
@@ -15,7 +16,9 @@ namespace hpcrec::dist {
 struct TopNInput {
   const math::Matrix* user_factors = nullptr;  // this rank's users x k
   math::Vector user_offset;                    // per user: added to every score (mu + b_u)
-  const math::CsrBlock* exclude = nullptr;     // this rank's users' training items (global ids)
+  // Per user: the items to skip (sorted global ids, e.g. the training items); empty: none.
+  std::vector<std::span<const math::Index>> exclusions;
+  const std::vector<char>* blocked = nullptr;  // per global item: never recommended (optional)
   const math::Matrix* item_factors = nullptr;  // this rank's items x k
   const math::Vector* item_bias = nullptr;     // this rank's items
   math::Index first_item = 0;

@@ -91,7 +91,8 @@ void ContentIndex::score(const std::vector<std::pair<Index, double>>& profile, s
 }
 
 std::vector<std::vector<ScoredItem>> content_top_n(const ContentIndex& index, const CsrBlock& user_rows,
-                                                   const ContentOptions& options, int n) {
+                                                   const ContentOptions& options, int n,
+                                                   const std::vector<char>* blocked, bool include_seen) {
   const Index users = user_rows.rows();
   std::vector<std::vector<ScoredItem>> out(static_cast<size_t>(users));
 #pragma omp parallel num_threads(std::max(1, options.threads))
@@ -106,7 +107,8 @@ std::vector<std::vector<ScoredItem>> content_top_n(const ContentIndex& index, co
       index.score(profile, scores, touched);
       TopNHeap heap(n);
       for (Index i : touched) {
-        if (std::binary_search(items.begin(), items.end(), i)) continue;
+        if (!include_seen && std::binary_search(items.begin(), items.end(), i)) continue;
+        if (blocked && (*blocked)[static_cast<size_t>(i)]) continue;
         const double s = scores[static_cast<size_t>(i)];
         if (s != 0 && heap.admits(i, s)) heap.push(i, s);
       }

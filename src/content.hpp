@@ -84,9 +84,13 @@ class ContentIndex {
 
 // The best n items of each user row of `user_rows` (a rank's by_user block:
 // cols = global item ids, values = ratings or confidences), best first, ties
-// to the smaller item id, the user's own items excluded. OpenMP over users.
+// to the smaller item id, the user's own items excluded (unless
+// `include_seen`), items flagged in `blocked` (per global item, optional)
+// never. OpenMP over users.
 std::vector<std::vector<ScoredItem>> content_top_n(const ContentIndex& index, const CsrBlock& user_rows,
-                                                   const ContentOptions& options, int n);
+                                                   const ContentOptions& options, int n,
+                                                   const std::vector<char>* blocked = nullptr,
+                                                   bool include_seen = false);
 
 // Single-process item-item cosine neighbours of every item (the KNN kernel
 // on the TF-IDF rows); `similarity.kind` must be kCosine.

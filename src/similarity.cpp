@@ -280,7 +280,7 @@ std::vector<std::vector<Neighbor>> all_neighbors(const SparseRows& rows, const S
 
 void accumulate_scores(const SparseRows& own, const SparseRows& visiting,
                        const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
-                       int threads) {
+                       int threads, const std::vector<char>* blocked) {
   if (static_cast<Index>(heaps.size()) != own.rows() || exclusions.size() != heaps.size())
     throw std::invalid_argument("accumulate_scores: one heap and one exclusion list per own row");
   if (own.rows() == 0 || visiting.rows() == 0) return;
@@ -313,7 +313,8 @@ void accumulate_scores(const SparseRows& own, const SparseRows& visiting,
       }
       TopNHeap& heap = heaps[a];
       for (Index b : touched) {
-        if (heap.admits(vfirst + b, acc[b])) heap.push(vfirst + b, acc[b]);
+        if ((!blocked || !(*blocked)[vfirst + b]) && heap.admits(vfirst + b, acc[b]))
+          heap.push(vfirst + b, acc[b]);
         acc[b] = 0;
         seen[b] = 0;
       }

@@ -138,10 +138,11 @@ std::vector<std::vector<Neighbor>> all_neighbors(const SparseRows& rows, const S
 // global ids). Rows b sharing no column are not pushed. This is the top-N
 // kernel: own = a user's rated items, visiting = items' neighbour lists
 // (item-based), or own = a user's neighbour list, visiting = items' raters
-// (user-based).
+// (user-based). Rows flagged in `blocked` (per global id, optional) are
+// never pushed.
 void accumulate_scores(const SparseRows& own, const SparseRows& visiting,
                        const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
-                       int threads);
+                       int threads, const std::vector<char>* blocked = nullptr);
 
 // Neighbour lists of rows [first_row, first_row + rows()), best first.
 //

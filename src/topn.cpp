@@ -81,7 +81,7 @@ void pack_rows(const Matrix& m, Index first, Index count, std::vector<double>& o
 void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
                       const Vector& item_bias, Index first_item,
                       const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
-                      int threads) {
+                      int threads, const std::vector<char>* blocked) {
   const auto users = static_cast<Index>(user_factors.rows());
   const auto items = static_cast<Index>(item_factors.rows());
   const Eigen::Index k = user_factors.cols();
@@ -125,6 +125,7 @@ void score_block_into(const Matrix& user_factors, const Vector& user_offset, con
                 const Index item = first_item + local;
                 while (e < excl.size() && excl[e] < item) ++e;
                 if (e < excl.size() && excl[e] == item) continue;
+                if (blocked && (*blocked)[item]) continue;
                 heap.push(item, (user_offset[u] + item_bias[local]) + acc[a][b]);
               }
             }

@@ -40,10 +40,11 @@ class TopNHeap {
 // heaps: score(u, i) = user_offset[u] + item_bias[i] + x_u . y_i, computed as
 // one dense product per (user chunk, item block). Items in a user's exclusion
 // list (sorted global item ids, e.g. the items rated in training) are skipped.
-// `first_item` is the global id of row 0 of `item_factors`.
+// `first_item` is the global id of row 0 of `item_factors`. Items flagged in
+// `blocked` (per global item, optional) are never pushed.
 void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
                       const Vector& item_bias, Index first_item,
                       const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
-                      int threads);
+                      int threads, const std::vector<char>* blocked = nullptr);
 
 }  // namespace hpcrec::math

@@ -25,9 +25,12 @@ head -n 1 "$TMP/top.csv" | grep -qx "user,rank,item,score" || fail "CSV header"
 
 # recommend agrees with the top-N file for one user.
 "$HPCREC" recommend --model "$TMP/m.h5" --user 17 --top-n 5 >"$TMP/rec.txt"
-diff <(tail -n +2 "$TMP/rec.txt" | cut -d, -f1,2) <(grep '^17,' "$TMP/top.csv" | cut -d, -f2,3) ||
-  fail "recommend differs from the top-N file"
-expect_fail 2 "not in the model" "$HPCREC" recommend --model "$TMP/m.h5" --user 99999
+diff <(tail -n +2 "$TMP/rec.txt") <(grep '^17,' "$TMP/top.csv") || fail "recommend differs from the top-N file"
+# A user the model does not know gets the popularity list, and says so.
+"$HPCREC" recommend --model "$TMP/m.h5" --user 99999 --top-n 3 >"$TMP/new.txt"
+head -n 1 "$TMP/new.txt" | grep -qx "user,rank,item,score,source" || fail "no source column for a new user"
+[ "$(grep -c '^99999,[123],.*,popular$' "$TMP/new.txt")" = 3 ] || fail "new user: not 3 popular items"
+
 
 # HDF5 top-N and the model read with h5dump.
 run_np 3 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --recommendations "$TMP/top.h5" >/dev/null

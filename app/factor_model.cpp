@@ -1,0 +1,114 @@
+#include "app/factor_model.hpp"
+
+#include <stdexcept>
+
+#include "mpi/topn_driver.hpp"
+#include "src/metrics.hpp"
+
+namespace hpcrec::app {
+
+using math::Index;
+
+TopLists FactorModel::recommend(const dist::Communicator& comm, const TrainingData& data,
+                                const UserBatch& batch, int n, const ItemFilter& filter) const {
+  dist::TopNInput in;
+  math::Matrix picked;
+  if (batch.all) {
+    in.user_factors = &user_factors_;
+    in.user_offset = (user_bias_.array() + mu_).matrix();
+  } else {
+    const auto rows = static_cast<Eigen::Index>(batch.rows.size());
+    picked.resize(rows, user_factors_.cols());
+    in.user_offset.resize(rows);
+    for (Eigen::Index j = 0; j < rows; ++j) {
+      picked.row(j) = user_factors_.row(batch.rows[j]);
+      in.user_offset[j] = user_bias_[batch.rows[j]] + mu_;
+    }
+    in.user_factors = &picked;
+  }
+  in.exclusions = batch_exclusions(data, batch, filter);
+  in.blocked = filter.blocked;
+  in.item_factors = &item_factors_;
+  in.item_bias = &item_bias_;
+  in.first_item = first_item_;
+  in.n = n;
+  in.threads = threads_;
+  return dist::top_n_ring(comm, in);
+}
+
+std::vector<double> FactorModel::predict(const dist::Communicator&, const TrainingData&,
+                                         const std::vector<math::Rating>& pairs) const {
+  // The test set's rules (mpi/als_driver.cpp ExplicitAls::evaluate), in the
+  // same order of additions: mu + (b_u + b_i + x_u . y_i), clipped.
+  std::vector<double> out;
+  out.reserve(pairs.size());
+  for (const math::Rating& r : pairs) {
+    const Index u = r.user >= 0 ? r.user - first_user_ : -1;
+    const Index i = r.item >= 0 ? r.item - first_item_ : -1;
+    if ((u >= 0 && u >= user_factors_.rows()) || (i >= 0 && i >= item_factors_.rows()) ||
+        (r.user >= 0 && u < 0) || (r.item >= 0 && i < 0))
+      throw std::logic_error("FactorModel::predict: the pair's rows are not on this rank");
+    if (!rating_scale() && (u < 0 || i < 0)) {
+      out.push_back(std::nan(""));
+      continue;
+    }
+    double s = 0;
+    if (i >= 0) {
+      s = item_bias_[i];
+      if (u >= 0) s += user_bias_[u] + user_factors_.row(u).dot(item_factors_.row(i));
+    } else if (u >= 0) {
+      s = user_bias_[u];
+    }
+    out.push_back(rating_scale() ? math::clip(mu_ + s, clip_min_, clip_max_) : mu_ + s);
+  }
+  return out;
+}
+
+void FactorModel::save(io::ModelWriter& out, const TrainingData& data, const std::string& group) const {
+  // At the file's root the common /users and /items hold these rows.
+  if (group.empty()) return;
+  out.matrix_rows(group + "/users/factors", first_user_, data.user_ids.size(), user_factors_);
+  out.vector_rows(group + "/users/bias", first_user_, data.user_ids.size(), user_bias_);
+  out.matrix_rows(group + "/items/factors", first_item_, data.item_ids.size(), item_factors_);
+  out.vector_rows(group + "/items/bias", first_item_, data.item_ids.size(), item_bias_);
+}
+
+void FactorModel::load(const io::ModelReader& in, const std::string& group, const TrainingData& data) {
+  const io::Attributes a = in.attributes(group);
+  load_options(a, in);
+  math::Matrix uf, itf;
+  math::Vector ub, ib;
+  if (group.empty()) {
+    const io::Model& m = in.common();
+    uf = m.user_factors;
+    itf = m.item_factors;
+    ub = m.user_bias;
+    ib = m.item_bias;
+  } else {
+    uf = in.matrix(group + "/users/factors");
+    itf = in.matrix(group + "/items/factors");
+    ub = in.vector(group + "/users/bias");
+    ib = in.vector(group + "/items/bias");
+    if (uf.rows() != data.user_ids.size() || itf.rows() != data.item_ids.size() ||
+        ub.size() != data.user_ids.size() || ib.size() != data.item_ids.size() || uf.cols() != itf.cols())
+      in.fail(group + ": factor and bias shapes do not match the id maps");
+  }
+  first_user_ = data.by_user.first_row;
+  first_item_ = data.by_item.first_row;
+  const Index nu = data.by_user.rows(), ni = data.by_item.rows();
+  user_factors_ = uf.middleRows(first_user_, nu);
+  item_factors_ = itf.middleRows(first_item_, ni);
+  user_bias_ = ub.segment(first_user_, nu);
+  item_bias_ = ib.segment(first_item_, ni);
+}
+
+void FactorModel::no_factors(const TrainingData& data) {
+  first_user_ = data.by_user.first_row;
+  first_item_ = data.by_item.first_row;
+  user_factors_.resize(data.by_user.rows(), 0);
+  item_factors_.resize(data.by_item.rows(), 0);
+  user_bias_ = math::Vector::Zero(data.by_user.rows());
+  item_bias_ = math::Vector::Zero(data.by_item.rows());
+}
+
+}  // namespace hpcrec::app

@@ -1,0 +1,47 @@
+// The shared half of every model that scores by factors and biases:
+//
+//   score(u, i) = mu + b_u + b_i + x_u . y_i
+//
+// als (all four terms), ials (x_u . y_i only), popular (b_i = the item's
+// training interactions, no factors) and the KNN baseline (mu + b_u + b_i,
+// what the model file's biases hold). A rank holds the factor rows of its
+// user block and of its item block; top-N passes the item blocks around the
+// ring of ranks (mpi/topn_driver.hpp).
+#pragma once
+
+#include <string>
+
+#include "app/model.hpp"
+
+namespace hpcrec::app {
+
+class FactorModel : public Model {
+ public:
+  TopLists recommend(const dist::Communicator& comm, const TrainingData& data, const UserBatch& batch, int n,
+                     const ItemFilter& filter) const override;
+  std::vector<double> predict(const dist::Communicator& comm, const TrainingData& data,
+                              const std::vector<math::Rating>& pairs) const override;
+  void save(io::ModelWriter& out, const TrainingData& data, const std::string& group) const override;
+  void load(const io::ModelReader& in, const std::string& group, const TrainingData& data) override;
+  std::optional<FactorRows> factor_rows() const override {
+    return FactorRows{&user_factors_, &user_bias_, &item_factors_, &item_bias_};
+  }
+
+ protected:
+  // Explicit ratings: predictions clipped to [clip_min_, clip_max_], and
+  // unknown ids fall back to the known biases (mu + b_i, mu + b_u, mu).
+  // Others: a pair with an unknown id has no score (NaN).
+  virtual bool rating_scale() const { return false; }
+  // The model's own options, from the group's attributes.
+  virtual void load_options(const io::Attributes& attributes, const io::ModelReader& in) = 0;
+  // Zero factors and biases for this rank's rows (models without factors).
+  void no_factors(const TrainingData& data);
+
+  math::Matrix user_factors_, item_factors_;  // this rank's rows x k
+  math::Vector user_bias_, item_bias_;        // this rank's rows
+  math::Index first_user_ = 0, first_item_ = 0;
+  double mu_ = 0;
+  double clip_min_ = -HUGE_VAL, clip_max_ = HUGE_VAL;
+};
+
+}  // namespace hpcrec::app

@@ -1,0 +1,353 @@
+// als (explicit, biased ALS-WR) and ials (implicit, Hu-Koren-Volinsky): the
+// distributed drivers of mpi/ brought to the model interface, with a table
+// row, JSON line and checkpoint per iteration.
+//
+// explain follows implicit's explain: the user's own normal equation is
+// solved again against the model's item factors, so the user vector is a
+// weighted sum over the user's rated items and the score splits into one
+// term per rated item that adds up exactly.
+//
+//   als:  w = [x_u; b_u] = A^-1 sum_j z_j t_j,  z_j = [y_j; 1],
+//         t_j = r_uj - mu - b_j,  A = sum_j z_j z_j^T + diag(l s, ..., l s, lb s)
+//         (s = n_u under ALS-WR, else 1), so
+//         score = mu + b_i + sum_j (z_i^T A^-1 z_j) t_j,  z_i = [y_i; 1].
+//   ials: x_u = A^-1 sum_j c_uj y_j,  A = Y^T Y + sum_j w_uj y_j y_j^T + lambda I,
+//         score = sum_j (y_i^T A^-1 y_j) c_uj.
+//
+// The recomputed score differs from the model's (`model`) by the last
+// half-step: training ends with the items, after which x_u is no longer the
+// exact solution against the final Y.
+//
+// Worked example (ials, k = 1, lambda = 1, alpha = 1, all of Y = {y_0 = 1,
+// y_1 = 2}): a user with r_u0 = 1 has c = 2, w = 1; A = 5 + 1 + 1 = 7,
+// x_u = 2/7; score(1) = y_1 x_u = 4/7, one term: item 0 with 2 * 2/7 = 4/7.
+#include <Eigen/Cholesky>
+#include <cstdio>
+
+#include "app/checkpointing.hpp"
+#include "app/commands.hpp"
+#include "app/factor_model.hpp"
+#include "app/train_options.hpp"
+#include "app/train_report.hpp"
+#include "mpi/als_driver.hpp"
+#include "mpi/evaluation.hpp"
+#include "mpi/ials_driver.hpp"
+
+namespace hpcrec::app {
+
+namespace {
+
+using math::Index;
+
+// The rows a finished driver leaves, and the blocks given back to the data.
+template <class Driver>
+void restore_blocks(const Driver& d, TrainingData& data) {
+  data.by_user = d.users().global_ratings();
+  data.by_item = d.items().global_ratings();
+}
+
+class AlsFamily : public FactorModel {
+ protected:
+  // Copies the driver's rows into the model.
+  template <class Driver>
+  void take(const Driver& d) {
+    user_factors_ = d.users().factors;
+    user_bias_ = d.users().bias;
+    item_factors_ = d.items().factors;
+    item_bias_ = d.items().bias;
+    first_user_ = d.users().first();
+    first_item_ = d.items().first();
+  }
+
+  // The iteration loop shared by als and ials; `row` formats an iteration's
+  // table row and JSON fields from its stats.
+  template <class Driver, class Row>
+  int iterate(const dist::Communicator& comm, const FitContext& ctx, Driver& driver,
+              Checkpointing& checkpoints, int iterations, Row row) {
+    const TrainingData& data = *ctx.data;
+    const TrainOptions& run = *ctx.run;
+    const bool root = comm.rank() == 0;
+    checkpoints.resume(driver);
+    while (driver.iterations_done() < iterations) {
+      const auto s = driver.iterate();
+      const auto [line, fields] = row(s);
+      figures_.seconds += s.seconds;
+      figures_.flops += s.flops;
+      figures_.solve_seconds += s.solve_seconds;
+      figures_.last_bytes = s.bytes_exchanged;
+      ++figures_.iterations_run;
+      std::string extra;
+      if (run.ranking_every > 0 && data.test_count > 0 && s.iteration % run.ranking_every == 0) {
+        take(driver);
+        TrainingData seen;
+        seen.by_user = driver.users().global_ratings();
+        auto r = dist::evaluate_ranking(comm, recommend(comm, seen, UserBatch{}, run.eval_k, ItemFilter{}),
+                                        *ctx.ranking_test, data.users, data.item_ids.size(), run.eval_k,
+                                        run.relevance_threshold);
+        extra = ", " + ranking_fields(r);
+        if (root) std::printf("%s   ndcg@%d %.4f\n", line.c_str(), r.k, r.mean.ndcg);
+      } else if (root) {
+        std::printf("%s\n", line.c_str());
+      }
+      if (root) std::fflush(stdout);
+      ctx.report->json(ctx.label + "\"iteration\": " + std::to_string(s.iteration) + ", \"seconds\": " +
+                       num(s.seconds) + fields + ", \"mb_exchanged\": " + num(s.bytes_exchanged / 1e6) +
+                       ", \"gflops\": " + num(s.flops / s.solve_seconds / 1e9) + extra);
+      if (checkpoints.stop_after_iteration(driver)) return kExitPreempted;
+    }
+    return kExitOk;
+  }
+
+  Checkpointing checkpointing(const dist::Communicator& comm, const FitContext& ctx) const {
+    const TrainingData& data = *ctx.data;
+    CheckpointOptions copt = ctx.checkpoints ? ctx.run->checkpoint : CheckpointOptions{};
+    return Checkpointing(comm, copt, hyper(), data.user_ids, data.item_ids, data.train, data.global_mean);
+  }
+
+  // The hyper-parameters a checkpoint must match.
+  virtual io::Attributes hyper() const = 0;
+  int iterations_ = 15;
+  std::uint64_t seed_ = 42;
+};
+
+// --- als -----------------------------------------------------------------
+
+struct AlsOptions {
+  dist::ExplicitAlsOptions als;
+  std::string reg_scaling = "als-wr";
+  int iterations = 15;
+};
+
+class AlsModel : public AlsFamily {
+ public:
+  AlsModel() = default;
+  explicit AlsModel(const TrainOptions& o) {
+    opt_.als = o.als;
+    opt_.reg_scaling = o.reg_scaling;
+    opt_.iterations = o.iterations;
+    threads_ = o.als.threads;
+  }
+  std::string name() const override { return "als"; }
+
+  io::Attributes hyper() const override {
+    return {{"algorithm", name()},
+            {"factors", std::int64_t{opt_.als.factors}},
+            {"lambda", opt_.als.lambda},
+            {"seed", static_cast<std::int64_t>(opt_.als.seed)},
+            {"bias_lambda", opt_.als.bias_lambda},
+            {"reg_scaling", opt_.reg_scaling}};
+  }
+  io::Attributes attributes() const override {
+    io::Attributes a = hyper();
+    a["global_mean"] = mu_;
+    a["rating_min"] = clip_min_;
+    a["rating_max"] = clip_max_;
+    a["iterations"] = std::int64_t{opt_.iterations};
+    return a;
+  }
+
+  int fit(const dist::Communicator& comm, const FitContext& ctx, Metrics& metrics) override {
+    TrainingData& data = *ctx.data;
+    opt_.als.clip_min = clip_min_ = data.min_rating;
+    opt_.als.clip_max = clip_max_ = data.max_rating;
+    mu_ = data.global_mean;
+    Checkpointing checkpoints = checkpointing(comm, ctx);
+    dist::TestSet test = dist::place_test_ratings(comm, data.test, data.users, data.items);
+    dist::ExplicitAls driver(comm, {data.users, std::move(data.by_user), {}, false, {}, {}},
+                             {data.items, std::move(data.by_item), {}, false, {}, {}}, std::move(test),
+                             data.global_mean, opt_.als);
+    if (comm.rank() == 0)
+      std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
+    dist::IterationStats last;
+    const int status =
+        iterate(comm, ctx, driver, checkpoints, opt_.iterations, [&](const dist::IterationStats& s) {
+          last = s;
+          char line[160];
+          std::snprintf(line, sizeof line, "%5d %11.5f %11s %9.3f %12.2f", s.iteration, s.train.rmse(),
+                        s.test.count ? num(s.test.rmse()).c_str() : "-", s.seconds, s.bytes_exchanged / 1e6);
+          const std::string fields = ", \"train_rmse\": " + num(s.train.rmse()) +
+                                     ", \"test_rmse\": " + (s.test.count ? num(s.test.rmse()) : "null") +
+                                     ", \"test_mae\": " + (s.test.count ? num(s.test.mae()) : "null");
+          return std::pair{std::string(line), fields};
+        });
+    take(driver);
+    restore_blocks(driver, data);
+    if (status != kExitOk) return status;
+    metrics.emplace_back("train_rmse", last.train.rmse());
+    if (last.test.count) {
+      metrics.emplace_back("test_rmse", last.test.rmse());
+      metrics.emplace_back("test_mae", last.test.mae());
+    }
+    return kExitOk;
+  }
+
+  Explanation explain(const dist::Communicator&, const TrainingData& data, Index user,
+                      Index item) const override {
+    const Index u = user - first_user_, i = item - first_item_;
+    const auto cols = data.by_user.row_cols(u);
+    const auto vals = data.by_user.row_values(u);
+    const Eigen::Index k = item_factors_.cols(), d = k + 1;
+    const double s = opt_.reg_scaling == "als-wr" ? static_cast<double>(cols.size()) : 1.0;
+    math::Matrix z(static_cast<Eigen::Index>(cols.size()), d);
+    math::Vector t(static_cast<Eigen::Index>(cols.size()));
+    for (size_t j = 0; j < cols.size(); ++j) {
+      const Index jj = cols[j] - first_item_;
+      z.row(static_cast<Eigen::Index>(j)) << item_factors_.row(jj), 1.0;
+      t[static_cast<Eigen::Index>(j)] = vals[j] - mu_ - item_bias_[jj];
+    }
+    math::Matrix a = z.transpose() * z;
+    for (Eigen::Index f = 0; f < k; ++f) a(f, f) += opt_.als.lambda * s;
+    a(k, k) += opt_.als.bias_lambda * s;
+    math::Vector zi(d);
+    zi << item_factors_.row(i).transpose(), 1.0;
+    // q = A^-1 z_i (A symmetric): term j = (z_j . q) t_j.
+    const math::Vector q = a.ldlt().solve(zi);
+    Explanation e;
+    e.method = "als: the user's regularised least squares re-solved against the item factors";
+    e.terms.push_back({"bias", "global mean", mu_});
+    e.terms.push_back({"bias", "item bias", item_bias_[i]});
+    for (size_t j = 0; j < cols.size(); ++j) {
+      const double c = z.row(static_cast<Eigen::Index>(j)).dot(q) * t[static_cast<Eigen::Index>(j)];
+      e.terms.push_back({"item", data.item_ids.name(cols[j]), c});
+    }
+    for (const auto& term : e.terms) e.score += term.value;
+    e.model = mu_ + user_bias_[u] + item_bias_[i] + user_factors_.row(u).dot(item_factors_.row(i));
+    return e;
+  }
+
+ protected:
+  bool rating_scale() const override { return true; }
+  void load_options(const io::Attributes& a, const io::ModelReader& in) override {
+    opt_.als.factors = static_cast<int>(attr_int(a, "factors", in));
+    opt_.als.lambda = attr_double(a, "lambda", in);
+    opt_.als.bias_lambda = attr_double(a, "bias_lambda", in);
+    opt_.als.seed = static_cast<std::uint64_t>(attr_int(a, "seed", in));
+    opt_.reg_scaling = attr_string(a, "reg_scaling", in);
+    opt_.als.weighted_lambda = opt_.reg_scaling == "als-wr";
+    opt_.iterations = static_cast<int>(attr_int(a, "iterations", in));
+    mu_ = attr_double(a, "global_mean", in);
+    clip_min_ = opt_.als.clip_min = attr_double(a, "rating_min", in);
+    clip_max_ = opt_.als.clip_max = attr_double(a, "rating_max", in);
+  }
+
+ private:
+  AlsOptions opt_;
+};
+
+// --- ials ----------------------------------------------------------------
+
+struct IalsOptions {
+  dist::ImplicitAlsOptions ials;
+  std::string confidence = "linear", solver = "cg";
+  int iterations = 15;
+};
+
+class IalsModel : public AlsFamily {
+ public:
+  IalsModel() = default;
+  explicit IalsModel(const TrainOptions& o) {
+    opt_.ials = o.ials;
+    opt_.confidence = o.confidence;
+    opt_.solver = o.solver;
+    opt_.iterations = o.iterations;
+    threads_ = o.als.threads;
+  }
+  std::string name() const override { return "ials"; }
+
+  io::Attributes hyper() const override {
+    return {{"algorithm", name()},
+            {"factors", std::int64_t{opt_.ials.factors}},
+            {"lambda", opt_.ials.kernel.lambda},
+            {"seed", static_cast<std::int64_t>(opt_.ials.seed)},
+            {"alpha", opt_.ials.kernel.alpha},
+            {"confidence", opt_.confidence},
+            {"eps", opt_.ials.kernel.eps},
+            {"solver", opt_.solver},
+            {"cg_steps", std::int64_t{opt_.ials.kernel.cg_steps}}};
+  }
+  io::Attributes attributes() const override {
+    io::Attributes a = hyper();
+    a["global_mean"] = 0.0;
+    a["iterations"] = std::int64_t{opt_.iterations};
+    return a;
+  }
+
+  int fit(const dist::Communicator& comm, const FitContext& ctx, Metrics& metrics) override {
+    TrainingData& data = *ctx.data;
+    Checkpointing checkpoints = checkpointing(comm, ctx);
+    dist::ImplicitAls driver(comm, {data.users, std::move(data.by_user), {}, false, {}, {}},
+                             {data.items, std::move(data.by_item), {}, false, {}, {}}, opt_.ials);
+    if (comm.rank() == 0) std::printf("%5s %14s %9s %12s\n", "iter", "loss", "seconds", "MB_exchanged");
+    double loss = 0;
+    const int status =
+        iterate(comm, ctx, driver, checkpoints, opt_.iterations, [&](const dist::ImplicitIterationStats& s) {
+          loss = s.loss;
+          char line[160];
+          std::snprintf(line, sizeof line, "%5d %14.6g %9.3f %12.2f", s.iteration, s.loss, s.seconds,
+                        s.bytes_exchanged / 1e6);
+          return std::pair{std::string(line), ", \"loss\": " + num(s.loss)};
+        });
+    take(driver);
+    restore_blocks(driver, data);
+    if (status != kExitOk) return status;
+    metrics.emplace_back("loss", loss);
+    return kExitOk;
+  }
+
+  Explanation explain(const dist::Communicator&, const TrainingData& data, Index user,
+                      Index item) const override {
+    const Index u = user - first_user_, i = item - first_item_;
+    const auto cols = data.by_user.row_cols(u);
+    const auto vals = data.by_user.row_values(u);
+    const math::ImplicitAlsConfig& cfg = opt_.ials.kernel;
+    math::Matrix a = item_factors_.transpose() * item_factors_;
+    a.diagonal().array() += cfg.lambda;
+    std::vector<double> conf(cols.size(), 0.0);
+    for (size_t j = 0; j < cols.size(); ++j) {
+      const double w = math::implicit_confidence_weight(cfg, vals[j]);
+      if (w <= 0 && vals[j] <= 0) continue;  // stored r <= 0: an unobserved pair
+      const auto y = item_factors_.row(cols[j] - first_item_);
+      a.noalias() += w * y.transpose() * y;
+      conf[j] = 1.0 + w;
+    }
+    const math::Vector q = a.ldlt().solve(item_factors_.row(i).transpose());
+    Explanation e;
+    e.method = "ials: the user's confidence-weighted least squares re-solved against the item factors";
+    for (size_t j = 0; j < cols.size(); ++j) {
+      if (conf[j] == 0) continue;
+      const double c = item_factors_.row(cols[j] - first_item_).dot(q) * conf[j];
+      e.terms.push_back({"item", data.item_ids.name(cols[j]), c});
+    }
+    for (const auto& term : e.terms) e.score += term.value;
+    e.model = user_factors_.row(u).dot(item_factors_.row(i));
+    return e;
+  }
+
+ protected:
+  void load_options(const io::Attributes& a, const io::ModelReader& in) override {
+    opt_.ials.factors = static_cast<int>(attr_int(a, "factors", in));
+    opt_.ials.kernel.lambda = attr_double(a, "lambda", in);
+    opt_.ials.kernel.alpha = attr_double(a, "alpha", in);
+    opt_.ials.kernel.eps = attr_double(a, "eps", in);
+    opt_.ials.seed = static_cast<std::uint64_t>(attr_int(a, "seed", in));
+    opt_.confidence = attr_string(a, "confidence", in);
+    opt_.ials.kernel.confidence = opt_.confidence == "log" ? math::ImplicitAlsConfig::Confidence::kLog
+                                                           : math::ImplicitAlsConfig::Confidence::kLinear;
+    opt_.solver = attr_string(a, "solver", in);
+    opt_.ials.kernel.cg_steps = static_cast<int>(attr_int(a, "cg_steps", in));
+    opt_.iterations = static_cast<int>(attr_int(a, "iterations", in));
+    mu_ = 0;
+  }
+
+ private:
+  IalsOptions opt_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_als(const TrainOptions& o) { return std::make_unique<AlsModel>(o); }
+std::unique_ptr<Model> blank_als() { return std::make_unique<AlsModel>(); }
+std::unique_ptr<Model> make_ials(const TrainOptions& o) { return std::make_unique<IalsModel>(o); }
+std::unique_ptr<Model> blank_ials() { return std::make_unique<IalsModel>(); }
+
+}  // namespace hpcrec::app

@@ -1,0 +1,238 @@
+// knn: item- or user-based neighbourhood CF (mpi/knn_driver.hpp) as a model.
+// Its baselines (mu + b_u + b_i) are the file's /users/bias, /items/bias;
+// its neighbour lists /knn. Lists rank by the sum of the similarities of
+// the candidate's neighbours the user rated (item-based) or of the user's
+// neighbours who rated it (user-based), so `explain` lists exactly those
+// similarities; `predict` is the KNN rating prediction train evaluates.
+#include <cstdio>
+#include <map>
+
+#include "app/commands.hpp"
+#include "app/factor_model.hpp"
+#include "app/resources.hpp"
+#include "app/train_options.hpp"
+#include "mpi/knn_driver.hpp"
+#include "src/sparse_reference.hpp"
+
+namespace hpcrec::app {
+
+namespace {
+
+using math::Index;
+
+struct KnnModelOptions {
+  dist::KnnOptions knn;
+  dist::PredictOptions predict;
+  std::string on = "items", similarity = "pearson-baseline", mean = "baseline";
+};
+
+class KnnModel : public FactorModel {
+ public:
+  KnnModel() = default;
+  explicit KnnModel(const TrainOptions& o) {
+    opt_.knn = o.knn;
+    opt_.predict = o.knn_predict;
+    opt_.on = o.knn_on;
+    opt_.similarity = o.similarity;
+    opt_.mean = o.knn_mean;
+    threads_ = o.knn.threads;
+  }
+  std::string name() const override { return "knn"; }
+  void set_threads(int threads) override {
+    threads_ = threads;
+    opt_.knn.threads = threads;
+  }
+
+  io::Attributes attributes() const override {
+    return {{"algorithm", name()},
+            {"global_mean", mu_},
+            {"knn_on", opt_.on},
+            {"similarity", opt_.similarity},
+            {"shrink", opt_.knn.similarity.shrink},
+            {"min_support", std::int64_t{opt_.knn.similarity.min_support}},
+            {"neighbors", std::int64_t{opt_.knn.similarity.neighbors}},
+            {"knn_mean", opt_.mean},
+            {"k_predict", std::int64_t{opt_.predict.k_predict}},
+            {"rating_min", opt_.predict.clip_min},
+            {"rating_max", opt_.predict.clip_max}};
+  }
+
+  int fit(const dist::Communicator& comm, const FitContext& ctx, Metrics& metrics) override {
+    const TrainingData& data = *ctx.data;
+    const TrainOptions& run = *ctx.run;
+    const bool root = comm.rank() == 0;
+    opt_.predict.clip_min = data.min_rating;
+    opt_.predict.clip_max = data.max_rating;
+    const dist::KnnMatrix m = matrix(data, data.by_user);
+    dist::KnnBaselines base = dist::fit_baselines(comm, m, data.global_mean);
+    dist::KnnStats stats;
+    neighbors_ = dist::compute_neighbors(comm, m, base, opt_.knn, &stats);
+    figures_.seconds = stats.seconds;
+    figures_.knn_rss_max = comm.allreduce<double>(peak_rss_bytes(), MPI_MAX);
+    if (run.bench_sparse && comm.size() == 1) {
+      const auto t = math::time_sparse_gram(data.by_item, data.user_ids.size());
+      figures_.sparse_seconds = t.seconds;
+      if (root) std::printf("bench: sparse X^T X in %.2f s (%.0f nonzeros)\n", t.seconds, t.output_nonzeros);
+    }
+    if (root) {
+      std::printf(
+          "knn: %s-based %s similarities (shrink %g, %d neighbours kept) in %.2f s (%.2f s computing), "
+          "%.1f MB passed around the ring\n",
+          opt_.on == "items" ? "item" : "user", opt_.similarity.c_str(), opt_.knn.similarity.shrink,
+          opt_.knn.similarity.neighbors, stats.seconds, stats.compute_seconds, stats.bytes_sent / 1e6);
+    }
+    mu_ = base.mu;
+    user_bias_ = std::move(base.user_bias);
+    item_bias_ = std::move(base.item_bias);
+    first_user_ = data.by_user.first_row;
+    first_item_ = data.by_item.first_row;
+    user_factors_.resize(data.by_user.rows(), 0);
+    item_factors_.resize(data.by_item.rows(), 0);
+    if (data.test_count > 0) {
+      const math::ErrorSums err =
+          dist::evaluate_knn(comm, m, baselines(), neighbors_, opt_.knn, data.test, opt_.predict);
+      metrics.emplace_back("test_rmse", err.rmse());
+      metrics.emplace_back("test_mae", err.mae());
+    }
+    return kExitOk;
+  }
+
+  TopLists recommend(const dist::Communicator& comm, const TrainingData& data, const UserBatch& batch, int n,
+                     const ItemFilter& filter) const override {
+    const auto exclusions = batch_exclusions(data, batch, filter);
+    if (batch.all)
+      return dist::knn_top_n(comm, matrix(data, data.by_user), neighbors_, opt_.knn, n, &exclusions,
+                             filter.blocked);
+    const math::CsrBlock rows = batch_rows(data.by_user, batch);
+    math::NeighborLists lists;
+    if (opt_.knn.on == dist::KnnOn::kUsers) {
+      // The batch users' own lists, in batch order.
+      for (Index r : batch.rows) {
+        const auto row = neighbors_.row(r);
+        lists.entries.insert(lists.entries.end(), row.begin(), row.end());
+        lists.indptr.push_back(static_cast<math::Offset>(lists.entries.size()));
+      }
+    }
+    return dist::knn_top_n(comm, matrix(data, rows), opt_.knn.on == dist::KnnOn::kUsers ? lists : neighbors_,
+                           opt_.knn, n, &exclusions, filter.blocked);
+  }
+
+  std::vector<double> predict(const dist::Communicator& comm, const TrainingData& data,
+                              const std::vector<math::Rating>& pairs) const override {
+    // predict_knn answers at the owners in arrival order: match by pair.
+    const auto got = dist::predict_knn(comm, matrix(data, data.by_user), baselines(), neighbors_, opt_.knn,
+                                       pairs, opt_.predict);
+    std::map<std::pair<Index, Index>, double> by_pair;
+    for (const auto& p : got) by_pair[{p.rating.user, p.rating.item}] = p.predicted;
+    std::vector<double> out;
+    for (const auto& r : pairs) {
+      auto it = by_pair.find({r.user, r.item});
+      out.push_back(it == by_pair.end() ? std::nan("") : it->second);
+    }
+    return out;
+  }
+
+  Explanation explain(const dist::Communicator&, const TrainingData& data, Index user,
+                      Index item) const override {
+    Explanation e;
+    if (opt_.knn.on == dist::KnnOn::kItems) {
+      // score = sum of sim(i, j) over i's neighbours j the user rated.
+      e.method = "knn (item-based): the similarities of the item's neighbours the user rated";
+      const auto rated = data.by_user.row_cols(user - first_user_);
+      for (const math::Neighbor& nb : neighbors_.row(item - neighbors_.first_row))
+        if (std::binary_search(rated.begin(), rated.end(), nb.id))
+          e.terms.push_back({"neighbor", data.item_ids.name(nb.id), nb.sim});
+    } else {
+      // score = sum of sim(u, v) over u's neighbours v who rated the item.
+      e.method = "knn (user-based): the similarities of the user's neighbours who rated the item";
+      const auto raters = data.by_item.row_cols(item - first_item_);
+      for (const math::Neighbor& nb : neighbors_.row(user - neighbors_.first_row))
+        if (std::binary_search(raters.begin(), raters.end(), nb.id))
+          e.terms.push_back({"neighbor", data.user_ids.name(nb.id), nb.sim});
+    }
+    for (const auto& t : e.terms) e.score += t.value;
+    e.model = e.score;
+    return e;
+  }
+
+  void save(io::ModelWriter& out, const TrainingData& data, const std::string& group) const override {
+    FactorModel::save(out, data, group);
+    io::NeighborSlice slice;
+    int k = 0;
+    for (Index r = 0; r < neighbors_.rows(); ++r) k = std::max(k, static_cast<int>(neighbors_.row(r).size()));
+    k = out.comm().allreduce<int>(k, MPI_MAX);
+    slice.side = opt_.on;
+    slice.first = neighbors_.first_row;
+    slice.rows = neighbors_.rows();
+    slice.k = k;
+    const size_t slots = static_cast<size_t>(slice.rows) * k;
+    slice.index.assign(slots, -1);
+    slice.similarity.assign(slots, std::nan(""));
+    slice.support.assign(slots, 0);
+    for (Index r = 0; r < neighbors_.rows(); ++r) {
+      const auto row = neighbors_.row(r);
+      for (size_t j = 0; j < row.size(); ++j) {
+        slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
+        slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
+        slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
+      }
+    }
+    out.neighbors(group + "/knn", slice, opt_.on == "users" ? data.user_ids : data.item_ids);
+  }
+
+  void load(const io::ModelReader& in, const std::string& group, const TrainingData& data) override {
+    FactorModel::load(in, group, data);
+    const io::StoredNeighbors nb = in.neighbors(group + "/knn");
+    const bool users = opt_.on == "users";
+    if (nb.side != opt_.on) in.fail(group + "/knn: side " + nb.side + " but knn_on " + opt_.on);
+    const Index first = users ? data.by_user.first_row : data.by_item.first_row;
+    const Index rows = users ? data.by_user.rows() : data.by_item.rows();
+    const Index total = users ? data.user_ids.size() : data.item_ids.size();
+    if (static_cast<Index>(nb.index.size()) != total * nb.k)
+      in.fail(group + "/knn: lists do not match the ids");
+    neighbors_ = {};
+    neighbors_.first_row = first;
+    for (Index r = first; r < first + rows; ++r) {
+      for (int j = 0; j < nb.k; ++j) {
+        const size_t at = static_cast<size_t>(r) * nb.k + j;
+        if (nb.index[at] < 0) break;
+        neighbors_.entries.push_back({nb.index[at], nb.similarity[at], static_cast<Index>(nb.support[at])});
+      }
+      neighbors_.indptr.push_back(static_cast<math::Offset>(neighbors_.entries.size()));
+    }
+  }
+
+ protected:
+  bool rating_scale() const override { return true; }
+  void load_options(const io::Attributes& a, const io::ModelReader& in) override {
+    opt_.on = attr_string(a, "knn_on", in);
+    opt_.similarity = attr_string(a, "similarity", in);
+    opt_.mean = attr_string(a, "knn_mean", in);
+    opt_.knn.on = dist::parse_knn_on(opt_.on);
+    opt_.knn.similarity.kind = math::parse_similarity(opt_.similarity);
+    opt_.knn.similarity.shrink = attr_double(a, "shrink", in);
+    opt_.knn.similarity.min_support = static_cast<int>(attr_int(a, "min_support", in));
+    opt_.knn.similarity.neighbors = static_cast<int>(attr_int(a, "neighbors", in));
+    opt_.predict.mean = dist::parse_knn_mean(opt_.mean);
+    opt_.predict.k_predict = static_cast<int>(attr_int(a, "k_predict", in));
+    opt_.predict.clip_min = clip_min_ = attr_double(a, "rating_min", in);
+    opt_.predict.clip_max = clip_max_ = attr_double(a, "rating_max", in);
+    mu_ = attr_double(a, "global_mean", in);
+  }
+
+ private:
+  dist::KnnMatrix matrix(const TrainingData& data, const math::CsrBlock& users) const {
+    return {&users, &data.by_item, data.users, data.items};
+  }
+  dist::KnnBaselines baselines() const { return {mu_, user_bias_, item_bias_}; }
+
+  KnnModelOptions opt_;
+  math::NeighborLists neighbors_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_knn(const TrainOptions& o) { return std::make_unique<KnnModel>(o); }
+std::unique_ptr<Model> blank_knn() { return std::make_unique<KnnModel>(); }
+
+}  // namespace hpcrec::app

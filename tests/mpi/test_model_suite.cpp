@@ -1,0 +1,304 @@
+// One behaviour suite for every registered algorithm (as implicit's
+// RecommenderBaseTestMixin), at 1-4 ranks (ctest runs each count): fit on a
+// checkerboard whose right answer is known, recommend, filter, save, load on
+// the same ranks and on one process, explain and predict.
+//
+// The checkerboard: 48 users and 64 rated items in two halves. Users 0..23
+// rate only items 0..31, users 24..47 only items 32..63, each about half of
+// its own half, ratings 3..5. Items 64..71 have no ratings but comedy
+// metadata like items 0..31 (cold start, for content). Every model that
+// personalises must recommend a user items of the user's own half (content
+// and the hybrid may add the cold comedies to the first half's lists).
+// Explicit ALS learns what a user dislikes only from ratings: its file adds
+// three ratings of 1 per user in the other half.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <fstream>
+
+#include "app/item_content.hpp"
+#include "app/model.hpp"
+#include "app/serving.hpp"
+#include "app/test_sets.hpp"
+#include "app/train_options.hpp"
+#include "app/train_report.hpp"
+#include "mpi/failure.hpp"
+#include "shared_temp_dir.hpp"
+
+using namespace hpcrec;
+using math::Index;
+
+namespace {
+
+constexpr int kUsers = 48, kRated = 64, kCold = 8;
+
+bool first_half_user(const std::string& id) { return std::stoi(id) < kUsers / 2; }
+bool first_half_item(const std::string& id) {
+  const int i = std::stoi(id);
+  return i < kRated / 2 || i >= kRated;
+}
+
+void write_files(const dist::Communicator& comm, const hpcrec::testing::SharedTempDir& dir) {
+  if (comm.rank() == 0) {
+    std::ofstream r(dir.file("ratings.tsv")), e(dir.file("explicit.tsv"));
+    for (int u = 0; u < kUsers; ++u) {
+      const int base = u < kUsers / 2 ? 0 : kRated / 2, other = kRated / 2 - base;
+      for (int j = 0; j < kRated / 2; ++j) {
+        if ((u * 7 + j * 3) % 5 < 3) {
+          r << u << '\t' << base + j << '\t' << 3 + (u + j) % 3 << '\n';
+          e << u << '\t' << base + j << '\t' << 3 + (u + j) % 3 << '\n';
+        }
+      }
+      for (int j = 0; j < 3; ++j) e << u << '\t' << other + (u * 5 + j * 11) % (kRated / 2) << "\t1\n";
+    }
+    std::ofstream m(dir.file("movies.csv"));
+    m << "movieId,title,genres\n";
+    for (int i = 0; i < kRated + kCold; ++i)
+      m << i << ",t" << i << ','
+        << (first_half_item(std::to_string(i)) ? "Comedy|Romance" : "Horror|Thriller") << '\n';
+  }
+  comm.barrier();
+}
+
+app::TrainOptions options_for(const std::string& algo, const hpcrec::testing::SharedTempDir& dir) {
+  std::vector<std::string> args = {"--ratings",    dir.file(algo == "als" ? "explicit.tsv" : "ratings.tsv"),
+                                   "--algo",       algo,
+                                   "--factors",    "4",
+                                   "--iterations", "8",
+                                   "--lambda",     "0.05"};
+  if (algo == "content" || algo == "hybrid") {
+    // Centred profiles cancel the genres a user rates alike: weigh by rating.
+    for (const char* a : {"--item-features", "", "--implicit-profile"}) args.push_back(a);
+    args[args.size() - 2] = dir.file("movies.csv");
+  }
+  if (algo == "hybrid") {
+    args.push_back("--blend");
+    args.push_back("ials:0.5,knn:0.3,content:0.2");
+  }
+  if (algo == "knn") {
+    args.push_back("--similarity");
+    args.push_back("cosine");
+  }
+  app::TrainOptions o;
+  app::parse_train_options(args, o, false);
+  return o;
+}
+
+struct Fitted {
+  app::TrainingData data;
+  app::ItemContent content;
+  std::unique_ptr<app::Model> model;
+  app::Metrics metrics;
+};
+
+std::unique_ptr<Fitted> fit(const dist::Communicator& comm, const app::TrainOptions& o, app::Report& report) {
+  auto f = std::make_unique<Fitted>();
+  app::DataOptions d = o.data;
+  const bool with_content = app::needs_content(o);
+  if (with_content) {
+    app::read_content(comm, o, f->content);
+    d.extra_items = &f->content.ids;
+  }
+  f->data = app::load_training_data(comm, d);
+  if (with_content) app::build_content(comm, o, f->data, f->content);
+  app::FitContext ctx;
+  ctx.data = &f->data;
+  ctx.run = &o;
+  ctx.content = &f->content;
+  ctx.report = &report;
+  f->model = app::make_model(o.algo_name, o);
+  EXPECT_EQ(f->model->fit(comm, ctx, f->metrics), kExitOk);
+  return f;
+}
+
+void expect_same(const app::TopLists& a, const app::TopLists& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t u = 0; u < a.size(); ++u) {
+    ASSERT_EQ(a[u].size(), b[u].size()) << what << " user row " << u;
+    for (size_t j = 0; j < a[u].size(); ++j) {
+      EXPECT_EQ(a[u][j].item, b[u][j].item) << what << " user row " << u << " slot " << j;
+      EXPECT_EQ(a[u][j].score, b[u][j].score) << what << " user row " << u << " slot " << j;
+    }
+  }
+}
+
+class ModelSuite : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ModelSuite, FitRecommendSaveLoadExplain) {
+  auto comm = dist::Communicator::world();
+  hpcrec::testing::SharedTempDir dir(comm);
+  write_files(comm, dir);
+  const std::string algo = GetParam();
+  app::TrainOptions o = options_for(algo, dir);
+  o.model = dir.file("m.h5");  // content computes its neighbours for a model file
+  app::Report report(comm, "", false);
+  auto f = fit(comm, o, report);
+  const app::TrainingData& data = f->data;
+  const int n = 5;
+  const app::TopLists all = f->model->recommend(comm, data, app::UserBatch{}, n, app::ItemFilter{});
+  ASSERT_EQ(static_cast<Index>(all.size()), data.by_user.rows());
+
+  // Lists: at most n, best first, no training item; the checkerboard's halves.
+  for (Index r = 0; r < data.by_user.rows(); ++r) {
+    const auto& list = all[r];
+    const std::string user = data.user_ids.name(data.by_user.first_row + r);
+    EXPECT_LE(static_cast<int>(list.size()), n);
+    EXPECT_FALSE(list.empty()) << algo << " user " << user;
+    const auto seen = data.by_user.row_cols(r);
+    for (size_t j = 0; j < list.size(); ++j) {
+      if (j > 0) {
+        EXPECT_FALSE(math::better(list[j], list[j - 1])) << algo << " user " << user;
+      }
+      EXPECT_FALSE(std::binary_search(seen.begin(), seen.end(), list[j].item)) << algo << " user " << user;
+      if (algo != "popular") {
+        EXPECT_EQ(first_half_user(user), first_half_item(data.item_ids.name(list[j].item)))
+            << algo << " recommends item " << data.item_ids.name(list[j].item) << " to user " << user;
+      }
+    }
+  }
+
+  // A batch of rows gives those rows' lists.
+  app::UserBatch batch;
+  batch.all = false;
+  for (Index r = 0; r < data.by_user.rows(); r += 3) batch.rows.push_back(r);
+  const app::TopLists some = f->model->recommend(comm, data, batch, n, app::ItemFilter{});
+  app::TopLists want;
+  for (Index r : batch.rows) want.push_back(all[r]);
+  expect_same(some, want, algo + " batch");
+
+  // Filters: only the allowed items; the user's own items when asked for.
+  std::vector<char> blocked(static_cast<size_t>(data.item_ids.size()), 0);
+  for (Index i = 0; i < data.item_ids.size(); ++i) blocked[i] = i % 2;
+  const app::TopLists even = f->model->recommend(comm, data, app::UserBatch{}, n, {&blocked, false});
+  for (const auto& list : even)
+    for (const auto& s : list) EXPECT_EQ(s.item % 2, 0) << algo;
+  if (algo != "content" && algo != "hybrid") {
+    const app::TopLists with_seen =
+        f->model->recommend(comm, data, app::UserBatch{}, kRated, {nullptr, true});
+    Index seen_listed = 0;
+    for (Index r = 0; r < data.by_user.rows(); ++r) {
+      const auto seen = data.by_user.row_cols(r);
+      for (const auto& s : with_seen[r]) seen_listed += std::binary_search(seen.begin(), seen.end(), s.item);
+    }
+    if (data.by_user.rows() > 0) {
+      EXPECT_GT(seen_listed, 0) << algo << ": --include-rated lists no rated item";
+    }
+  }
+
+  // Save, load on the same ranks: the same lists, bit for bit.
+  app::save_model_file(comm, o.model, *f->model, data, {});
+  app::LoadedModel lm = app::load_model_file(comm, o.model, 1);
+  EXPECT_EQ(lm.algorithm, algo);
+  const app::TopLists again = lm.model->recommend(comm, lm.data, app::UserBatch{}, n, app::ItemFilter{});
+  // The loaded partition may differ: compare through global user ids.
+  std::vector<std::int64_t> mine, loaded;
+  auto flatten = [&](const app::TopLists& lists, const app::TrainingData& d, std::vector<std::int64_t>& out) {
+    for (Index r = 0; r < d.by_user.rows(); ++r) {
+      for (const auto& s : lists[r]) {
+        out.push_back(d.by_user.first_row + r);
+        out.push_back(s.item);
+        out.push_back(static_cast<std::int64_t>(std::bit_cast<std::uint64_t>(s.score)));
+      }
+    }
+  };
+  flatten(all, data, mine);
+  flatten(again, lm.data, loaded);
+  EXPECT_EQ(comm.allgatherv<std::int64_t>(mine), comm.allgatherv<std::int64_t>(loaded)) << algo;
+
+  // One process: explain's terms add up to its score; predict where defined.
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != 0) return;
+    const auto self = dist::Communicator::self();
+    app::LoadedModel one = app::load_model_file(self, o.model, 1);
+    const app::TopLists lists = one.model->recommend(self, one.data, app::UserBatch{}, n, app::ItemFilter{});
+    int explained = 0;
+    for (Index u = 0; u < one.data.user_ids.size(); u += 5) {
+      for (const auto& s : lists[u]) {
+        const app::Explanation e = one.model->explain(self, one.data, u, s.item);
+        double sum = 0;
+        for (const auto& t : e.terms) sum += t.value;
+        EXPECT_NEAR(sum, e.score, 1e-6) << algo << " user " << u << " item " << s.item;
+        EXPECT_FALSE(e.terms.empty()) << algo;
+        // The model's own score is the list's (up to the order of additions).
+        EXPECT_NEAR(e.model, s.score, 1e-9 * std::max(1.0, std::abs(s.score))) << algo;
+        ++explained;
+      }
+      const auto p = one.model->predict(self, one.data, {{u, lists[u].empty() ? 0 : lists[u][0].item, 0.f}});
+      ASSERT_EQ(p.size(), 1u);
+      if (algo == "ials" || algo == "popular" || algo == "content" || algo == "hybrid") {
+        EXPECT_NEAR(p[0], lists[u][0].score, 1e-9 * std::max(1.0, std::abs(p[0]))) << algo;
+      } else {
+        EXPECT_TRUE(p[0] >= 3 && p[0] <= 5) << algo << " " << p[0];
+      }
+    }
+    EXPECT_GT(explained, 0);
+    // Unknown ids: als and knn fall back to the baseline, the others have no score.
+    const auto p = one.model->predict(self, one.data, {{-1, 0, 0.f}, {0, -1, 0.f}});
+    for (double x : p) EXPECT_EQ(std::isnan(x), algo != "als" && algo != "knn") << algo;
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryAlgorithm, ModelSuite,
+                         ::testing::Values("als", "ials", "knn", "content", "popular", "hybrid"));
+
+TEST(ModelTable, EveryRegisteredAlgorithmIsInTheSuite) {
+  std::vector<std::string> names;
+  for (const auto& e : app::model_table()) names.push_back(e.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"als", "ials", "knn", "content", "popular", "hybrid"}));
+  EXPECT_THROW(app::model_entry("svd"), InputError);
+}
+
+}  // namespace
+
+namespace {
+
+// predict on u1.test from a u1.base ALS model reproduces train's test RMSE.
+TEST(ModelPredict, AlsReproducesTrainTestRmseOnMovieLens) {
+  const std::string base = std::string(HPCREC_SHARED_DATA) + "/ml-100k/u1.base";
+  const std::string test = std::string(HPCREC_SHARED_DATA) + "/ml-100k/u1.test";
+  if (!std::ifstream(base) || !std::ifstream(test)) GTEST_SKIP() << "ml-100k not found";
+  auto comm = dist::Communicator::world();
+  hpcrec::testing::SharedTempDir dir(comm);
+  app::TrainOptions o;
+  app::parse_train_options({"--ratings", base, "--test", test, "--iterations", "4", "--factors", "8"}, o,
+                           false);
+  o.model = dir.file("u1.h5");
+  app::Report report(comm, "", false);
+  auto f = fit(comm, o, report);
+  app::save_model_file(comm, o.model, *f->model, f->data, {});
+  double train_rmse = NAN;
+  for (const auto& [k, v] : f->metrics)
+    if (k == "test_rmse") train_rmse = v;
+  ASSERT_FALSE(std::isnan(train_rmse));
+  // The test ratings as predict sees them: original ids mapped through the model's maps.
+  std::vector<math::Rating> pairs;
+  std::vector<float> actual;
+  std::vector<std::int64_t> ids;  // user, item original ids of this rank's test ratings
+  for (const auto& r : f->data.test) {
+    ids.push_back(r.user >= 0 ? f->data.user_ids.ints[r.user] : -1);
+    ids.push_back(r.item >= 0 ? f->data.item_ids.ints[r.item] : -1);
+    actual.push_back(r.value);
+  }
+  const auto all_ids = comm.allgatherv<std::int64_t>(ids);
+  const auto all_actual = comm.allgatherv<float>(actual);
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != 0) return;
+    const auto self = dist::Communicator::self();
+    app::LoadedModel lm = app::load_model_file(self, o.model, 1);
+    for (size_t j = 0; j < all_actual.size(); ++j) {
+      const auto u =
+          all_ids[2 * j] >= 0 ? lm.data.user_ids.find_text(std::to_string(all_ids[2 * j])) : std::nullopt;
+      const auto i = all_ids[2 * j + 1] >= 0 ? lm.data.item_ids.find_text(std::to_string(all_ids[2 * j + 1]))
+                                             : std::nullopt;
+      pairs.push_back({u ? *u : -1, i ? *i : -1, all_actual[j]});
+    }
+    const auto p = lm.model->predict(self, lm.data, pairs);
+    math::ErrorSums err;
+    for (size_t j = 0; j < p.size(); ++j) err.add(p[j], pairs[j].value);
+    EXPECT_NEAR(err.rmse(), train_rmse, 1e-9);
+  });
+}
+
+}  // namespace
