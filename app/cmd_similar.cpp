@@ -4,7 +4,9 @@
 #include <cstdio>
 
 #include "app/commands.hpp"
+#include "app/item_titles.hpp"
 #include "app/options.hpp"
+#include "io/item_titles.hpp"
 #include "io/model_file.hpp"
 #include "mpi/failure.hpp"
 #include "src/topn.hpp"
@@ -14,7 +16,7 @@ namespace hpcrec::app {
 using math::Index;
 
 int run_similar(const Args& args, const dist::Communicator& comm) {
-  std::string model_path, item, user;
+  std::string model_path, item, user, titles_file;
   int top_n = 10, min_ratings = 1;
   po::options_description desc("Similar options");
   desc.add_options()("model", po::value(&model_path)->required(),
@@ -24,7 +26,9 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
       "top-n", po::value(&top_n)->default_value(10), "number of neighbours")(
       "min-ratings", po::value(&min_ratings)->default_value(1),
       "factor models: only neighbours with at least this many training ratings (rarely rated items "
-      "have factors shaped by the regularisation more than by their ratings)");
+      "have factors shaped by the regularisation more than by their ratings)")(
+      "item-titles", po::value(&titles_file),
+      "titles to show for items (movies.csv, u.item, or id,title CSV; default: those stored in the model)");
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
@@ -39,8 +43,22 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
   if (!go) return kExitOk;
   dist::collective_phase(comm, [&] {
     if (comm.rank() != 0) return;
-    io::Model m = io::read_model(model_path);
+    io::ModelReader reader(model_path);
+    const io::Model& m = reader.common();
     const bool items = !item.empty();
+    std::vector<std::string> titles;
+    if (items && !titles_file.empty()) {
+      titles = read_titles(dist::Communicator::self(), titles_file, m.item_ids);
+    } else if (items && reader.has("/items/titles")) {
+      titles = reader.strings("/items/titles");
+    }
+    // ",title" for an item row when titles are known.
+    auto title = [&](Index row) {
+      std::string field;
+      if (!titles.empty()) field.append(1, ',').append(io::csv_field(titles[row]));
+      return field;
+    };
+    const char* title_header = titles.empty() ? "" : ",title";
     const math::IdMap& ids = items ? m.item_ids : m.user_ids;
     const std::string& wanted = items ? item : user;
     auto row = ids.find_text(wanted);
@@ -50,12 +68,12 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
       if ((m.knn_side == "items") != items)
         throw InputError(model_path + ": a " + m.knn_side + "-based KNN model has neighbours of " +
                          m.knn_side + " only (use --" + (items ? "user" : "item") + ")");
-      std::printf("rank,%s,similarity,support\n", items ? "item" : "user");
+      std::printf("rank,%s,similarity,support%s\n", items ? "item" : "user", title_header);
       for (int j = 0, shown = 0; j < m.knn_k && shown < top_n; ++j) {
         const size_t at = static_cast<size_t>(*row) * m.knn_k + j;
         if (m.knn_index[at] < 0) break;
-        std::printf("%d,%s,%.6g,%lld\n", ++shown, ids.name(m.knn_index[at]).c_str(), m.knn_similarity[at],
-                    static_cast<long long>(m.knn_support[at]));
+        std::printf("%d,%s,%.6g,%lld%s\n", ++shown, ids.name(m.knn_index[at]).c_str(), m.knn_similarity[at],
+                    static_cast<long long>(m.knn_support[at]), title(m.knn_index[at]).c_str());
       }
       return;
     }
@@ -81,10 +99,10 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
       if (r == *row || count[r] < min_ratings) skip.push_back(r);
     math::score_block_into(query, math::Vector::Zero(1), unit, math::Vector::Zero(unit.rows()), 0,
                            {std::span<const Index>(skip)}, heap, 1);
-    std::printf("rank,%s,cosine\n", items ? "item" : "user");
+    std::printf("rank,%s,cosine%s\n", items ? "item" : "user", title_header);
     int rank = 0;
     for (const auto& s : heap[0].sorted())
-      std::printf("%d,%s,%.6g\n", ++rank, ids.name(s.item).c_str(), s.score);
+      std::printf("%d,%s,%.6g%s\n", ++rank, ids.name(s.item).c_str(), s.score, title(s.item).c_str());
   });
   return kExitOk;
 }

@@ -2,6 +2,7 @@
 // of item blocks, visited in any order, with the same result.
 #pragma once
 
+#include <cmath>
 #include <span>
 #include <vector>
 
@@ -24,8 +25,14 @@ class TopNHeap {
  public:
   explicit TopNHeap(int n = 0) : n_(n) {}
   void push(Index item, double score);
-  // Would (item, score) enter the heap? Cheap pre-check for hot loops.
-  bool admits(Index item, double score) const;
+  // Would (item, score) enter the heap? Cheap pre-check for hot loops
+  // (inline: a full heap rejects most scores with one comparison).
+  bool admits(Index item, double score) const {
+    // A NaN compares false with everything and would corrupt the heap order.
+    if (n_ <= 0 || std::isnan(score)) return false;
+    if (static_cast<int>(heap_.size()) < n_) return true;
+    return better(ScoredItem{item, score}, heap_.front());
+  }
   // The kept items, best first.
   std::vector<ScoredItem> sorted() const;
   int capacity() const { return n_; }
