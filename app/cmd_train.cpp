@@ -54,7 +54,6 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
                        Report& report, Outcome& outcome, const std::string& fold_label) {
   const bool root = comm.rank() == 0;
-  const bool hybrid = o.algo == Algorithm::kHybrid;
   // Content models know items from their metadata too: those without
   // ratings (cold start) join the item map, so they can be recommended.
   ItemContent content;
@@ -64,7 +63,6 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     read_content(comm, o, content);
     load_options.extra_items = &content.ids;
   }
-  if (hybrid && o.blend_spec.weights.empty()) load_options.keep_timestamps = true;  // validation split
   TrainingData data = load_training_data(comm, load_options);
   print_data_summary(comm, data, o);
   if (with_content) build_content(comm, o, data, content);
@@ -87,7 +85,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   if (has_test) {
     const TopLists lists = model->recommend(comm, data, UserBatch{}, o.eval_k, ItemFilter{});
     for (auto& kv : evaluate_lists(comm, data, tests, lists, o.eval_k, o.relevance_threshold,
-                                   hybrid ? "ranking hybrid" : "ranking"))
+                                   model->parts().empty() ? "ranking" : "ranking " + model->name()))
       outcome.metrics.push_back(kv);
   }
   const FitFigures& fig = model->figures();
@@ -111,7 +109,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
       fields += ", \"" + key + "\": " + num(value);
       has_rmse |= key == "test_rmse";
     }
-    if (o.algo == Algorithm::kAls && !has_rmse) fields += ", \"test_rmse\": null, \"test_mae\": null";
+    if (model->predicts_ratings() && !has_rmse) fields += ", \"test_rmse\": null, \"test_mae\": null";
     if (has_test) fields += ", \"k\": " + std::to_string(o.eval_k);
     const double iters = std::max(iterations_run, 1);
     fields += ", \"ranks\": " + std::to_string(comm.size()) +
@@ -124,7 +122,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
               ", \"mb_exchanged_per_iteration\": " + num(fig.last_bytes / 1e6) +
               ", \"peak_rss_mb_max_rank\": " + num(rss_max / 1e6) +
               ", \"peak_rss_bytes_per_rating\": " + num(rss_sum / static_cast<double>(data.train));
-    if (o.algo == Algorithm::kKnn)
+    if (!std::isnan(fig.knn_rss_max))
       fields += ", \"similarity_seconds\": " + num(fig.seconds) +
                 ", \"similarity_peak_rss_mb_max_rank\": " + num(fig.knn_rss_max / 1e6) +
                 ", \"sparse_gram_seconds\": " + num(fig.sparse_seconds);

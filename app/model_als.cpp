@@ -215,6 +215,8 @@ class AlsModel : public AlsFamily {
     return e;
   }
 
+  bool predicts_ratings() const override { return true; }
+
  protected:
   bool rating_scale() const override { return true; }
   void load_options(const io::Attributes& a, const io::ModelReader& in) override {

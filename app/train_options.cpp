@@ -189,6 +189,8 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
     }
     if (!o.checkpoint.dir.empty() || !o.checkpoint.resume.empty())
       throw InputError("--algo hybrid does not checkpoint (yet): drop --checkpoint-dir / --resume");
+    // --blend auto splits by time where there are timestamps.
+    if (o.blend_spec.weights.empty()) o.data.keep_timestamps = true;
   } else if (vm.count("blend") && !vm["blend"].defaulted()) {
     throw InputError("--blend goes with --algo hybrid");
   }

@@ -7,6 +7,7 @@
 
 #include "io/item_features.hpp"
 #include "src/errors.hpp"
+#include "temp_file.hpp"
 
 using namespace hpcrec;
 using namespace hpcrec::io;
@@ -14,12 +15,7 @@ using namespace hpcrec::io;
 namespace {
 
 std::string write_file(const std::string& name, const std::string& content) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("hpcrec_item_features_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
+  return hpcrec::testing::write_temp_file("item_features", name, content);
 }
 
 ItemFeatureSource src(const std::string& path) {
