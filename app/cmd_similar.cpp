@@ -1,13 +1,15 @@
-// hpcrec similar: an item's (or user's) nearest neighbours in a saved model:
-// the stored lists of a KNN model (similarity and co-rating support), or the
-// cosine of the latent factors of a factor model (als, ials).
+// hpcrec similar: an item's (or user's) nearest neighbours in a saved model,
+// by the model's own measure (Model::similar): the stored lists of a KNN or
+// content model (similarity and co-rating or shared-term support), or the
+// cosine of the latent factors of a factor model (als, ials); a hybrid
+// answers with its first part that has such neighbours.
 #include <cstdio>
 
 #include "app/commands.hpp"
 #include "app/item_titles.hpp"
 #include "app/options.hpp"
+#include "app/serving.hpp"
 #include "io/item_titles.hpp"
-#include "io/model_file.hpp"
 #include "mpi/failure.hpp"
 #include "src/topn.hpp"
 
@@ -43,66 +45,32 @@ int run_similar(const Args& args, const dist::Communicator& comm) {
   if (!go) return kExitOk;
   dist::collective_phase(comm, [&] {
     if (comm.rank() != 0) return;
-    io::ModelReader reader(model_path);
-    const io::Model& m = reader.common();
+    const auto self = dist::Communicator::self();
+    LoadedModel lm = load_model_file(self, model_path, 1);
     const bool items = !item.empty();
-    std::vector<std::string> titles;
-    if (items && !titles_file.empty()) {
-      titles = read_titles(dist::Communicator::self(), titles_file, m.item_ids);
-    } else if (items && reader.has("/items/titles")) {
-      titles = reader.strings("/items/titles");
-    }
-    // ",title" for an item row when titles are known.
-    auto title = [&](Index row) {
-      std::string field;
-      if (!titles.empty()) field.append(1, ',').append(io::csv_field(titles[row]));
-      return field;
-    };
-    const char* title_header = titles.empty() ? "" : ",title";
-    const math::IdMap& ids = items ? m.item_ids : m.user_ids;
+    if (items && !titles_file.empty()) lm.titles = read_titles(self, titles_file, lm.data.item_ids);
+    const math::IdMap& ids = items ? lm.data.item_ids : lm.data.user_ids;
     const std::string& wanted = items ? item : user;
     auto row = ids.find_text(wanted);
     if (!row)
       throw InputError(model_path + ": " + (items ? "item '" : "user '") + wanted + "' is not in the model");
-    if (m.knn_k > 0) {
-      if ((m.knn_side == "items") != items)
-        throw InputError(model_path + ": a " + m.knn_side + "-based KNN model has neighbours of " +
-                         m.knn_side + " only (use --" + (items ? "user" : "item") + ")");
-      std::printf("rank,%s,similarity,support%s\n", items ? "item" : "user", title_header);
-      for (int j = 0, shown = 0; j < m.knn_k && shown < top_n; ++j) {
-        const size_t at = static_cast<size_t>(*row) * m.knn_k + j;
-        if (m.knn_index[at] < 0) break;
-        std::printf("%d,%s,%.6g,%lld%s\n", ++shown, ids.name(m.knn_index[at]).c_str(), m.knn_similarity[at],
-                    static_cast<long long>(m.knn_support[at]), title(m.knn_index[at]).c_str());
-      }
-      return;
+    Similar found;
+    try {
+      found = lm.model->similar(lm.data, !items, *row, top_n, min_ratings);
+    } catch (const InputError& e) {
+      throw InputError(model_path + ": " + e.what());
     }
-    const math::Matrix& f = items ? m.item_factors : m.user_factors;
-    if (f.cols() == 0) throw InputError(model_path + ": this model has no factors or neighbours to compare");
-    // Training ratings per row of this side, from the stored training matrix.
-    std::vector<math::Offset> count(static_cast<size_t>(f.rows()), 0);
-    if (items) {
-      for (Index i : m.train_items) ++count[i];
-    } else {
-      for (Index u = 0; u < f.rows(); ++u) count[u] = m.train_indptr[u + 1] - m.train_indptr[u];
-    }
-    // Cosine of the factor vectors: normalise the rows, one product; rows
-    // with too few ratings are skipped along with the query itself.
-    math::Vector norms = f.rowwise().norm();
-    math::Matrix unit = f;
-    for (Index r = 0; r < unit.rows(); ++r)
-      if (norms[r] > 0) unit.row(r) /= norms[r];
-    math::Matrix query = unit.row(*row);
-    std::vector<math::TopNHeap> heap(1, math::TopNHeap(top_n));
-    std::vector<Index> skip;
-    for (Index r = 0; r < f.rows(); ++r)
-      if (r == *row || count[r] < min_ratings) skip.push_back(r);
-    math::score_block_into(query, math::Vector::Zero(1), unit, math::Vector::Zero(unit.rows()), 0,
-                           {std::span<const Index>(skip)}, heap, 1);
-    std::printf("rank,%s,cosine%s\n", items ? "item" : "user", title_header);
+    const bool titled = items && !lm.titles.empty();
+    const bool stored = found.measure == "similarity";
+    std::printf("rank,%s,%s%s\n", items ? "item" : "user", stored ? "similarity,support" : "cosine",
+                titled ? ",title" : "");
     int rank = 0;
-    for (const auto& s : heap[0].sorted())
-      std::printf("%d,%s,%.6g%s\n", ++rank, ids.name(s.item).c_str(), s.score, title(s.item).c_str());
+    for (const math::Neighbor& nb : found.list) {
+      std::printf("%d,%s,%.6g", ++rank, ids.name(nb.id).c_str(), nb.sim);
+      if (stored) std::printf(",%lld", static_cast<long long>(nb.support));
+      if (titled) std::printf(",%s", io::csv_field(lm.titles[static_cast<size_t>(nb.id)]).c_str());
+      std::printf("\n");
+    }
   });
   return kExitOk;
 }

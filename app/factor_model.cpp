@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "mpi/topn_driver.hpp"
+#include "src/errors.hpp"
 #include "src/metrics.hpp"
 
 namespace hpcrec::app {
@@ -61,6 +62,30 @@ std::vector<double> FactorModel::predict(const dist::Communicator&, const Traini
     }
     out.push_back(rating_scale() ? math::clip(mu_ + s, clip_min_, clip_max_) : mu_ + s);
   }
+  return out;
+}
+
+Similar FactorModel::similar(const TrainingData& data, bool users, Index row, int n, int min_ratings) const {
+  const math::Matrix& f = users ? user_factors_ : item_factors_;
+  if (f.cols() == 0) throw InputError("this model has no factors or neighbours to compare");
+  const math::CsrBlock& block = users ? data.by_user : data.by_item;
+  if (f.rows() != block.rows() || block.first_row != 0)
+    throw std::logic_error("FactorModel::similar: needs the whole side (a model loaded on one process)");
+  // Normalise the rows, one product; rows with too few ratings are skipped
+  // along with the query itself.
+  const math::Vector norms = f.rowwise().norm();
+  math::Matrix unit = f;
+  for (Index r = 0; r < unit.rows(); ++r)
+    if (norms[r] > 0) unit.row(r) /= norms[r];
+  math::Matrix query = unit.row(row);
+  std::vector<math::TopNHeap> heap(1, math::TopNHeap(n));
+  std::vector<Index> skip;
+  for (Index r = 0; r < f.rows(); ++r)
+    if (r == row || block.row_nnz(r) < min_ratings) skip.push_back(r);
+  math::score_block_into(query, math::Vector::Zero(1), unit, math::Vector::Zero(unit.rows()), 0,
+                         {std::span<const Index>(skip)}, heap, threads_);
+  Similar out;
+  for (const auto& s : heap[0].sorted()) out.list.push_back({s.item, s.score, 0});
   return out;
 }
 

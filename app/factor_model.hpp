@@ -21,6 +21,9 @@ class FactorModel : public Model {
                      const ItemFilter& filter) const override;
   std::vector<double> predict(const dist::Communicator& comm, const TrainingData& data,
                               const std::vector<math::Rating>& pairs) const override;
+  // Cosine of the factor vectors (rows with fewer than min_ratings training ratings skipped).
+  Similar similar(const TrainingData& data, bool users, math::Index row, int n,
+                  int min_ratings) const override;
   void save(io::ModelWriter& out, const TrainingData& data, const std::string& group) const override;
   void load(const io::ModelReader& in, const std::string& group, const TrainingData& data) override;
   std::optional<FactorRows> factor_rows() const override {

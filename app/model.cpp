@@ -29,6 +29,63 @@ std::vector<std::span<const Index>> batch_exclusions(const TrainingData& data, c
   return out;
 }
 
+io::NeighborSlice neighbor_slice(const dist::Communicator& comm, const math::NeighborLists& lists,
+                                 const std::string& side) {
+  io::NeighborSlice slice;
+  int k = 0;
+  for (Index r = 0; r < lists.rows(); ++r) k = std::max(k, static_cast<int>(lists.row(r).size()));
+  k = comm.allreduce<int>(k, MPI_MAX);
+  slice.side = side;
+  slice.first = lists.first_row;
+  slice.rows = lists.rows();
+  slice.k = k;
+  const size_t slots = static_cast<size_t>(slice.rows) * k;
+  slice.index.assign(slots, -1);
+  slice.similarity.assign(slots, std::nan(""));
+  slice.support.assign(slots, 0);
+  for (Index r = 0; r < lists.rows(); ++r) {
+    const auto row = lists.row(r);
+    for (size_t j = 0; j < row.size(); ++j) {
+      slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
+      slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
+      slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
+    }
+  }
+  return slice;
+}
+
+Similar Model::similar(const TrainingData&, bool users, Index, int, int) const {
+  throw InputError("a " + name() + " model has no neighbours of " + (users ? "users" : "items"));
+}
+
+math::NeighborLists load_neighbor_lists(const io::ModelReader& in, const std::string& group, Index first,
+                                        Index rows, Index total) {
+  const io::StoredNeighbors nb = in.neighbors(group + "/knn");
+  if (static_cast<Index>(nb.index.size()) != total * nb.k)
+    in.fail(group + "/knn: lists do not match the ids");
+  math::NeighborLists lists;
+  lists.first_row = first;
+  for (Index r = first; r < first + rows; ++r) {
+    for (int j = 0; j < nb.k; ++j) {
+      const size_t at = static_cast<size_t>(r) * nb.k + j;
+      if (nb.index[at] < 0) break;
+      if (nb.index[at] >= total) in.fail(group + "/knn: a neighbour index out of range");
+      lists.entries.push_back({nb.index[at], nb.similarity[at], static_cast<Index>(nb.support[at])});
+    }
+    lists.indptr.push_back(static_cast<math::Offset>(lists.entries.size()));
+  }
+  return lists;
+}
+
+Similar stored_neighbors(const math::NeighborLists& lists, Index row, int n) {
+  Similar out;
+  out.measure = "similarity";
+  const auto list = lists.row(row);
+  out.list.assign(list.begin(),
+                  list.begin() + std::min<std::ptrdiff_t>(n, static_cast<std::ptrdiff_t>(list.size())));
+  return out;
+}
+
 namespace {
 
 const io::Attribute& find_attr(const io::Attributes& a, const std::string& key, const io::ModelReader& in) {

@@ -33,6 +33,7 @@
 #include "app/training_data.hpp"
 #include "io/model_file.hpp"
 #include "mpi/communicator.hpp"
+#include "src/similarity.hpp"
 #include "src/topn.hpp"
 
 namespace hpcrec::app {
@@ -74,6 +75,14 @@ struct Explanation {
   double model = 0;    // the score the model ranks by
   std::string method;  // how the terms were obtained, one line
   std::vector<ExplainTerm> terms;
+};
+
+// The nearest rows of one side by the model's own measure: stored
+// neighbour lists (KNN, content: similarity and support) or the cosine of
+// the factors (als, ials).
+struct Similar {
+  std::string measure = "cosine";    // "similarity" (with support) or "cosine"
+  std::vector<math::Neighbor> list;  // best first
 };
 
 // Settings of the run, not of a model: evaluation, checkpoints, reporting.
@@ -133,6 +142,13 @@ class Model {
   virtual Explanation explain(const dist::Communicator& comm, const TrainingData& data, math::Index user,
                               math::Index item) const = 0;
 
+  // The n nearest rows to `row` of the user side (`users`) or the item side,
+  // skipping rows with fewer than `min_ratings` training ratings where the
+  // measure is not a stored list (a model loaded on one process). Throws
+  // InputError when the model has no such neighbours.
+  virtual Similar similar(const TrainingData& data, bool users, math::Index row, int n,
+                          int min_ratings) const;
+
   // Collective. The model's attributes and own datasets, under `group`
   // ("" = the file's root; a hybrid's parts go under /components/NAME).
   virtual io::Attributes attributes() const = 0;
@@ -149,6 +165,8 @@ class Model {
   const FitFigures& figures() const { return figures_; }
   // OpenMP threads for scoring (serving sets it; fit takes the run's).
   virtual void set_threads(int threads) { threads_ = threads; }
+  // Whether predict() gives ratings (RMSE and MAE mean something).
+  virtual bool predicts_ratings() const { return false; }
   // The parts of a composite model (a hybrid's), empty otherwise.
   virtual std::vector<const Model*> parts() const { return {}; }
 
@@ -182,6 +200,16 @@ math::CsrBlock batch_rows(const math::CsrBlock& block, const UserBatch& batch);
 // Per batch user: the items to skip (training items unless filter.include_seen).
 std::vector<std::span<const math::Index>> batch_exclusions(const TrainingData& data, const UserBatch& batch,
                                                            const ItemFilter& filter);
+// Collective. Neighbour lists as the model file stores them (K slots a row,
+// K the longest list over all ranks).
+io::NeighborSlice neighbor_slice(const dist::Communicator& comm, const math::NeighborLists& lists,
+                                 const std::string& side);
+// Every rank: the stored lists under `group`/knn of this rank's rows
+// [first, first + rows) of a side with `total` rows.
+math::NeighborLists load_neighbor_lists(const io::ModelReader& in, const std::string& group,
+                                        math::Index first, math::Index rows, math::Index total);
+// The first n entries of stored lists' row `row` (local index).
+Similar stored_neighbors(const math::NeighborLists& lists, math::Index row, int n);
 // Attribute lookups with a clear error (file, group, attribute).
 double attr_double(const io::Attributes& a, const std::string& key, const io::ModelReader& in);
 std::int64_t attr_int(const io::Attributes& a, const std::string& key, const io::ModelReader& in);

@@ -135,27 +135,7 @@ class ContentModel : public FactorModel {
     out.whole(group + "/content/vocabulary", vocabulary_);
     out.attributes(group + "/content", {{"columns", static_cast<std::int64_t>(index_->terms())}});
     if (out.comm().allreduce<int>(neighbors_.rows() > 0 ? 1 : 0, MPI_MAX)) {
-      io::NeighborSlice slice;
-      int k = 0;
-      for (Index r = 0; r < neighbors_.rows(); ++r)
-        k = std::max(k, static_cast<int>(neighbors_.row(r).size()));
-      k = out.comm().allreduce<int>(k, MPI_MAX);
-      slice.first = neighbors_.first_row;
-      slice.rows = neighbors_.rows();
-      slice.k = k;
-      const size_t slots = static_cast<size_t>(slice.rows) * k;
-      slice.index.assign(slots, -1);
-      slice.similarity.assign(slots, std::nan(""));
-      slice.support.assign(slots, 0);
-      for (Index r = 0; r < neighbors_.rows(); ++r) {
-        const auto row = neighbors_.row(r);
-        for (size_t j = 0; j < row.size(); ++j) {
-          slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
-          slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
-          slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
-        }
-      }
-      out.neighbors(group + "/knn", slice, data.item_ids);
+      out.neighbors(group + "/knn", neighbor_slice(out.comm(), neighbors_, "items"), data.item_ids);
     }
   }
 
@@ -175,6 +155,16 @@ class ContentModel : public FactorModel {
     for (Index c : rows.cols) ok = ok && c >= 0 && c < columns;
     if (!ok) in.fail(group + "/content is not a valid item x column CSR for the model's items");
     index_ = std::make_shared<math::ContentIndex>(rows);
+    neighbors_ = {};
+    if (in.has(group + "/knn/neighbor_index"))
+      neighbors_ =
+          load_neighbor_lists(in, group, data.by_item.first_row, data.by_item.rows(), data.item_ids.size());
+  }
+
+  Similar similar(const TrainingData&, bool users, Index row, int n, int) const override {
+    if (users) throw InputError("a content model has neighbours of items only (use --item)");
+    if (neighbors_.rows() == 0) throw InputError("this content model was saved without item neighbours");
+    return stored_neighbors(neighbors_, row - neighbors_.first_row, n);
   }
 
  protected:

@@ -202,6 +202,20 @@ class HybridModel : public Model {
     return e;
   }
 
+  // The first part (in blend order) that has neighbours of that side.
+  Similar similar(const TrainingData& data, bool users, Index row, int n, int min_ratings) const override {
+    std::string why;
+    for (const auto& p : parts_) {
+      try {
+        return p->similar(data, users, row, n, min_ratings);
+      } catch (const InputError& e) {
+        why += std::string(why.empty() ? "" : "; ") + p->name() + ": " + e.what();
+      }
+    }
+    throw InputError("no part of this hybrid has neighbours of " + std::string(users ? "users" : "items") +
+                     " (" + why + ")");
+  }
+
   void save(io::ModelWriter& out, const TrainingData& data, const std::string& group) const override {
     for (size_t j = 0; j < parts_.size(); ++j) {
       const std::string g = group + "/components/" + names_[j];

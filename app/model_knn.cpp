@@ -155,52 +155,30 @@ class KnnModel : public FactorModel {
     return e;
   }
 
+  Similar similar(const TrainingData&, bool users, Index row, int n, int) const override {
+    if (users != (opt_.knn.on == dist::KnnOn::kUsers))
+      throw InputError("a " + opt_.on + "-based KNN model has neighbours of " + opt_.on + " only (use --" +
+                       (users ? "item" : "user") + ")");
+    return stored_neighbors(neighbors_, row - neighbors_.first_row, n);
+  }
+
   void save(io::ModelWriter& out, const TrainingData& data, const std::string& group) const override {
     FactorModel::save(out, data, group);
-    io::NeighborSlice slice;
-    int k = 0;
-    for (Index r = 0; r < neighbors_.rows(); ++r) k = std::max(k, static_cast<int>(neighbors_.row(r).size()));
-    k = out.comm().allreduce<int>(k, MPI_MAX);
-    slice.side = opt_.on;
-    slice.first = neighbors_.first_row;
-    slice.rows = neighbors_.rows();
-    slice.k = k;
-    const size_t slots = static_cast<size_t>(slice.rows) * k;
-    slice.index.assign(slots, -1);
-    slice.similarity.assign(slots, std::nan(""));
-    slice.support.assign(slots, 0);
-    for (Index r = 0; r < neighbors_.rows(); ++r) {
-      const auto row = neighbors_.row(r);
-      for (size_t j = 0; j < row.size(); ++j) {
-        slice.index[static_cast<size_t>(r) * k + j] = row[j].id;
-        slice.similarity[static_cast<size_t>(r) * k + j] = row[j].sim;
-        slice.support[static_cast<size_t>(r) * k + j] = row[j].support;
-      }
-    }
-    out.neighbors(group + "/knn", slice, opt_.on == "users" ? data.user_ids : data.item_ids);
+    out.neighbors(group + "/knn", neighbor_slice(out.comm(), neighbors_, opt_.on),
+                  opt_.on == "users" ? data.user_ids : data.item_ids);
   }
 
   void load(const io::ModelReader& in, const std::string& group, const TrainingData& data) override {
     FactorModel::load(in, group, data);
-    const io::StoredNeighbors nb = in.neighbors(group + "/knn");
+    const io::StoredNeighbors side = in.neighbors(group + "/knn");
+    if (side.side != opt_.on) in.fail(group + "/knn: side " + side.side + " but knn_on " + opt_.on);
     const bool users = opt_.on == "users";
-    if (nb.side != opt_.on) in.fail(group + "/knn: side " + nb.side + " but knn_on " + opt_.on);
-    const Index first = users ? data.by_user.first_row : data.by_item.first_row;
-    const Index rows = users ? data.by_user.rows() : data.by_item.rows();
-    const Index total = users ? data.user_ids.size() : data.item_ids.size();
-    if (static_cast<Index>(nb.index.size()) != total * nb.k)
-      in.fail(group + "/knn: lists do not match the ids");
-    neighbors_ = {};
-    neighbors_.first_row = first;
-    for (Index r = first; r < first + rows; ++r) {
-      for (int j = 0; j < nb.k; ++j) {
-        const size_t at = static_cast<size_t>(r) * nb.k + j;
-        if (nb.index[at] < 0) break;
-        neighbors_.entries.push_back({nb.index[at], nb.similarity[at], static_cast<Index>(nb.support[at])});
-      }
-      neighbors_.indptr.push_back(static_cast<math::Offset>(neighbors_.entries.size()));
-    }
+    neighbors_ = load_neighbor_lists(in, group, users ? data.by_user.first_row : data.by_item.first_row,
+                                     users ? data.by_user.rows() : data.by_item.rows(),
+                                     users ? data.user_ids.size() : data.item_ids.size());
   }
+
+  bool predicts_ratings() const override { return true; }
 
  protected:
   bool rating_scale() const override { return true; }

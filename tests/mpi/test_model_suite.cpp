@@ -187,6 +187,29 @@ TEST_P(ModelSuite, FitRecommendSaveLoadExplain) {
     }
   }
 
+  // A user without training interactions gets the popularity list; the others the model's.
+  {
+    app::TrainingData hollow = data;
+    if (hollow.by_user.rows() > 0) {
+      const auto gone = hollow.by_user.row_nnz(0);
+      hollow.by_user.cols.erase(hollow.by_user.cols.begin(), hollow.by_user.cols.begin() + gone);
+      hollow.by_user.values.erase(hollow.by_user.values.begin(), hollow.by_user.values.begin() + gone);
+      for (auto& p : hollow.by_user.indptr) p = std::max<math::Offset>(p - gone, 0);
+    }
+    const app::ServedLists served =
+        app::serve(comm, *f->model, hollow, app::UserBatch{}, n, app::ItemFilter{});
+    const auto popular = app::popularity_list(comm, hollow, n, app::ItemFilter{});
+    ASSERT_EQ(popular.size(), static_cast<size_t>(n));
+    for (size_t j = 1; j < popular.size(); ++j) EXPECT_GE(popular[j - 1].score, popular[j].score);
+    for (Index r = 0; r < hollow.by_user.rows(); ++r) {
+      EXPECT_EQ(served.popular[r], r == 0 ? 1 : 0) << algo << " row " << r;
+      if (r == 0) {
+        ASSERT_EQ(served.lists[0].size(), popular.size());
+        for (size_t j = 0; j < popular.size(); ++j) EXPECT_EQ(served.lists[0][j].item, popular[j].item);
+      }
+    }
+  }
+
   // Save, load on the same ranks: the same lists, bit for bit.
   app::save_model_file(comm, o.model, *f->model, data, {});
   app::LoadedModel lm = app::load_model_file(comm, o.model, 1);
@@ -234,6 +257,17 @@ TEST_P(ModelSuite, FitRecommendSaveLoadExplain) {
       }
     }
     EXPECT_GT(explained, 0);
+    // similar: an item's nearest items are of its own half (popular has none).
+    if (algo == "popular") {
+      EXPECT_THROW(one.model->similar(one.data, false, 0, 3, 1), InputError);
+    } else {
+      const app::Similar near = one.model->similar(one.data, false, 0, 3, 1);
+      EXPECT_EQ(near.list.size(), 3u) << algo;
+      for (const auto& nb : near.list) {
+        EXPECT_NE(nb.id, 0) << algo;
+        EXPECT_TRUE(first_half_item(one.data.item_ids.name(nb.id))) << algo << " neighbour " << nb.id;
+      }
+    }
     // Unknown ids: als and knn fall back to the baseline, the others have no score.
     const auto p = one.model->predict(self, one.data, {{-1, 0, 0.f}, {0, -1, 0.f}});
     for (double x : p) EXPECT_EQ(std::isnan(x), algo != "als" && algo != "knn") << algo;
