@@ -16,6 +16,7 @@
 #include "app/options.hpp"
 #include "app/reader_options.hpp"
 #include "app/serving.hpp"
+#include "app/serving_options.hpp"
 #include "io/text_writer.hpp"
 #include "mpi/failure.hpp"
 #include "src/metrics.hpp"
@@ -25,58 +26,6 @@ namespace hpcrec::app {
 namespace {
 
 using math::Index;
-
-struct Pair {
-  std::string user, item;
-  double rating = NAN;
-};
-
-// user, item[, rating[, timestamp]] per line, tab-, comma-, "::"- or
-// space-separated; a header line (third field not a number, or the words
-// user/item) is skipped.
-std::vector<Pair> read_pairs(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": no such file");
-  std::vector<Pair> out;
-  std::string line;
-  long long number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    std::vector<std::string> f;
-    const std::string sep = line.find("::") != std::string::npos   ? "::"
-                            : line.find('\t') != std::string::npos ? "\t"
-                            : line.find(',') != std::string::npos  ? ","
-                                                                   : " ";
-    for (size_t at = 0;;) {
-      const size_t next = line.find(sep, at);
-      f.push_back(line.substr(at, next == std::string::npos ? std::string::npos : next - at));
-      if (next == std::string::npos) break;
-      at = next + sep.size();
-    }
-    if (sep == " ") f.erase(std::remove(f.begin(), f.end(), std::string()), f.end());
-    if (f.size() < 2 || f.size() > 4 || f[0].empty() || f[1].empty())
-      throw InputError(path + ":" + std::to_string(number) +
-                       ": expected user,item[,rating[,timestamp]], got '" + line + "'");
-    Pair p{f[0], f[1], NAN};
-    if (f.size() >= 3) {
-      double r = 0;
-      const auto res = std::from_chars(f[2].data(), f[2].data() + f[2].size(), r);
-      if (res.ec != std::errc() || res.ptr != f[2].data() + f[2].size()) {
-        if (out.empty()) continue;  // a header line
-        throw InputError(path + ":" + std::to_string(number) + ": expected a number as the rating, got '" +
-                         f[2] + "'");
-      }
-      p.rating = r;
-    } else if (out.empty() && (f[0] == "user" || f[0] == "userId" || f[0] == "user_id")) {
-      continue;  // a header line
-    }
-    out.push_back(std::move(p));
-  }
-  if (out.empty()) throw InputError(path + ": no (user, item) pairs");
-  return out;
-}
 
 }  // namespace
 
@@ -98,11 +47,11 @@ int run_predict(const Args& args, const dist::Communicator& comm) {
   dist::collective_phase(comm, [&] {
     if (comm.rank() != 0) return;
     const auto self = dist::Communicator::self();
-    const std::vector<Pair> pairs = read_pairs(pairs_path);
+    const std::vector<UserRating> pairs = read_user_ratings(pairs_path);
     LoadedModel lm = load_model_file(self, model_path, 1);
     std::vector<math::Rating> dense;
     dense.reserve(pairs.size());
-    for (const Pair& p : pairs) {
+    for (const UserRating& p : pairs) {
       const auto u = lm.data.user_ids.find_text(p.user);
       const auto i = lm.data.item_ids.find_text(p.item);
       dense.push_back({u ? *u : -1, i ? *i : -1, static_cast<float>(p.rating)});

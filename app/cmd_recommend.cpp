@@ -31,6 +31,50 @@ struct Row {
   double score;
 };
 
+void add_rows(std::vector<Row>& rows, std::int64_t request, const std::vector<math::ScoredItem>& list,
+              int popular) {
+  for (size_t r = 0; r < list.size(); ++r)
+    rows.push_back({request, static_cast<std::int32_t>(r), popular, list[r].item, list[r].score});
+  if (list.empty()) rows.push_back({request, -1, popular, -1, 0.0});  // the user, with an empty list
+}
+
+// Collective. Every rank's rows to rank 0, which writes one list per
+// request (named `names`), in request order.
+void emit_requests(const dist::Communicator& comm, const std::vector<Row>& rows,
+                   const std::vector<std::string>& names, int top_n, const std::vector<std::string>& titles,
+                   const math::IdMap& items, const std::string& out) {
+  std::vector<Row> gathered = comm.allgatherv<Row>(rows);
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != 0) return;
+    std::sort(gathered.begin(), gathered.end(), [](const Row& a, const Row& b) {
+      return std::tie(a.request, a.rank) < std::tie(b.request, b.rank);
+    });
+    math::IdMap users;
+    users.is_string = true;
+    users.strings = names;
+    io::TopNSlice slice;
+    slice.users = static_cast<Index>(names.size());
+    slice.n = top_n;
+    slice.items.assign(names.size() * static_cast<size_t>(top_n), -1);
+    slice.scores.assign(slice.items.size(), std::nan(""));
+    slice.popular.assign(names.size(), 0);
+    if (!titles.empty()) slice.titles = &titles;
+    for (const Row& r : gathered) {
+      slice.popular[static_cast<size_t>(r.request)] = static_cast<char>(r.popular);
+      if (r.rank < 0) continue;
+      slice.items[static_cast<size_t>(r.request) * top_n + r.rank] = r.item;
+      slice.scores[static_cast<size_t>(r.request) * top_n + r.rank] = r.score;
+    }
+    const bool any = std::find(slice.popular.begin(), slice.popular.end(), 1) != slice.popular.end();
+    if (out.empty()) {
+      const std::string text = io::format_topn_csv(slice, users, items, true, any);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    } else {
+      io::write_topn(dist::Communicator::self(), out, slice, users, items);
+    }
+  });
+}
+
 // Prints `text` of every rank, in rank order, on rank 0's stdout.
 void print_in_order(const dist::Communicator& comm, const std::string& text) {
   const std::vector<char> all = comm.allgatherv<char>(std::span<const char>(text.data(), text.size()));
@@ -40,17 +84,21 @@ void print_in_order(const dist::Communicator& comm, const std::string& text) {
 }  // namespace
 
 int run_recommend(const Args& args, const dist::Communicator& comm) {
-  std::string model_path, user, users_file, out, titles_file, metrics_out;
+  std::string model_path, user, users_file, user_ratings, out, titles_file, metrics_out;
   bool all = false, bench_dense = false;
   int top_n = 10, threads = 1;
   FilterOptions fo;
   po::options_description desc("Recommend options");
   desc.add_options()("model", po::value(&model_path)->required(),
-                     "model file written by hpcrec train --model")(
-      "user", po::value(&user), "one user's original id")("users", po::value(&users_file),
-                                                          "a file of user ids, one a line")(
-      "all", po::bool_switch(&all), "every user of the model")("top-n", po::value(&top_n)->default_value(10),
-                                                               "number of recommendations")(
+                     "model file written by hpcrec train --model")("user", po::value(&user),
+                                                                   "one user's original id")(
+      "users", po::value(&users_file), "a file of user ids, one a line")("all", po::bool_switch(&all),
+                                                                         "every user of the model")(
+      "user-ratings", po::value(&user_ratings),
+      "fold-in: user,item[,rating] lines; each user (in the model or not) is solved against the model's "
+      "items "
+      "from these ratings alone and scored, the model unchanged")(
+      "top-n", po::value(&top_n)->default_value(10), "number of recommendations")(
       "out", po::value(&out), "write here (.csv, or .h5 for HDF5) instead of printing CSV")(
       "item-titles", po::value(&titles_file),
       "titles to show (movies.csv, u.item, or id,title CSV; default: those stored in the model)")(
@@ -70,8 +118,8 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
     if (!go) return;
     require_positive(vm, "top-n");
     require_positive(vm, "threads");
-    if (!user.empty() + !users_file.empty() + all != 1)
-      throw InputError("hpcrec recommend: give exactly one of --user, --users and --all");
+    if (!user.empty() + !users_file.empty() + !user_ratings.empty() + all != 1)
+      throw InputError("hpcrec recommend: give exactly one of --user, --users, --user-ratings and --all");
   });
   if (!go) return kExitOk;
   const double t0 = MPI_Wtime();
@@ -128,76 +176,59 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
   }
 
   // A list of users: each scored where it lives, gathered to rank 0 in request order.
-  std::vector<std::string> requests;
-  if (!user.empty()) {
-    requests = {user};
-  } else {
-    dist::collective_phase(comm, [&] { requests = read_id_list(users_file); });
-  }
-  std::vector<Index> dense(requests.size(), -1);
-  UserBatch batch;
-  batch.all = false;
-  const Index first = data.by_user.first_row, count = data.by_user.rows();
-  bool unknown = false;
-  for (size_t j = 0; j < requests.size(); ++j) {
-    if (auto u = data.user_ids.find_text(requests[j])) dense[j] = *u;
-    unknown |= dense[j] < 0;
-    if (dense[j] >= first && dense[j] < first + count) batch.rows.push_back(dense[j] - first);
-  }
-  std::sort(batch.rows.begin(), batch.rows.end());
-  batch.rows.erase(std::unique(batch.rows.begin(), batch.rows.end()), batch.rows.end());
-  const ServedLists served = serve(comm, *lm.model, data, batch, top_n, filter);
-  std::vector<math::ScoredItem> popular;
-  if (unknown) popular = popularity_list(comm, data, top_n, filter);  // every rank knows `requests`
+  std::vector<std::string> requests, names;
   std::vector<Row> rows;
-  for (size_t j = 0; j < requests.size(); ++j) {
-    const bool mine = dense[j] >= first && dense[j] < first + count;
-    if (!mine && !(dense[j] < 0 && comm.rank() == 0)) continue;
-    const std::vector<math::ScoredItem>* list = &popular;
-    int is_popular = 1;
-    if (mine) {
-      const auto at =
-          std::lower_bound(batch.rows.begin(), batch.rows.end(), dense[j] - first) - batch.rows.begin();
-      list = &served.lists[static_cast<size_t>(at)];
-      is_popular = served.popular[static_cast<size_t>(at)];
-    }
-    for (size_t r = 0; r < list->size(); ++r)
-      rows.push_back({static_cast<std::int64_t>(j), static_cast<std::int32_t>(r), is_popular, (*list)[r].item,
-                      (*list)[r].score});
-    if (list->empty()) rows.push_back({static_cast<std::int64_t>(j), -1, is_popular, -1, 0.0});
-  }
-  std::vector<Row> gathered = comm.allgatherv<Row>(rows);
-  dist::collective_phase(comm, [&] {
-    if (comm.rank() != 0) return;
-    std::sort(gathered.begin(), gathered.end(), [](const Row& a, const Row& b) {
-      return std::tie(a.request, a.rank) < std::tie(b.request, b.rank);
-    });
-    // The requests as a top-N slice of their own (users in request order).
-    math::IdMap names;
-    names.is_string = true;
-    io::TopNSlice slice;
-    slice.users = static_cast<Index>(requests.size());
-    slice.n = top_n;
-    slice.items.assign(requests.size() * static_cast<size_t>(top_n), -1);
-    slice.scores.assign(slice.items.size(), std::nan(""));
-    slice.popular.assign(requests.size(), 0);
-    if (!lm.titles.empty()) slice.titles = &lm.titles;
-    for (size_t j = 0; j < requests.size(); ++j)
-      names.strings.push_back(dense[j] >= 0 ? data.user_ids.name(dense[j]) : requests[j]);
-    for (const Row& r : gathered) {
-      slice.popular[static_cast<size_t>(r.request)] = static_cast<char>(r.popular);
-      if (r.rank < 0) continue;
-      slice.items[static_cast<size_t>(r.request) * top_n + r.rank] = r.item;
-      slice.scores[static_cast<size_t>(r.request) * top_n + r.rank] = r.score;
-    }
-    const bool any = std::find(slice.popular.begin(), slice.popular.end(), 1) != slice.popular.end();
-    if (out.empty()) {
-      const std::string text = io::format_topn_csv(slice, names, data.item_ids, true, any);
-      std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!user_ratings.empty()) {
+    // Fold-in: users given by ratings, each solved against the model's item
+    // side on rank (request mod P), never changing the model.
+    std::vector<UserRating> given;
+    dist::collective_phase(comm, [&] { given = read_user_ratings(user_ratings); });
+    math::CsrBlock histories;
+    std::vector<std::int64_t> mine;
+    size_t dropped = 0;
+    group_histories(given, data.item_ids, comm.rank(), comm.size(), requests, histories, mine, dropped);
+    if (dropped && comm.rank() == 0)
+      std::fprintf(stderr, "hpcrec recommend: %zu ratings of items not in the model ignored\n", dropped);
+    UserBatch batch;
+    batch.histories = &histories;
+    const ServedLists served = serve(comm, *lm.model, data, batch, top_n, filter);
+    for (size_t j = 0; j < mine.size(); ++j) add_rows(rows, mine[j], served.lists[j], served.popular[j]);
+    names = requests;
+  } else {
+    if (!user.empty()) {
+      requests = {user};
     } else {
-      io::write_topn(dist::Communicator::self(), out, slice, names, data.item_ids);
+      dist::collective_phase(comm, [&] { requests = read_id_list(users_file); });
     }
-  });
+    std::vector<Index> dense(requests.size(), -1);
+    UserBatch batch;
+    batch.all = false;
+    const Index first = data.by_user.first_row, count = data.by_user.rows();
+    bool unknown = false;
+    for (size_t j = 0; j < requests.size(); ++j) {
+      if (auto u = data.user_ids.find_text(requests[j])) dense[j] = *u;
+      unknown |= dense[j] < 0;
+      if (dense[j] >= first && dense[j] < first + count) batch.rows.push_back(dense[j] - first);
+      names.push_back(dense[j] >= 0 ? data.user_ids.name(dense[j]) : requests[j]);
+    }
+    std::sort(batch.rows.begin(), batch.rows.end());
+    batch.rows.erase(std::unique(batch.rows.begin(), batch.rows.end()), batch.rows.end());
+    const ServedLists served = serve(comm, *lm.model, data, batch, top_n, filter);
+    std::vector<math::ScoredItem> popular;
+    if (unknown) popular = popularity_list(comm, data, top_n, filter);  // every rank knows `requests`
+    for (size_t j = 0; j < requests.size(); ++j) {
+      const bool mine = dense[j] >= first && dense[j] < first + count;
+      if (mine) {
+        const auto at =
+            std::lower_bound(batch.rows.begin(), batch.rows.end(), dense[j] - first) - batch.rows.begin();
+        add_rows(rows, static_cast<std::int64_t>(j), served.lists[static_cast<size_t>(at)],
+                 served.popular[static_cast<size_t>(at)]);
+      } else if (dense[j] < 0 && comm.rank() == 0) {
+        add_rows(rows, static_cast<std::int64_t>(j), popular, 1);
+      }
+    }
+  }
+  emit_requests(comm, rows, names, top_n, lm.titles, data.item_ids, out);
   const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
   if (comm.rank() == 0)
     std::fprintf(stderr, "recommend: %s model, top %d for %zu user(s) on %d rank(s) in %.2f s\n",

@@ -14,7 +14,12 @@ TopLists FactorModel::recommend(const dist::Communicator& comm, const TrainingDa
                                 const UserBatch& batch, int n, const ItemFilter& filter) const {
   dist::TopNInput in;
   math::Matrix picked;
-  if (batch.all) {
+  Folded folded;
+  if (batch.histories) {
+    folded = fold_in(comm, data, *batch.histories);
+    in.user_factors = &folded.factors;
+    in.user_offset = (folded.bias.array() + mu_).matrix();
+  } else if (batch.all) {
     in.user_factors = &user_factors_;
     in.user_offset = (user_bias_.array() + mu_).matrix();
   } else {
@@ -125,6 +130,11 @@ void FactorModel::load(const io::ModelReader& in, const std::string& group, cons
   item_factors_ = itf.middleRows(first_item_, ni);
   user_bias_ = ub.segment(first_user_, nu);
   item_bias_ = ib.segment(first_item_, ni);
+}
+
+FactorModel::Folded FactorModel::fold_in(const dist::Communicator&, const TrainingData&,
+                                         const math::CsrBlock& histories) const {
+  return {math::Matrix::Zero(histories.rows(), user_factors_.cols()), math::Vector::Zero(histories.rows())};
 }
 
 void FactorModel::no_factors(const TrainingData& data) {

@@ -30,6 +30,17 @@ class FactorModel : public Model {
     return FactorRows{&user_factors_, &user_bias_, &item_factors_, &item_bias_};
   }
 
+  // The vectors of users given by their histories (global item ids
+  // ascending, values), solved against this model's item side as a user
+  // half-step of training would (the model's hyper-parameters, exact
+  // solve); zero-width for models without factors. Collective.
+  struct Folded {
+    math::Matrix factors;
+    math::Vector bias;
+  };
+  virtual Folded fold_in(const dist::Communicator& comm, const TrainingData& data,
+                         const math::CsrBlock& histories) const;
+
  protected:
   // Explicit ratings: predictions clipped to [clip_min_, clip_max_], and
   // unknown ids fall back to the known biases (mu + b_i, mu + b_u, mu).

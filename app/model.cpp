@@ -7,6 +7,7 @@ namespace hpcrec::app {
 using math::Index;
 
 math::CsrBlock batch_rows(const math::CsrBlock& block, const UserBatch& batch) {
+  if (batch.histories) return *batch.histories;
   if (batch.all) return block;
   math::CsrBlock out;
   out.first_row = 0;
@@ -25,7 +26,7 @@ std::vector<std::span<const Index>> batch_exclusions(const TrainingData& data, c
                                                      const ItemFilter& filter) {
   std::vector<std::span<const Index>> out(static_cast<size_t>(batch.size(data)));
   if (filter.include_seen) return out;
-  for (size_t j = 0; j < out.size(); ++j) out[j] = data.by_user.row_cols(batch.row(static_cast<Index>(j)));
+  for (size_t j = 0; j < out.size(); ++j) out[j] = batch.items(data, static_cast<Index>(j));
   return out;
 }
 

@@ -53,15 +53,26 @@ struct ItemFilter {
   bool allows(math::Index item) const { return !blocked || !(*blocked)[item]; }
 };
 
-// Rows of this rank's user block to score: every row, or local row indices
-// in ascending order.
+// Users to score on this rank: every row of its user block, local row
+// indices in ascending order, or (fold-in) users given by their histories
+// alone: `histories` rows (global item ids ascending, values), which the
+// model scores from its fixed item side without being changed.
 struct UserBatch {
   bool all = true;
   std::vector<math::Index> rows;
+  const math::CsrBlock* histories = nullptr;
   math::Index size(const TrainingData& data) const {
+    if (histories) return histories->rows();
     return all ? data.by_user.rows() : static_cast<math::Index>(rows.size());
   }
   math::Index row(math::Index j) const { return all ? j : rows[j]; }
+  // The training items and values of batch user j.
+  std::span<const math::Index> items(const TrainingData& data, math::Index j) const {
+    return histories ? histories->row_cols(j) : data.by_user.row_cols(row(j));
+  }
+  math::Offset history(const TrainingData& data, math::Index j) const {
+    return histories ? histories->row_nnz(j) : data.by_user.row_nnz(row(j));
+  }
 };
 
 // Why a user gets an item: terms that add up to `score` (within rounding).

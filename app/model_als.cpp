@@ -32,12 +32,33 @@
 #include "mpi/als_driver.hpp"
 #include "mpi/evaluation.hpp"
 #include "mpi/ials_driver.hpp"
+#include "mpi/routing.hpp"
+#include "src/gram.hpp"
 
 namespace hpcrec::app {
 
 namespace {
 
 using math::Index;
+
+// Fold-in: the item rows `histories` refer to, gathered from their owners
+// through a routing plan (as a training half-step gathers them), and the
+// histories with gathered-row column ids.
+struct GatheredItems {
+  math::Matrix rows;  // [factors (, bias)] per needed item
+  math::CsrBlock local;
+};
+GatheredItems gather_items(const dist::Communicator& comm, const TrainingData& data,
+                           const math::CsrBlock& histories, const math::Matrix& item_factors,
+                           const math::Vector* item_bias) {
+  std::vector<Index> needed(histories.cols.begin(), histories.cols.end());
+  std::sort(needed.begin(), needed.end());
+  needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+  const dist::RoutingPlan plan = dist::RoutingPlan::build(comm, std::move(needed), data.items);
+  GatheredItems g{plan.exchange(comm, item_factors, item_bias), histories};
+  plan.localize(g.local.cols);
+  return g;
+}
 
 // The rows a finished driver leaves, and the blocks given back to the data.
 template <class Driver>
@@ -217,6 +238,24 @@ class AlsModel : public AlsFamily {
 
   bool predicts_ratings() const override { return true; }
 
+  // The user half-step of training for these rows: (x_u, b_u) jointly, by
+  // the same kernel, against the model's item factors and biases.
+  Folded fold_in(const dist::Communicator& comm, const TrainingData& data,
+                 const math::CsrBlock& histories) const override {
+    const int k = static_cast<int>(item_factors_.cols());
+    const GatheredItems g = gather_items(comm, data, histories, item_factors_, &item_bias_);
+    math::ExplicitAlsConfig cfg;
+    cfg.lambda = opt_.als.lambda;
+    cfg.bias_lambda = opt_.als.bias_lambda;
+    cfg.weighted_lambda = opt_.als.weighted_lambda;
+    cfg.global_mean = mu_;
+    cfg.threads = threads_;
+    Folded out{math::Matrix::Zero(histories.rows(), k), math::Vector::Zero(histories.rows())};
+    math::CsrView view{g.local.indptr, g.local.cols, g.local.values};
+    math::solve_explicit_rows(view, g.rows.leftCols(k), g.rows.col(k), cfg, out.factors, out.bias);
+    return out;
+  }
+
  protected:
   bool rating_scale() const override { return true; }
   void load_options(const io::Attributes& a, const io::ModelReader& in) override {
@@ -323,6 +362,26 @@ class IalsModel : public AlsFamily {
     for (const auto& term : e.terms) e.score += term.value;
     e.model = user_factors_.row(u).dot(item_factors_.row(i));
     return e;
+  }
+
+  // The user half-step for these rows, solved exactly (Cholesky: a new user
+  // has no previous vector for CG to start from) against Y^T Y of all items.
+  Folded fold_in(const dist::Communicator& comm, const TrainingData& data,
+                 const math::CsrBlock& histories) const override {
+    const int k = static_cast<int>(item_factors_.cols());
+    const GatheredItems g = gather_items(comm, data, histories, item_factors_, nullptr);
+    math::ExactGram gram(k);
+    math::add_gram_chunks(item_factors_, first_item_, gram);
+    std::vector<std::int64_t> limbs = gram.to_limbs();
+    comm.allreduce_inplace<std::int64_t>(limbs, MPI_SUM);
+    const math::ColMatrix yty = math::ExactGram::from_limbs(k, limbs).value();
+    math::ImplicitAlsConfig cfg = opt_.ials.kernel;
+    cfg.solver = math::SolverKind::kCholesky;
+    cfg.threads = threads_;
+    Folded out{math::Matrix::Zero(histories.rows(), k), math::Vector::Zero(histories.rows())};
+    math::CsrView view{g.local.indptr, g.local.cols, g.local.values};
+    math::solve_implicit_rows(view, g.rows, yty, cfg, out.factors);
+    return out;
   }
 
  protected:

@@ -90,7 +90,7 @@ class ContentModel : public FactorModel {
 
   TopLists recommend(const dist::Communicator&, const TrainingData& data, const UserBatch& batch, int n,
                      const ItemFilter& filter) const override {
-    if (batch.all)
+    if (batch.all && !batch.histories)
       return math::content_top_n(*index_, data.by_user, opt_.content, n, filter.blocked, filter.include_seen);
     return math::content_top_n(*index_, batch_rows(data.by_user, batch), opt_.content, n, filter.blocked,
                                filter.include_seen);

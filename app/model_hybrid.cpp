@@ -288,7 +288,7 @@ class HybridModel : public Model {
     TopLists out(static_cast<size_t>(users));
     std::vector<math::BlendSource> sources(parts_.size());
     for (Index j = 0; j < users; ++j) {
-      const bool light = data.by_user.row_nnz(batch.row(j)) < min_history_;
+      const bool light = batch.history(data, j) < min_history_;
       for (size_t m = 0; m < parts_.size(); ++m)
         sources[m] = {lists[m][j], light ? light_weights_[m] : w[m], light ? light_cold_weights_[m] : c[m]};
       out[j] = math::blend_lists(sources, &cold, n);

@@ -100,12 +100,15 @@ class KnnModel : public FactorModel {
   TopLists recommend(const dist::Communicator& comm, const TrainingData& data, const UserBatch& batch, int n,
                      const ItemFilter& filter) const override {
     const auto exclusions = batch_exclusions(data, batch, filter);
-    if (batch.all)
+    if (batch.histories && opt_.knn.on == dist::KnnOn::kUsers)
+      throw InputError(
+          "a user-based KNN model cannot score users by their ratings alone (use item-based KNN)");
+    if (batch.all && !batch.histories)
       return dist::knn_top_n(comm, matrix(data, data.by_user), neighbors_, opt_.knn, n, &exclusions,
                              filter.blocked);
     const math::CsrBlock rows = batch_rows(data.by_user, batch);
     math::NeighborLists lists;
-    if (opt_.knn.on == dist::KnnOn::kUsers) {
+    if (opt_.knn.on == dist::KnnOn::kUsers && !batch.histories) {
       // The batch users' own lists, in batch order.
       for (Index r : batch.rows) {
         const auto row = neighbors_.row(r);

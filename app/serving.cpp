@@ -109,13 +109,13 @@ ServedLists serve(const dist::Communicator& comm, const Model& model, const Trai
   bool computed = false;
   // Collective: whether any rank needs the list (so that all compute it).
   bool needed = false;
-  for (Index j = 0; j < users && !needed; ++j) needed = data.by_user.row_nnz(batch.row(j)) == 0;
+  for (Index j = 0; j < users && !needed; ++j) needed = batch.history(data, j) == 0;
   if (comm.allreduce<int>(needed ? 1 : 0, MPI_MAX)) {
     popular = popularity_list(comm, data, n, filter);
     computed = true;
   }
   for (Index j = 0; j < users && computed; ++j) {
-    if (data.by_user.row_nnz(batch.row(j)) > 0) continue;
+    if (batch.history(data, j) > 0) continue;
     out.lists[static_cast<size_t>(j)] = popular;
     out.popular[static_cast<size_t>(j)] = 1;
   }

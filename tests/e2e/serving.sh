@@ -69,9 +69,31 @@ rated=$(awk '$1 == 0 { print $2 }' "$TMP/r.tsv" | sort -n | tr '\n' ' ')
 inc=$("$HPCREC" recommend --model "$TMP/gen/ials.h5" --user 0 --top-n 50 --include-rated 2>/dev/null |
   awk -F, 'NR > 1 { print $3 }' | sort -n | tr '\n' ' ')
 for i in $rated; do grep -qw "$i" <<<"$inc" || fail "--include-rated: rated item $i not listed"; done
-expect_fail 2 "exactly one of --user, --users and --all" "$HPCREC" recommend --model "$TMP/gen/als.h5"
+expect_fail 2 "exactly one of --user, --users" "$HPCREC" recommend --model "$TMP/gen/als.h5"
 expect_fail 2 "no such file" "$HPCREC" recommend --model "$TMP/gen/als.h5" --users "$TMP/none.txt"
 expect_fail 2 "no such model file" "$HPCREC" recommend --model "$TMP/none.h5" --all
+
+# Fold-in: users given by their ratings alone (a new comedy fan with 8
+# ratings and one of an unknown item; user 1, a horror fan, from their own
+# ratings), the same lists at 1 and 3 ranks.
+for i in 3 7 12 18 21 29 33 40 100000; do printf 'fan\t%d\t5\n' "$i"; done >"$TMP/fold.tsv"
+awk '$1 == 1' "$TMP/r.tsv" >>"$TMP/fold.tsv"
+for algo in als ials knn content popular hybrid; do
+  for n in 1 3; do
+    run_np $n recommend --model "$TMP/gen/$algo.h5" --user-ratings "$TMP/fold.tsv" --top-n 5 \
+      >"$TMP/fold_$algo.$n.csv" 2>/dev/null
+  done
+  cmp -s "$TMP/fold_$algo.1.csv" "$TMP/fold_$algo.3.csv" || fail "fold-in $algo differs between 1 and 3 ranks"
+  [ "$(grep -c '^fan,' "$TMP/fold_$algo.1.csv")" = 5 ] || fail "fold-in $algo: no list for the new user"
+  [ "$algo" = als ] || [ "$algo" = popular ] || awk -F, 'NR > 1 && (($1 == "fan") != ($3 < 50 || $3 >= 100)) { bad++ }
+    END { exit bad > 0 }' "$TMP/fold_$algo.1.csv" || fail "fold-in $algo: a list from the other half"
+done
+awk -F, 'NR > 1 { print $2 "," $3 }' "$TMP/fold_knn.1.csv" | tail -n 5 >"$TMP/fold_knn_1.txt"
+grep '^1,' "$TMP/gen/knn.csv" | head -n 5 | cut -d, -f2,3 | cmp -s - "$TMP/fold_knn_1.txt" ||
+  fail "knn fold-in of a user's own ratings differs from the model's list"
+run_np 1 train --algo knn --knn-on users --ratings "$TMP/r.tsv" --model "$TMP/uknn.h5" >/dev/null
+expect_fail 2 "cannot score users by their ratings alone" "$HPCREC" recommend --model "$TMP/uknn.h5" \
+  --user-ratings "$TMP/fold.tsv"
 
 # explain: the terms add up to the score it prints.
 "$HPCREC" explain --model "$TMP/gen/als.h5" --user 0 --item "$top" --top 1000 >"$TMP/explain.txt"

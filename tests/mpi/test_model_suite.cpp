@@ -13,11 +13,13 @@
 // three ratings of 1 per user in the other half.
 #include <gtest/gtest.h>
 
+#include <Eigen/Cholesky>
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <fstream>
 
+#include "app/factor_model.hpp"
 #include "app/item_content.hpp"
 #include "app/model.hpp"
 #include "app/serving.hpp"
@@ -187,6 +189,29 @@ TEST_P(ModelSuite, FitRecommendSaveLoadExplain) {
     }
   }
 
+  // Fold-in: users given by their ratings alone (here their own training
+  // ratings) get lists of their own half, without their rated items.
+  {
+    app::UserBatch given;
+    given.histories = &data.by_user;
+    const app::TopLists folded = f->model->recommend(comm, data, given, n, app::ItemFilter{});
+    ASSERT_EQ(folded.size(), all.size());
+    for (Index r = 0; r < data.by_user.rows(); ++r) {
+      const std::string user = data.user_ids.name(data.by_user.first_row + r);
+      const auto seen = data.by_user.row_cols(r);
+      EXPECT_FALSE(folded[r].empty()) << algo;
+      for (const auto& s : folded[r]) {
+        EXPECT_FALSE(std::binary_search(seen.begin(), seen.end(), s.item)) << algo;
+        if (algo != "popular") {
+          EXPECT_EQ(first_half_user(user), first_half_item(data.item_ids.name(s.item)))
+              << algo << " fold-in recommends item " << data.item_ids.name(s.item) << " to user " << user;
+        }
+      }
+    }
+    // Models that score from the history alone give exactly the trained lists.
+    if (algo == "knn" || algo == "content" || algo == "popular") expect_same(folded, all, algo + " fold-in");
+  }
+
   // A user without training interactions gets the popularity list; the others the model's.
   {
     app::TrainingData hollow = data;
@@ -333,6 +358,90 @@ TEST(ModelPredict, AlsReproducesTrainTestRmseOnMovieLens) {
     for (size_t j = 0; j < p.size(); ++j) err.add(p[j], pairs[j].value);
     EXPECT_NEAR(err.rmse(), train_rmse, 1e-9);
   });
+}
+
+}  // namespace
+
+namespace {
+
+// Fold-in is the user half-step of training: a user's folded-in vector from
+// their own training ratings is the exact minimiser against the model's item
+// side (a dense solve here, 1e-9 relative), and bitwise the same at any rank
+// count (the 1-process fold-in of the same model).
+TEST(ModelFoldIn, IsTheUserHalfStepAtAnyRankCount) {
+  auto comm = dist::Communicator::world();
+  hpcrec::testing::SharedTempDir dir(comm);
+  write_files(comm, dir);
+  for (const std::string algo : {"als", "ials"}) {
+    app::TrainOptions o = options_for(algo, dir);
+    o.model = dir.file(algo + ".h5");
+    app::Report report(comm, "", false);
+    auto f = fit(comm, o, report);
+    app::save_model_file(comm, o.model, *f->model, f->data, {});
+    app::LoadedModel lm = app::load_model_file(comm, o.model, 1);
+    const auto& model = dynamic_cast<const app::FactorModel&>(*lm.model);
+    // Every rank folds in its own users from their training ratings.
+    const app::FactorModel::Folded folded = model.fold_in(comm, lm.data, lm.data.by_user);
+    std::vector<double> mine;
+    for (Index r = 0; r < folded.factors.rows(); ++r) {
+      for (Index c = 0; c < folded.factors.cols(); ++c) mine.push_back(folded.factors(r, c));
+      mine.push_back(folded.bias[r]);
+    }
+    const std::vector<double> all = comm.allgatherv<double>(mine);
+    dist::collective_phase(comm, [&] {
+      if (comm.rank() != 0) return;
+      const auto self = dist::Communicator::self();
+      app::LoadedModel one = app::load_model_file(self, o.model, 1);
+      const auto& m1 = dynamic_cast<const app::FactorModel&>(*one.model);
+      const app::FactorModel::Folded ref = m1.fold_in(self, one.data, one.data.by_user);
+      const auto rows = *m1.factor_rows();
+      const math::Matrix& y = *rows.item_factors;
+      const math::Vector& b = *rows.item_bias;
+      const Index k = y.cols();
+      ASSERT_EQ(all.size(), static_cast<size_t>(one.data.user_ids.size() * (k + 1)));
+      double worst = 0;
+      for (Index u = 0; u < one.data.user_ids.size(); ++u) {
+        for (Index c = 0; c < k; ++c)
+          EXPECT_EQ(all[u * (k + 1) + c], ref.factors(u, c)) << algo << ": not bitwise at " << comm.size();
+        EXPECT_EQ(all[u * (k + 1) + k], ref.bias[u]) << algo;
+        // The exact minimiser, by a dense solve of the user's normal equation.
+        const auto items = one.data.by_user.row_cols(u);
+        const auto values = one.data.by_user.row_values(u);
+        math::Vector w;
+        if (algo == "als") {
+          const double s = static_cast<double>(items.size());
+          math::Matrix a = math::Matrix::Zero(k + 1, k + 1);
+          math::Vector rhs = math::Vector::Zero(k + 1);
+          for (size_t j = 0; j < items.size(); ++j) {
+            math::Vector z(k + 1);
+            z << y.row(items[j]).transpose(), 1.0;
+            a += z * z.transpose();
+            rhs += z * (values[j] - one.data.global_mean - b[items[j]]);
+          }
+          for (Index c = 0; c < k; ++c) a(c, c) += o.als.lambda * s;
+          a(k, k) += o.als.bias_lambda * s;
+          w = a.ldlt().solve(rhs);
+          w.conservativeResize(k + 1);
+        } else {
+          math::Matrix a = y.transpose() * y;
+          a.diagonal().array() += o.ials.kernel.lambda;
+          math::Vector rhs = math::Vector::Zero(k);
+          for (size_t j = 0; j < items.size(); ++j) {
+            const double wj = o.ials.kernel.alpha * values[j];
+            a += wj * y.row(items[j]).transpose() * y.row(items[j]);
+            rhs += (1 + wj) * y.row(items[j]).transpose();
+          }
+          w = math::Vector::Zero(k + 1);
+          w.head(k) = a.ldlt().solve(rhs);
+        }
+        for (Index c = 0; c <= k; ++c) {
+          const double got = c < k ? ref.factors(u, c) : ref.bias[u];
+          worst = std::max(worst, std::abs(got - w[c]) / std::max(1.0, w.norm()));
+        }
+      }
+      EXPECT_LT(worst, 1e-9) << algo << ": fold-in is not the exact user solve";
+    });
+  }
 }
 
 }  // namespace
