@@ -52,7 +52,8 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
 // metrics go to `outcome`. Returns the exit status (kExitPreempted when a
 // stop signal ended the training after a checkpoint).
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
-                       Report& report, Outcome& outcome, const std::string& fold_label) {
+                       Report& report, Outcome& outcome, const std::string& fold_label,
+                       const io::Model* warm) {
   const bool root = comm.rank() == 0;
   // Content models know items from their metadata too: those without
   // ratings (cold start) join the item map, so they can be recommended.
@@ -76,6 +77,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   ctx.tests = &tests;
   ctx.report = &report;
   ctx.label = fold_label;
+  ctx.warm = warm;
 
   std::unique_ptr<Model> model = make_model(o.algo_name, o);
   const int status = model->fit(comm, ctx, outcome.metrics);
@@ -154,11 +156,15 @@ int run_train(const Args& args, const dist::Communicator& comm) {
   bool go = true;
   dist::collective_phase(comm, [&] { go = parse_train_options(args, o, comm.rank() == 0); });
   if (!go) return kExitOk;
+  return run_training(comm, o, nullptr);
+}
+
+int run_training(const dist::Communicator& comm, TrainOptions& o, const io::Model* warm) {
   const bool resuming = !o.checkpoint.resume.empty();
   Report report(comm, o.metrics_out, resuming);
   if (o.folds <= 1) {
     Outcome outcome;
-    return train_and_evaluate(comm, o, o.data, report, outcome, "");
+    return train_and_evaluate(comm, o, o.data, report, outcome, "", warm);
   }
 
   // Cross-validation: fold f holds out the ratings whose split hash falls in
@@ -172,7 +178,7 @@ int run_train(const Args& args, const dist::Communicator& comm) {
     d.split.seed = o.split.seed;
     if (comm.rank() == 0) std::printf("== fold %d of %d ==\n", f + 1, o.folds);
     const int status =
-        train_and_evaluate(comm, o, d, report, outcomes[f], "\"fold\": " + std::to_string(f) + ", ");
+        train_and_evaluate(comm, o, d, report, outcomes[f], "\"fold\": " + std::to_string(f) + ", ", warm);
     if (status != kExitOk) return status;
   }
   std::string fields = "\"cv\": true, \"folds\": " + std::to_string(o.folds);

@@ -25,6 +25,7 @@ constexpr const char* kUsage =
     "  recommend   top-N lists from a saved model (a user, a list, or all)\n"
     "  predict     a saved model's score for each (user, item) pair of a file\n"
     "  explain     why a saved model gives a user an item\n"
+    "  update      keep a saved model current: new interactions, a few warm sweeps\n"
     "  info        statistics of a ratings file and its partition over ranks\n"
     "  split       write a train/test split to files\n"
     "  similar     an item's (or user's) nearest neighbours in a saved model\n"
@@ -43,6 +44,7 @@ int dispatch(const std::string& command, const hpcrec::app::Args& args,
   if (command == "similar") return run_similar(args, comm);
   if (command == "predict") return run_predict(args, comm);
   if (command == "explain") return run_explain(args, comm);
+  if (command == "update") return run_update(args, comm);
   throw hpcrec::InputError("unknown command '" + command + "' (try hpcrec --help)");
 }
 

@@ -1,5 +1,7 @@
 #include "app/model.hpp"
 
+#include <cstdio>
+
 #include "src/errors.hpp"
 
 namespace hpcrec::app {
@@ -85,6 +87,12 @@ Similar stored_neighbors(const math::NeighborLists& lists, Index row, int n) {
   out.list.assign(list.begin(),
                   list.begin() + std::min<std::ptrdiff_t>(n, static_cast<std::ptrdiff_t>(list.size())));
   return out;
+}
+
+std::string num17(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
 }
 
 namespace {

@@ -103,6 +103,10 @@ struct FitContext {
   const ItemContent* content = nullptr;                     // content models
   const std::vector<math::Rating>* ranking_test = nullptr;  // for --ranking-every
   const TestSets* tests = nullptr;                          // a hybrid evaluates its parts on them
+  // `update`: the previous model (whole, as read by one process). Factor
+  // models start known users and items from its rows (matched by original
+  // id) instead of the seed's.
+  const io::Model* warm = nullptr;
   Report* report = nullptr;
   std::string label;        // JSON prefix, e.g. "\"fold\": 2, "
   bool checkpoints = true;  // hybrid components do not checkpoint
@@ -195,6 +199,10 @@ struct ModelEntry {
   std::unique_ptr<Model> (*from_options)(const TrainOptions& options);
   // Empty, to be loaded.
   std::unique_ptr<Model> (*blank)();
+  // The train options that rebuild a saved model's configuration from its
+  // attributes (for `update`); nullptr where updating is not supported.
+  std::vector<std::string> (*train_flags)(const io::Attributes& attributes,
+                                          const io::ModelReader& in) = nullptr;
 };
 
 const std::vector<ModelEntry>& model_table();
@@ -221,6 +229,8 @@ math::NeighborLists load_neighbor_lists(const io::ModelReader& in, const std::st
                                         math::Index first, math::Index rows, math::Index total);
 // The first n entries of stored lists' row `row` (local index).
 Similar stored_neighbors(const math::NeighborLists& lists, math::Index row, int n);
+// A double as text that parses back to the same value (%.17g).
+std::string num17(double x);
 // Attribute lookups with a clear error (file, group, attribute).
 double attr_double(const io::Attributes& a, const std::string& key, const io::ModelReader& in);
 std::int64_t attr_int(const io::Attributes& a, const std::string& key, const io::ModelReader& in);

@@ -119,6 +119,32 @@ class AlsFamily : public FactorModel {
     return kExitOk;
   }
 
+  // `update`: the rows of known users and items from the previous model
+  // (by original id), the others as the seed made them; iteration 0.
+  template <class Driver>
+  void warm_start(const FitContext& ctx, Driver& driver) const {
+    if (!ctx.warm) return;
+    const io::Model& w = *ctx.warm;
+    const TrainingData& data = *ctx.data;
+    auto rows = [&](const dist::AlsSide& side, const math::IdMap& ids, const math::IdMap& old_ids,
+                    const math::Matrix& old_f, const math::Vector& old_b, math::Matrix& f, math::Vector& b) {
+      f = side.factors;
+      b = side.bias;
+      if (old_f.cols() != f.cols()) return;
+      for (Index r = 0; r < side.rows(); ++r) {
+        if (const auto old = old_ids.find_text(ids.name(side.first() + r))) {
+          f.row(r) = old_f.row(*old);
+          b[r] = old_b[*old];
+        }
+      }
+    };
+    math::Matrix uf, itf;
+    math::Vector ub, ib;
+    rows(driver.users(), data.user_ids, w.user_ids, w.user_factors, w.user_bias, uf, ub);
+    rows(driver.items(), data.item_ids, w.item_ids, w.item_factors, w.item_bias, itf, ib);
+    driver.restore(0, std::move(uf), std::move(ub), std::move(itf), std::move(ib));
+  }
+
   Checkpointing checkpointing(const dist::Communicator& comm, const FitContext& ctx) const {
     const TrainingData& data = *ctx.data;
     CheckpointOptions copt = ctx.checkpoints ? ctx.run->checkpoint : CheckpointOptions{};
@@ -177,6 +203,7 @@ class AlsModel : public AlsFamily {
     dist::ExplicitAls driver(comm, {data.users, std::move(data.by_user), {}, false, {}, {}},
                              {data.items, std::move(data.by_item), {}, false, {}, {}}, std::move(test),
                              data.global_mean, opt_.als);
+    warm_start(ctx, driver);
     if (comm.rank() == 0)
       std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
     dist::IterationStats last;
@@ -318,6 +345,7 @@ class IalsModel : public AlsFamily {
     Checkpointing checkpoints = checkpointing(comm, ctx);
     dist::ImplicitAls driver(comm, {data.users, std::move(data.by_user), {}, false, {}, {}},
                              {data.items, std::move(data.by_item), {}, false, {}, {}}, opt_.ials);
+    warm_start(ctx, driver);
     if (comm.rank() == 0) std::printf("%5s %14s %9s %12s\n", "iter", "loss", "seconds", "MB_exchanged");
     double loss = 0;
     const int status =
@@ -405,6 +433,25 @@ class IalsModel : public AlsFamily {
 };
 
 }  // namespace
+
+std::vector<std::string> als_train_flags(const io::Attributes& a, const io::ModelReader& in) {
+  return {"--factors",     std::to_string(attr_int(a, "factors", in)),
+          "--lambda",      num17(attr_double(a, "lambda", in)),
+          "--bias-lambda", num17(attr_double(a, "bias_lambda", in)),
+          "--reg-scaling", attr_string(a, "reg_scaling", in),
+          "--seed",        std::to_string(attr_int(a, "seed", in))};
+}
+
+std::vector<std::string> ials_train_flags(const io::Attributes& a, const io::ModelReader& in) {
+  return {"--factors",    std::to_string(attr_int(a, "factors", in)),
+          "--lambda",     num17(attr_double(a, "lambda", in)),
+          "--alpha",      num17(attr_double(a, "alpha", in)),
+          "--confidence", attr_string(a, "confidence", in),
+          "--eps",        num17(attr_double(a, "eps", in)),
+          "--solver",     attr_string(a, "solver", in),
+          "--cg-steps",   std::to_string(attr_int(a, "cg_steps", in)),
+          "--seed",       std::to_string(attr_int(a, "seed", in))};
+}
 
 std::unique_ptr<Model> make_als(const TrainOptions& o) { return std::make_unique<AlsModel>(o); }
 std::unique_ptr<Model> blank_als() { return std::make_unique<AlsModel>(); }

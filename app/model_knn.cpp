@@ -213,6 +213,16 @@ class KnnModel : public FactorModel {
 
 }  // namespace
 
+std::vector<std::string> knn_train_flags(const io::Attributes& a, const io::ModelReader& in) {
+  return {"--knn-on",      attr_string(a, "knn_on", in),
+          "--similarity",  attr_string(a, "similarity", in),
+          "--shrink",      num17(attr_double(a, "shrink", in)),
+          "--min-support", std::to_string(attr_int(a, "min_support", in)),
+          "--neighbors",   std::to_string(attr_int(a, "neighbors", in)),
+          "--knn-mean",    attr_string(a, "knn_mean", in),
+          "--k-predict",   std::to_string(attr_int(a, "k_predict", in))};
+}
+
 std::unique_ptr<Model> make_knn(const TrainOptions& o) { return std::make_unique<KnnModel>(o); }
 std::unique_ptr<Model> blank_knn() { return std::make_unique<KnnModel>(); }
 

@@ -49,6 +49,10 @@ class PopularModel : public FactorModel {
 
 }  // namespace
 
+std::vector<std::string> popular_train_flags(const io::Attributes& a, const io::ModelReader& in) {
+  return {"--seed", std::to_string(attr_int(a, "seed", in))};
+}
+
 std::unique_ptr<Model> make_popular(const TrainOptions& o) { return std::make_unique<PopularModel>(o); }
 std::unique_ptr<Model> blank_popular() { return std::make_unique<PopularModel>(); }
 

@@ -14,6 +14,10 @@
 #include "src/hybrid.hpp"
 #include "src/tfidf.hpp"
 
+namespace hpcrec::io {
+struct Model;
+}
+
 namespace hpcrec::app {
 
 enum class Algorithm { kAls, kImplicitAls, kPopular, kKnn, kContent, kHybrid };
@@ -68,5 +72,10 @@ std::vector<int> parse_text_columns(const std::string& text);
 
 // Parses and validates; false if --help was given (usage printed when `print`).
 bool parse_train_options(const Args& args, TrainOptions& o, bool print);
+
+// Collective. The train pipeline after parsing: read, fit (warm-started from
+// `warm`'s factor rows when given: `update`), evaluate, write. Returns the
+// exit status.
+int run_training(const dist::Communicator& comm, TrainOptions& o, const io::Model* warm);
 
 }  // namespace hpcrec::app

@@ -1,0 +1,118 @@
+// hpcrec update: a saved model kept current with new interactions, without
+// training from scratch. The model's training ratings and the new ones are
+// merged (new users and items get rows, id maps merge; a (user, item) pair
+// rated again takes the new rating, as train's --duplicates last), the
+// model's own hyper-parameters are kept, and training runs a few sweeps
+// (--iterations, default 2) over all of it, starting als and ials from the
+// previous factors of every known user and item (new ones from the seed, as
+// train starts them). knn and popular are refitted on the merged ratings.
+// Everything else is `train`: the same output, --test, checkpoints, and the
+// same factors at any rank count.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "app/commands.hpp"
+#include "app/model.hpp"
+#include "app/options.hpp"
+#include "app/serving_options.hpp"
+#include "app/train_options.hpp"
+#include "mpi/failure.hpp"
+
+namespace hpcrec::app {
+
+int run_update(const Args& args, const dist::Communicator& comm) {
+  std::string model_path, ratings, out, test, recommendations, metrics_out, threshold, eval_k = "10";
+  int iterations = 2, threads = 1, top_n = 10;
+  po::options_description desc("Update options");
+  desc.add_options()("model", po::value(&model_path)->required(),
+                     "the model to update (hpcrec train --model)")(
+      "ratings", po::value(&ratings)->required(),
+      "the new interactions: user,item[,rating[,timestamp]] lines (tab, comma, :: or space separated)")(
+      "model-out", po::value(&out)->required(), "write the updated model here")(
+      "iterations", po::value(&iterations)->default_value(2),
+      "sweeps over all ratings, from the previous factors")("test", po::value(&test),
+                                                            "evaluate on this test file, as train --test")(
+      "relevance-threshold", po::value(&threshold), "as train: test ratings >= this are relevant")(
+      "eval-k", po::value(&eval_k)->default_value("10"), "as train: the ranking metrics' cut-off")(
+      "recommendations", po::value(&recommendations), "write every user's top-N here (.csv or .h5)")(
+      "top-n", po::value(&top_n)->default_value(10), "recommendations per user")(
+      "metrics-out", po::value(&metrics_out), "per-iteration metrics as JSON lines here")(
+      "threads", po::value(&threads)->default_value(1), "OpenMP threads per rank");
+  bool go = true;
+  dist::collective_phase(comm, [&] {
+    po::variables_map vm;
+    go = parse_options("update",
+                       "Keep a saved model current: merge new interactions and run a few warm sweeps.", desc,
+                       args, vm, comm.rank() == 0);
+    if (!go) return;
+    require_positive(vm, "iterations");
+    require_positive(vm, "threads");
+    require_positive(vm, "top-n");
+  });
+  if (!go) return kExitOk;
+
+  // Every rank reads the previous model whole (its factors start the sweeps).
+  std::unique_ptr<io::ModelReader> reader;
+  std::vector<std::string> flags;
+  std::string algorithm;
+  dist::collective_phase(comm, [&] {
+    reader = std::make_unique<io::ModelReader>(model_path);
+    const io::Attributes a = reader->attributes("");
+    algorithm = attr_string(a, "algorithm", *reader);
+    const ModelEntry& entry = model_entry(algorithm);
+    if (!entry.train_flags)
+      throw InputError(model_path + ": a " + algorithm +
+                       " model cannot be updated (yet): train it again on all ratings");
+    flags = entry.train_flags(a, *reader);
+  });
+  // The merged ratings, as one file train reads: the model's training
+  // ratings first, then the new ones (later lines win a repeated pair).
+  const std::string merged = out + ".ratings.tmp";
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != 0) return;
+    const std::vector<UserRating> fresh = read_user_ratings(ratings);
+    const io::Model& m = reader->common();
+    std::ofstream f(merged, std::ios::binary);
+    if (!f) throw InputError(merged + ": cannot write the merged ratings next to --model-out");
+    char buf[64];
+    for (math::Index u = 0; u < m.user_ids.size(); ++u) {
+      const std::string user = m.user_ids.name(u);
+      for (auto e = m.train_indptr[u]; e < m.train_indptr[u + 1]; ++e) {
+        std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(m.train_values[e]));
+        f << user << '\t' << m.item_ids.name(m.train_items[e]) << '\t' << buf << "\t0\n";
+      }
+    }
+    for (const UserRating& r : fresh) {
+      std::snprintf(buf, sizeof buf, "%.9g", std::isnan(r.rating) ? 1.0 : r.rating);
+      f << r.user << '\t' << r.item << '\t' << buf << "\t1\n";
+    }
+    if (!f.flush()) throw InputError(merged + ": cannot write the merged ratings");
+  });
+  Args train_args = {"--ratings",    merged,
+                     "--format",     "tab",
+                     "--header",     "no",
+                     "--algo",       algorithm,
+                     "--iterations", std::to_string(iterations),
+                     "--model",      out,
+                     "--threads",    std::to_string(threads),
+                     "--top-n",      std::to_string(top_n)};
+  train_args.insert(train_args.end(), flags.begin(), flags.end());
+  if (!test.empty()) train_args.insert(train_args.end(), {"--test", test, "--eval-k", eval_k});
+  if (!threshold.empty()) train_args.insert(train_args.end(), {"--relevance-threshold", threshold});
+  if (!recommendations.empty()) train_args.insert(train_args.end(), {"--recommendations", recommendations});
+  if (!metrics_out.empty()) train_args.insert(train_args.end(), {"--metrics-out", metrics_out});
+  TrainOptions o;
+  int status = kExitOk;
+  try {
+    dist::collective_phase(comm, [&] { parse_train_options(train_args, o, false); });
+    status = run_training(comm, o, &reader->common());
+  } catch (...) {
+    if (comm.rank() == 0) std::filesystem::remove(merged);
+    throw;
+  }
+  if (comm.rank() == 0) std::filesystem::remove(merged);
+  return status;
+}
+
+}  // namespace hpcrec::app

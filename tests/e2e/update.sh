@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Keeping a model current end to end: `update` merges new interactions (new
+# users and items included) into a saved model and runs warm sweeps; the
+# result is the same at 1 and 3 ranks, serves the new users from the model,
+# and (on MovieLens, when present) stays close to a full retrain.
+source "$(dirname "$0")/common.bash"
+
+"$HPCREC" generate --out "$TMP/all.tsv" --users 300 --items 150 --ratings 9000 --seed 3 >/dev/null
+sort -t$'\t' -k4,4n "$TMP/all.tsv" >"$TMP/sorted.tsv"
+head -n 7000 "$TMP/sorted.tsv" >"$TMP/initial.tsv"
+sed -n '7001,8000p' "$TMP/sorted.tsv" >"$TMP/new.tsv"
+tail -n 1000 "$TMP/sorted.tsv" >"$TMP/test.tsv"
+printf 'u-new\t1\t5\nu-new\t2\t4\nu-new\t999\t5\n' >>"$TMP/new.tsv"  # a new user, a new item
+for algo in als ials knn popular; do
+  run_np 2 train --algo "$algo" --ratings "$TMP/initial.tsv" --factors 8 --iterations 4 --model "$TMP/$algo.h5" >/dev/null
+  for n in 1 3; do
+    run_np $n update --model "$TMP/$algo.h5" --ratings "$TMP/new.tsv" --model-out "$TMP/$algo.u$n.h5" \
+      --recommendations "$TMP/$algo.u$n.csv" --test "$TMP/test.tsv" >"$TMP/$algo.u$n.log"
+  done
+  cmp -s "$TMP/$algo.u1.csv" "$TMP/$algo.u3.csv" || fail "update $algo differs between 1 and 3 ranks"
+  grep '^final:' "$TMP/$algo.u1.log" | cut -c1-100
+  "$HPCREC" recommend --model "$TMP/$algo.u1.h5" --user u-new --top-n 3 2>/dev/null | tail -n 3 >"$TMP/rec.txt"
+  grep -q ',model$\|^u-new,[123],[0-9]*,[0-9.e+-]*$' "$TMP/rec.txt" || fail "update $algo: the new user is not in the model"
+  "$HPCREC" recommend --model "$TMP/$algo.u1.h5" --all --top-n 200 --out "$TMP/all.csv" 2>/dev/null
+  grep -q ',999,' "$TMP/all.csv" || fail "update $algo: the new item is never recommended"
+done
+# The model's hyper-parameters are kept; the factors start from the previous ones.
+if command -v h5dump >/dev/null; then
+  h5dump -a /lambda "$TMP/ials.u1.h5" | grep -q "$(h5dump -a /lambda "$TMP/ials.h5" | grep -o '(0): .*')" ||
+    fail "update changed lambda"
+fi
+run_np 1 train --algo content --item-features <(printf 'movieId,title,genres\n1,a,Comedy\n') \
+  --ratings "$TMP/initial.tsv" --model "$TMP/c.h5" >/dev/null 2>&1 || true
+[ -f "$TMP/c.h5" ] && expect_fail 2 "cannot be updated" "$HPCREC" update --model "$TMP/c.h5" \
+  --ratings "$TMP/new.tsv" --model-out "$TMP/c2.h5"
+expect_fail 2 "no such file" "$HPCREC" update --model "$TMP/als.h5" --ratings "$TMP/none.tsv" --model-out "$TMP/x.h5"
+[ ! -e "$TMP/x.h5.ratings.tmp" ] || fail "the merged ratings were left behind"
+echo PASS
