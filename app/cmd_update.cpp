@@ -8,6 +8,8 @@
 // train starts them). knn and popular are refitted on the merged ratings.
 // Everything else is `train`: the same output, --test, checkpoints, and the
 // same factors at any rank count.
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -73,21 +75,38 @@ int run_update(const Args& args, const dist::Communicator& comm) {
     if (comm.rank() != 0) return;
     const std::vector<UserRating> fresh = read_user_ratings(ratings);
     const io::Model& m = reader->common();
-    std::ofstream f(merged, std::ios::binary);
+    std::FILE* f = std::fopen(merged.c_str(), "wb");
     if (!f) throw InputError(merged + ": cannot write the merged ratings next to --model-out");
-    char buf[64];
+    std::string text;
+    bool ok = true;
+    auto flush = [&](bool force) {
+      if (!force && text.size() < (8u << 20)) return;
+      ok = ok && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+      text.clear();
+    };
+    char buf[32];
+    auto line = [&](const std::string& user, const std::string& item, double rating, const char* stamp) {
+      text += user;
+      text += '\t';
+      text += item;
+      text += '\t';
+      // The shortest text that reads back as the same float.
+      const auto res = std::to_chars(buf, buf + sizeof buf, static_cast<float>(rating));
+      text.append(buf, res.ptr);
+      text += stamp;
+      flush(false);
+    };
+    std::vector<std::string> items(static_cast<size_t>(m.item_ids.size()));
+    for (math::Index i = 0; i < m.item_ids.size(); ++i) items[i] = m.item_ids.name(i);
     for (math::Index u = 0; u < m.user_ids.size(); ++u) {
       const std::string user = m.user_ids.name(u);
-      for (auto e = m.train_indptr[u]; e < m.train_indptr[u + 1]; ++e) {
-        std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(m.train_values[e]));
-        f << user << '\t' << m.item_ids.name(m.train_items[e]) << '\t' << buf << "\t0\n";
-      }
+      for (auto e = m.train_indptr[u]; e < m.train_indptr[u + 1]; ++e)
+        line(user, items[m.train_items[e]], m.train_values[e], "\t0\n");
     }
-    for (const UserRating& r : fresh) {
-      std::snprintf(buf, sizeof buf, "%.9g", std::isnan(r.rating) ? 1.0 : r.rating);
-      f << r.user << '\t' << r.item << '\t' << buf << "\t1\n";
-    }
-    if (!f.flush()) throw InputError(merged + ": cannot write the merged ratings");
+    for (const UserRating& r : fresh) line(r.user, r.item, std::isnan(r.rating) ? 1.0 : r.rating, "\t1\n");
+    flush(true);
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok) throw InputError(merged + ": cannot write the merged ratings (disk full?)");
   });
   Args train_args = {"--ratings",    merged,
                      "--format",     "tab",

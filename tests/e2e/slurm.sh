@@ -84,6 +84,21 @@ grep -q "on 2 rank(s)" hpcrec-train-*.out || fail "not 2 ranks"
 run_np 1 train --ratings "$RATINGS" --holdout 0.1 --factors 8 --iterations 4 --model "$TMP/ref4.h5" >/dev/null
 h5diff "$TMP/train/model.h5" "$TMP/ref4.h5" /items/factors /items/factors || fail "Slurm model differs"
 
+echo "== update.sbatch"
+mkdir -p "$TMP/models"
+cp "$TMP/train/model.h5" "$TMP/models/model-0.h5"
+ln -s model-0.h5 "$TMP/models/current.h5"
+"$HPCREC" generate --out "$TMP/new.tsv" --users 3500 --items 520 --ratings 3000 --seed 12 >/dev/null
+MODEL_DIR=$TMP/models NEW=$TMP/new.tsv sbatch --wait --ntasks=2 --cpus-per-task=1 "$SLURM_DIR/update.sbatch" ||
+  fail "update.sbatch failed: $(cat hpcrec-update-*.out)"
+cat hpcrec-update-*.out
+[ "$(readlink "$TMP/models/current.h5")" != model-0.h5 ] || fail "update.sbatch: current.h5 not moved on"
+ls "$TMP"/models/top10-*.h5 >/dev/null || fail "update.sbatch: no top-N"
+nu=$(cut -f1 "$TMP/new.tsv" | sort -n | tail -n 1)  # above the 3000 users of the first model
+"$HPCREC" recommend --model "$TMP/models/current.h5" --user "$nu" --top-n 3 >"$TMP/nu.csv" 2>/dev/null
+grep -q "^$nu,1," "$TMP/nu.csv" && ! grep -q ',popular$' "$TMP/nu.csv" ||
+  fail "update.sbatch: new user $nu is not in the updated model: $(cat "$TMP/nu.csv")"
+
 echo "== sweep.sbatch (2 x 2 array) and best.sh"
 OUT=$TMP/sweep FACTORS_GRID="4 8" LAMBDA_GRID="0.05 0.2" ITERATIONS=3 \
   sbatch --wait --array=0-3 --ntasks=1 "$SLURM_DIR/sweep.sbatch" || fail "sweep failed: $(cat hpcrec-sweep-*.out)"
