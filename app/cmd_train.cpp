@@ -53,7 +53,7 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
 // stop signal ended the training after a checkpoint).
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
                        Report& report, Outcome& outcome, const std::string& fold_label,
-                       const io::Model* warm) {
+                       const WarmStart* warm) {
   const bool root = comm.rank() == 0;
   // Content models know items from their metadata too: those without
   // ratings (cold start) join the item map, so they can be recommended.
@@ -159,7 +159,7 @@ int run_train(const Args& args, const dist::Communicator& comm) {
   return run_training(comm, o, nullptr);
 }
 
-int run_training(const dist::Communicator& comm, TrainOptions& o, const io::Model* warm) {
+int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm) {
   const bool resuming = !o.checkpoint.resume.empty();
   Report report(comm, o.metrics_out, resuming);
   if (o.folds <= 1) {

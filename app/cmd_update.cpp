@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "app/commands.hpp"
 #include "app/model.hpp"
@@ -23,7 +24,10 @@
 
 namespace hpcrec::app {
 
-int run_update(const Args& args, const dist::Communicator& comm) {
+namespace {
+
+// update (fold = false) and fold-in (fold = true).
+int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   std::string model_path, ratings, out, test, recommendations, metrics_out, threshold, eval_k = "10";
   int iterations = 2, threads = 1, top_n = 10;
   po::options_description desc("Update options");
@@ -58,6 +62,7 @@ int run_update(const Args& args, const dist::Communicator& comm) {
   std::unique_ptr<io::ModelReader> reader;
   std::vector<std::string> flags;
   std::string algorithm;
+  std::set<std::string> fold_users;  // fold-in: the users of --ratings (rank 0's parse, then everywhere)
   dist::collective_phase(comm, [&] {
     reader = std::make_unique<io::ModelReader>(model_path);
     const io::Attributes a = reader->attributes("");
@@ -66,6 +71,10 @@ int run_update(const Args& args, const dist::Communicator& comm) {
     if (!entry.train_flags)
       throw InputError(model_path + ": a " + algorithm +
                        " model cannot be updated (yet): train it again on all ratings");
+    if (fold && algorithm != "als" && algorithm != "ials")
+      throw InputError(
+          model_path + ": fold-in writes user vectors, which a " + algorithm +
+          " model has none of: recommend --user-ratings scores users from their ratings directly");
     flags = entry.train_flags(a, *reader);
   });
   // The merged ratings, as one file train reads: the model's training
@@ -73,8 +82,17 @@ int run_update(const Args& args, const dist::Communicator& comm) {
   const std::string merged = out + ".ratings.tmp";
   dist::collective_phase(comm, [&] {
     if (comm.rank() != 0) return;
-    const std::vector<UserRating> fresh = read_user_ratings(ratings);
+    std::vector<UserRating> fresh = read_user_ratings(ratings);
     const io::Model& m = reader->common();
+    if (fold) {
+      // Fold-in adds no items: ratings of items the model does not know are dropped.
+      const size_t before = fresh.size();
+      std::erase_if(fresh, [&](const UserRating& r) { return !m.item_ids.find_text(r.item); });
+      if (fresh.size() != before)
+        std::fprintf(stderr, "hpcrec fold-in: %zu ratings of items not in the model ignored\n",
+                     before - fresh.size());
+      for (const UserRating& r : fresh) fold_users.insert(r.user);
+    }
     std::FILE* f = std::fopen(merged.c_str(), "wb");
     if (!f) throw InputError(merged + ": cannot write the merged ratings next to --model-out");
     std::string text;
@@ -121,11 +139,23 @@ int run_update(const Args& args, const dist::Communicator& comm) {
   if (!threshold.empty()) train_args.insert(train_args.end(), {"--relevance-threshold", threshold});
   if (!recommendations.empty()) train_args.insert(train_args.end(), {"--recommendations", recommendations});
   if (!metrics_out.empty()) train_args.insert(train_args.end(), {"--metrics-out", metrics_out});
+  if (fold) {
+    // Every rank needs the set: rank 0 read the file.
+    std::string joined;
+    for (const auto& u : fold_users) joined += u + '\n';
+    comm.broadcast_string(joined, 0);
+    fold_users.clear();
+    for (size_t at = 0, next; at < joined.size(); at = next + 1) {
+      next = joined.find('\n', at);
+      fold_users.insert(joined.substr(at, next - at));
+    }
+  }
   TrainOptions o;
   int status = kExitOk;
   try {
     dist::collective_phase(comm, [&] { parse_train_options(train_args, o, false); });
-    status = run_training(comm, o, &reader->common());
+    WarmStart warm{&reader->common(), fold ? &fold_users : nullptr};
+    status = run_training(comm, o, &warm);
   } catch (...) {
     if (comm.rank() == 0) std::filesystem::remove(merged);
     throw;
@@ -133,5 +163,10 @@ int run_update(const Args& args, const dist::Communicator& comm) {
   if (comm.rank() == 0) std::filesystem::remove(merged);
   return status;
 }
+
+}  // namespace
+
+int run_update(const Args& args, const dist::Communicator& comm) { return update_model(args, comm, false); }
+int run_fold_in(const Args& args, const dist::Communicator& comm) { return update_model(args, comm, true); }
 
 }  // namespace hpcrec::app

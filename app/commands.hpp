@@ -20,5 +20,6 @@ int run_similar(const Args& args, const dist::Communicator& comm);
 int run_predict(const Args& args, const dist::Communicator& comm);
 int run_explain(const Args& args, const dist::Communicator& comm);
 int run_update(const Args& args, const dist::Communicator& comm);
+int run_fold_in(const Args& args, const dist::Communicator& comm);
 
 }  // namespace hpcrec::app

@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  predict     a saved model's score for each (user, item) pair of a file\n"
     "  explain     why a saved model gives a user an item\n"
     "  update      keep a saved model current: new interactions, a few warm sweeps\n"
+    "  fold-in     write users given by ratings into a new model file (als, ials)\n"
     "  info        statistics of a ratings file and its partition over ranks\n"
     "  split       write a train/test split to files\n"
     "  similar     an item's (or user's) nearest neighbours in a saved model\n"
@@ -45,6 +46,7 @@ int dispatch(const std::string& command, const hpcrec::app::Args& args,
   if (command == "predict") return run_predict(args, comm);
   if (command == "explain") return run_explain(args, comm);
   if (command == "update") return run_update(args, comm);
+  if (command == "fold-in") return run_fold_in(args, comm);
   throw hpcrec::InputError("unknown command '" + command + "' (try hpcrec --help)");
 }
 

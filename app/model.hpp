@@ -25,6 +25,7 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <utility>
@@ -96,6 +97,16 @@ struct Similar {
   std::vector<math::Neighbor> list;  // best first
 };
 
+// `update` and `fold-in`: the previous model. Factor models start known
+// users and items from its rows (matched by original id) instead of the
+// seed's. With `fold_users` (fold-in) there are no sweeps: those users are
+// solved against the previous items (a user half-step), everyone else keeps
+// their rows.
+struct WarmStart {
+  const io::Model* model = nullptr;  // whole, as read by one process
+  const std::set<std::string>* fold_users = nullptr;
+};
+
 // Settings of the run, not of a model: evaluation, checkpoints, reporting.
 struct FitContext {
   TrainingData* data = nullptr;  // blocks may be moved out during fit, but are restored
@@ -103,10 +114,7 @@ struct FitContext {
   const ItemContent* content = nullptr;                     // content models
   const std::vector<math::Rating>* ranking_test = nullptr;  // for --ranking-every
   const TestSets* tests = nullptr;                          // a hybrid evaluates its parts on them
-  // `update`: the previous model (whole, as read by one process). Factor
-  // models start known users and items from its rows (matched by original
-  // id) instead of the seed's.
-  const io::Model* warm = nullptr;
+  const WarmStart* warm = nullptr;                          // update, fold-in
   Report* report = nullptr;
   std::string label;        // JSON prefix, e.g. "\"fold\": 2, "
   bool checkpoints = true;  // hybrid components do not checkpoint

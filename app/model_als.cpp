@@ -124,7 +124,7 @@ class AlsFamily : public FactorModel {
   template <class Driver>
   void warm_start(const FitContext& ctx, Driver& driver) const {
     if (!ctx.warm) return;
-    const io::Model& w = *ctx.warm;
+    const io::Model& w = *ctx.warm->model;
     const TrainingData& data = *ctx.data;
     auto rows = [&](const dist::AlsSide& side, const math::IdMap& ids, const math::IdMap& old_ids,
                     const math::Matrix& old_f, const math::Vector& old_b, math::Matrix& f, math::Vector& b) {
@@ -143,6 +143,29 @@ class AlsFamily : public FactorModel {
     rows(driver.users(), data.user_ids, w.user_ids, w.user_factors, w.user_bias, uf, ub);
     rows(driver.items(), data.item_ids, w.item_ids, w.item_factors, w.item_bias, itf, ib);
     driver.restore(0, std::move(uf), std::move(ub), std::move(itf), std::move(ib));
+  }
+
+  // fold-in: no sweeps; the listed users solved against the warm items.
+  template <class Driver>
+  int fold_only(const dist::Communicator& comm, const FitContext& ctx, Driver& driver) {
+    TrainingData& data = *ctx.data;
+    take(driver);
+    restore_blocks(driver, data);
+    mu_ = ctx.warm->model->global_mean();  // the previous biases are relative to it
+    const std::set<std::string>& fold = *ctx.warm->fold_users;
+    UserBatch batch;
+    batch.all = false;
+    for (Index r = 0; r < data.by_user.rows(); ++r)
+      if (fold.count(data.user_ids.name(data.by_user.first_row + r))) batch.rows.push_back(r);
+    const math::CsrBlock histories = batch_rows(data.by_user, batch);
+    const Folded folded = fold_in(comm, data, histories);
+    for (size_t j = 0; j < batch.rows.size(); ++j) {
+      user_factors_.row(batch.rows[j]) = folded.factors.row(static_cast<Index>(j));
+      user_bias_[batch.rows[j]] = folded.bias[static_cast<Index>(j)];
+    }
+    const Index n = comm.allreduce<Index>(static_cast<Index>(batch.rows.size()), MPI_SUM);
+    if (comm.rank() == 0) std::printf("fold-in: %d users solved against the model's items\n", n);
+    return kExitOk;
   }
 
   Checkpointing checkpointing(const dist::Communicator& comm, const FitContext& ctx) const {
@@ -204,6 +227,7 @@ class AlsModel : public AlsFamily {
                              {data.items, std::move(data.by_item), {}, false, {}, {}}, std::move(test),
                              data.global_mean, opt_.als);
     warm_start(ctx, driver);
+    if (ctx.warm && ctx.warm->fold_users) return fold_only(comm, ctx, driver);
     if (comm.rank() == 0)
       std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
     dist::IterationStats last;
@@ -346,6 +370,7 @@ class IalsModel : public AlsFamily {
     dist::ImplicitAls driver(comm, {data.users, std::move(data.by_user), {}, false, {}, {}},
                              {data.items, std::move(data.by_item), {}, false, {}, {}}, opt_.ials);
     warm_start(ctx, driver);
+    if (ctx.warm && ctx.warm->fold_users) return fold_only(comm, ctx, driver);
     if (comm.rank() == 0) std::printf("%5s %14s %9s %12s\n", "iter", "loss", "seconds", "MB_exchanged");
     double loss = 0;
     const int status =

@@ -73,9 +73,10 @@ std::vector<int> parse_text_columns(const std::string& text);
 // Parses and validates; false if --help was given (usage printed when `print`).
 bool parse_train_options(const Args& args, TrainOptions& o, bool print);
 
-// Collective. The train pipeline after parsing: read, fit (warm-started from
-// `warm`'s factor rows when given: `update`), evaluate, write. Returns the
-// exit status.
-int run_training(const dist::Communicator& comm, TrainOptions& o, const io::Model* warm);
+// Collective. The train pipeline after parsing: read, fit (from `warm`'s
+// factor rows when given: `update`, `fold-in`), evaluate, write. Returns
+// the exit status.
+struct WarmStart;
+int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm);
 
 }  // namespace hpcrec::app

@@ -18,12 +18,37 @@ for algo in als ials knn popular; do
       --recommendations "$TMP/$algo.u$n.csv" --test "$TMP/test.tsv" >"$TMP/$algo.u$n.log"
   done
   cmp -s "$TMP/$algo.u1.csv" "$TMP/$algo.u3.csv" || fail "update $algo differs between 1 and 3 ranks"
+  if command -v h5diff >/dev/null; then
+    for d in /users/factors /users/bias /items/factors /items/bias; do
+      h5diff "$TMP/$algo.u1.h5" "$TMP/$algo.u3.h5" $d $d >/dev/null || fail "update $algo: $d differs at 1 and 3 ranks"
+    done
+  fi
   grep '^final:' "$TMP/$algo.u1.log" | cut -c1-100
   "$HPCREC" recommend --model "$TMP/$algo.u1.h5" --user u-new --top-n 3 2>/dev/null | tail -n 3 >"$TMP/rec.txt"
   grep -q ',model$\|^u-new,[123],[0-9]*,[0-9.e+-]*$' "$TMP/rec.txt" || fail "update $algo: the new user is not in the model"
   "$HPCREC" recommend --model "$TMP/$algo.u1.h5" --all --top-n 200 --out "$TMP/all.csv" 2>/dev/null
   grep -q ',999,' "$TMP/all.csv" || fail "update $algo: the new item is never recommended"
 done
+# fold-in: new users written into a model file, nothing else changed; the
+# same at 1 and 3 ranks, and the same lists as recommend --user-ratings.
+printf '90001\t1\t5\n90001\t2\t4\n90001\t5\t5\n90002\t7\t3\n90002\t8\t5\n90002\t999999\t4\n' >"$TMP/fold.tsv"
+printf '90001\n90002\n' >"$TMP/fold_users.txt"
+for algo in als ials; do
+  for n in 1 3; do
+    run_np $n fold-in --model "$TMP/$algo.h5" --ratings "$TMP/fold.tsv" --model-out "$TMP/$algo.f$n.h5" >/dev/null 2>&1 ||
+      fail "fold-in $algo at $n ranks"
+  done
+  if command -v h5diff >/dev/null; then
+    h5diff "$TMP/$algo.f1.h5" "$TMP/$algo.f3.h5" /users/factors /users/factors >/dev/null ||
+      fail "fold-in $algo differs between 1 and 3 ranks"
+    h5diff "$TMP/$algo.h5" "$TMP/$algo.f1.h5" /items/factors /items/factors >/dev/null || fail "fold-in $algo changed items"
+  fi
+  "$HPCREC" recommend --model "$TMP/$algo.f1.h5" --users "$TMP/fold_users.txt" 2>/dev/null >"$TMP/fa.csv"
+  "$HPCREC" recommend --model "$TMP/$algo.h5" --user-ratings "$TMP/fold.tsv" 2>/dev/null >"$TMP/fb.csv"
+  cmp -s "$TMP/fa.csv" "$TMP/fb.csv" || fail "fold-in $algo: the written users are not served as recommend --user-ratings"
+done
+expect_fail 2 "has none of" "$HPCREC" fold-in --model "$TMP/knn.h5" --ratings "$TMP/fold.tsv" --model-out "$TMP/kf.h5"
+
 # The model's hyper-parameters are kept; the factors start from the previous ones.
 if command -v h5dump >/dev/null; then
   h5dump -a /lambda "$TMP/ials.u1.h5" | grep -q "$(h5dump -a /lambda "$TMP/ials.h5" | grep -o '(0): .*')" ||
