@@ -29,6 +29,7 @@ namespace {
 // update (fold = false) and fold-in (fold = true).
 int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   std::string model_path, ratings, out, test, recommendations, metrics_out, threshold, eval_k = "10";
+  std::string checkpoint_dir, checkpoint_every, resume;
   int iterations = 2, threads = 1, top_n = 10;
   po::options_description desc("Update options");
   desc.add_options()("model", po::value(&model_path)->required(),
@@ -44,7 +45,10 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
       "recommendations", po::value(&recommendations), "write every user's top-N here (.csv or .h5)")(
       "top-n", po::value(&top_n)->default_value(10), "recommendations per user")(
       "metrics-out", po::value(&metrics_out), "per-iteration metrics as JSON lines here")(
-      "threads", po::value(&threads)->default_value(1), "OpenMP threads per rank");
+      "threads", po::value(&threads)->default_value(1), "OpenMP threads per rank")(
+      "checkpoint-dir", po::value(&checkpoint_dir), "as train: checkpoint the sweeps here")(
+      "checkpoint-every", po::value(&checkpoint_every), "as train: a checkpoint every N sweeps")(
+      "resume", po::value(&resume), "as train: auto or a checkpoint file (the same model and new ratings)");
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
@@ -139,6 +143,10 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   if (!threshold.empty()) train_args.insert(train_args.end(), {"--relevance-threshold", threshold});
   if (!recommendations.empty()) train_args.insert(train_args.end(), {"--recommendations", recommendations});
   if (!metrics_out.empty()) train_args.insert(train_args.end(), {"--metrics-out", metrics_out});
+  if (!checkpoint_dir.empty()) train_args.insert(train_args.end(), {"--checkpoint-dir", checkpoint_dir});
+  if (!checkpoint_every.empty())
+    train_args.insert(train_args.end(), {"--checkpoint-every", checkpoint_every});
+  if (!resume.empty()) train_args.insert(train_args.end(), {"--resume", resume});
   if (fold) {
     // Every rank needs the set: rank 0 read the file.
     std::string joined;

@@ -58,6 +58,35 @@ run_np 1 train --algo content --item-features <(printf 'movieId,title,genres\n1,
   --ratings "$TMP/initial.tsv" --model "$TMP/c.h5" >/dev/null 2>&1 || true
 [ -f "$TMP/c.h5" ] && expect_fail 2 "cannot be updated" "$HPCREC" update --model "$TMP/c.h5" \
   --ratings "$TMP/new.tsv" --model-out "$TMP/c2.h5"
+# A killed update resumes from its checkpoint to the same model.
+if command -v h5diff >/dev/null; then
+  "$HPCREC" generate --out "$TMP/big.tsv" --users 20000 --items 3000 --ratings 400000 --seed 5 >/dev/null
+  head -n 360000 "$TMP/big.tsv" >"$TMP/big0.tsv"
+  tail -n 40000 "$TMP/big.tsv" >"$TMP/big1.tsv"
+  run_np 2 train --ratings "$TMP/big0.tsv" --factors 24 --iterations 3 --model "$TMP/b0.h5" >/dev/null
+  up=(update --model "$TMP/b0.h5" --ratings "$TMP/big1.tsv" --iterations 6)
+  run_np 2 "${up[@]}" --model-out "$TMP/b_full.h5" >/dev/null
+  CK=$TMP/uck
+  "$MPIEXEC" -n 2 "$HPCREC" "${up[@]}" --model-out "$TMP/b_killed.h5" --checkpoint-dir "$CK" --checkpoint-every 1 \
+    >"$TMP/ukilled.log" 2>&1 &
+  mpi=$!
+  for _ in $(seq 1 1200); do
+    [ -f "$CK/ckpt-000002.h5" ] && break
+    kill -0 "$mpi" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ -f "$CK/ckpt-000002.h5" ] || fail "update: no checkpoint after sweep 2: $(cat "$TMP/ukilled.log")"
+  victim=$(pgrep -P "$mpi" | tail -n 1 || true)
+  [ -n "$victim" ] && kill -9 "$victim"
+  wait "$mpi" || true
+  run_np 3 "${up[@]}" --model-out "$TMP/b_resumed.h5" --checkpoint-dir "$CK" --checkpoint-every 1 --resume auto \
+    >"$TMP/uresumed.log" 2>&1 || fail "update resume failed: $(cat "$TMP/uresumed.log")"
+  grep -E "^resume: .*ckpt-00000[2-6]\.h5" "$TMP/uresumed.log" || fail "update did not resume: $(cat "$TMP/uresumed.log")"
+  for d in /users/factors /items/factors /users/bias /items/bias; do
+    h5diff "$TMP/b_full.h5" "$TMP/b_resumed.h5" $d $d >/dev/null || fail "resumed update: $d differs"
+  done
+  echo "killed update resumed at -n 3: factors identical to the uninterrupted update"
+fi
 expect_fail 2 "no such file" "$HPCREC" update --model "$TMP/als.h5" --ratings "$TMP/none.tsv" --model-out "$TMP/x.h5"
 [ ! -e "$TMP/x.h5.ratings.tmp" ] || fail "the merged ratings were left behind"
 echo PASS
