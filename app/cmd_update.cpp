@@ -3,7 +3,7 @@
 // merged (new users and items get rows, id maps merge; a (user, item) pair
 // rated again takes the new rating, as train's --duplicates last), the
 // model's own hyper-parameters are kept, and training runs a few sweeps
-// (--iterations, default 2) over all of it, starting als and ials from the
+// (--iterations, default 1: one warm sweep) over all of it, starting als and ials from the
 // previous factors of every known user and item (new ones from the seed, as
 // train starts them). knn and popular are refitted on the merged ratings.
 // Everything else is `train`: the same output, --test, checkpoints, and the
@@ -30,14 +30,14 @@ namespace {
 int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   std::string model_path, ratings, out, test, recommendations, metrics_out, threshold, eval_k = "10";
   std::string checkpoint_dir, checkpoint_every, resume;
-  int iterations = 2, threads = 1, top_n = 10;
+  int iterations = 1, threads = 1, top_n = 10;
   po::options_description desc("Update options");
   desc.add_options()("model", po::value(&model_path)->required(),
                      "the model to update (hpcrec train --model)")(
       "ratings", po::value(&ratings)->required(),
       "the new interactions: user,item[,rating[,timestamp]] lines (tab, comma, :: or space separated)")(
       "model-out", po::value(&out)->required(), "write the updated model here")(
-      "iterations", po::value(&iterations)->default_value(2),
+      "iterations", po::value(&iterations)->default_value(1),
       "sweeps over all ratings, from the previous factors")("test", po::value(&test),
                                                             "evaluate on this test file, as train --test")(
       "relevance-threshold", po::value(&threshold), "as train: test ratings >= this are relevant")(
