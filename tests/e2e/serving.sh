@@ -106,6 +106,16 @@ for algo in $ALGOS; do
   "$HPCREC" explain --model "$TMP/gen/$algo.h5" --user 1 --item 55 >/dev/null || fail "explain $algo"
 done
 expect_fail 2 "is not in the model" "$HPCREC" explain --model "$TMP/gen/als.h5" --user nobody --item 1
+# Bad pair and rating files: FILE:LINE and what was expected, at 1 and 2 ranks, no hang.
+printf '1\t2\t5\n1\t3\t4\t9\t9\n' >"$TMP/bad5.tsv"
+printf '1\t2\t5\n1\t3\tfive\n' >"$TMP/badr.tsv"
+expect_fail 2 "bad5.tsv:2: expected user,item\[,rating\[,timestamp\]\]" run_np 2 predict --model "$TMP/gen/als.h5" \
+  --pairs "$TMP/bad5.tsv"
+expect_fail 2 "badr.tsv:2: expected a number as the rating, got 'five'" run_np 2 recommend \
+  --model "$TMP/gen/als.h5" --user-ratings "$TMP/badr.tsv"
+expect_fail 2 "badr.tsv:2: expected a number" run_np 2 update --model "$TMP/gen/als.h5" --ratings "$TMP/badr.tsv" \
+  --model-out "$TMP/never.h5"
+[ ! -e "$TMP/never.h5" ] || fail "a failed update left a model file"
 
 # --- MovieLens --------------------------------------------------------------------------
 if [ ! -d "${SHARED_DATA:-}/ml-latest-small" ] || [ ! -d "${SHARED_DATA:-}/ml-100k" ]; then
