@@ -58,6 +58,10 @@ int run_split(const Args& args, const dist::Communicator& comm) {
     d.split = make_split_spec(split, false);
     if (d.split.kind == math::SplitKind::kNone)
       throw InputError("hpcrec split needs --holdout F or --leave-k K");
+    if (d.split.kind == math::SplitKind::kStrong)
+      throw InputError(
+          "--split strong is an evaluation of train (the given ratings are neither train nor test): "
+          "use hpcrec train --split strong");
     d.reader = make_reader_options(reader);
   });
   if (!go) return kExitOk;

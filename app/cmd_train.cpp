@@ -48,6 +48,58 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
   std::printf("\n");
 }
 
+// --split strong: `data` without the held-out users' ratings (their rows
+// empty, their columns gone from the item rows), and without test ratings
+// (they are the held-out users' and are evaluated after fold-in).
+TrainingData without_strong_users(const dist::Communicator& comm, const TrainingData& data,
+                                  const math::SplitSpec& spec) {
+  TrainingData out = data;
+  out.test.clear();
+  out.test_count = 0;
+  auto keep_rows = [&](math::CsrBlock& b, bool rows_are_users) {
+    math::CsrBlock k;
+    k.first_row = b.first_row;
+    for (Index r = 0; r < b.rows(); ++r) {
+      const auto cols = b.row_cols(r);
+      const auto vals = b.row_values(r);
+      if (!rows_are_users || !math::strong_user(spec, b.first_row + r)) {
+        for (size_t j = 0; j < cols.size(); ++j) {
+          if (!rows_are_users && math::strong_user(spec, cols[j])) continue;
+          k.cols.push_back(cols[j]);
+          k.values.push_back(vals[j]);
+        }
+      }
+      k.indptr.push_back(static_cast<Offset>(k.cols.size()));
+    }
+    b = std::move(k);
+  };
+  keep_rows(out.by_user, true);
+  keep_rows(out.by_item, false);
+  out.train = comm.allreduce<Offset>(out.by_user.nnz(), MPI_SUM);
+  return out;
+}
+
+// --split strong: the held-out users' lists, each folded in from its given
+// ratings (its rows of data.by_user) into the model fitted on `fitted`; the
+// other users' lists are empty (they have no test ratings).
+TopLists strong_lists(const dist::Communicator& comm, const Model& model, const TrainingData& data,
+                      const TrainingData& fitted, const TrainOptions& o) {
+  UserBatch held;
+  held.all = false;
+  for (Index r = 0; r < data.by_user.rows(); ++r)
+    if (math::strong_user(o.data.split, data.by_user.first_row + r)) held.rows.push_back(r);
+  const math::CsrBlock histories = batch_rows(data.by_user, held);
+  UserBatch given;
+  given.histories = &histories;
+  const TopLists folded = model.recommend(comm, fitted, given, o.eval_k, ItemFilter{});
+  TopLists lists(static_cast<size_t>(data.by_user.rows()));
+  for (size_t j = 0; j < held.rows.size(); ++j) lists[static_cast<size_t>(held.rows[j])] = folded[j];
+  const Index users = comm.allreduce<Index>(static_cast<Index>(held.rows.size()), MPI_SUM);
+  if (comm.rank() == 0)
+    std::printf("strong split: %d held-out users folded in from their given ratings\n", users);
+  return lists;
+}
+
 // Trains, evaluates and writes one model (or a hybrid's models); its final
 // metrics go to `outcome`. Returns the exit status (kExitPreempted when a
 // stop signal ended the training after a checkpoint).
@@ -79,15 +131,31 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   ctx.label = fold_label;
   ctx.warm = warm;
 
+  // --split strong: the model never sees the held-out users; their given
+  // ratings stay in `data` as the histories they are folded in from.
+  const bool strong = o.data.split.kind == math::SplitKind::kStrong;
+  TrainingData trained;
+  if (strong) {
+    trained = without_strong_users(comm, data, o.data.split);
+    ctx.data = &trained;
+  }
+  TrainingData& fitted = strong ? trained : data;
+
   std::unique_ptr<Model> model = make_model(o.algo_name, o);
   const int status = model->fit(comm, ctx, outcome.metrics);
   if (status != kExitOk) return status;
 
   // Final evaluation: ranking metrics over the test users.
   if (has_test) {
-    const TopLists lists = model->recommend(comm, data, UserBatch{}, o.eval_k, ItemFilter{});
-    for (auto& kv : evaluate_lists(comm, data, tests, lists, o.eval_k, o.relevance_threshold,
-                                   model->parts().empty() ? "ranking" : "ranking " + model->name()))
+    TopLists lists;
+    std::string what = model->parts().empty() ? "ranking" : "ranking " + model->name();
+    if (strong) {
+      lists = strong_lists(comm, *model, data, fitted, o);
+      what += " (held-out users folded in)";
+    } else {
+      lists = model->recommend(comm, data, UserBatch{}, o.eval_k, ItemFilter{});
+    }
+    for (auto& kv : evaluate_lists(comm, data, tests, lists, o.eval_k, o.relevance_threshold, what))
       outcome.metrics.push_back(kv);
   }
   const FitFigures& fig = model->figures();
@@ -134,13 +202,13 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   std::vector<std::string> titles;
   if (!o.model.empty() || !o.recommendations.empty()) titles = item_titles(comm, o, data);
   if (!o.model.empty()) {
-    save_model_file(comm, o.model, *model, data, titles);
+    save_model_file(comm, o.model, *model, fitted, titles);
     if (root) std::printf("model: %s\n", o.model.c_str());
   }
   if (!o.recommendations.empty()) {
     const double t0 = MPI_Wtime();
-    write_lists(comm, o.recommendations, data, serve(comm, *model, data, UserBatch{}, o.top_n, ItemFilter{}),
-                o.top_n, titles);
+    write_lists(comm, o.recommendations, fitted,
+                serve(comm, *model, fitted, UserBatch{}, o.top_n, ItemFilter{}), o.top_n, titles);
     const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
     if (root)
       std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,

@@ -13,6 +13,7 @@ struct SplitCli {
   double holdout = 0.0;
   int leave_k = 0;
   std::uint64_t seed = 1;
+  double given = 0.8;
 };
 
 void add_split_options(po::options_description& desc, SplitCli& cli);

@@ -176,6 +176,8 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   if (o.cold_items > 0 && !o.data.test.empty())
     throw InputError("--cold-items carves its test set from --ratings: drop --test");
   if (o.cold_items > 0 && o.folds > 1) throw InputError("--cold-items and --folds do not combine");
+  if (o.data.split.kind == math::SplitKind::kStrong && (o.cold_items > 0 || o.folds > 1))
+    throw InputError("--split strong combines with neither --cold-items nor --folds");
   o.data.cold_items = o.cold_items;
   if (o.algo == Algorithm::kHybrid) {
     std::vector<std::string> auto_models = {"ials", "knn"};

@@ -37,13 +37,17 @@ void mark_test(const SplitSpec& spec, Index user, std::span<const SplitEntry> en
         is_test[j] = f == spec.fold;
       }
       return;
+    case SplitKind::kStrong:
+      if (!strong_user(spec, user)) return;
+      break;
     default:
       break;
   }
   if (n < 2) return;
+  const double share = spec.kind == SplitKind::kStrong ? 1.0 - spec.given : spec.fraction;
   size_t hold = spec.kind == SplitKind::kLeaveKOut
                     ? static_cast<size_t>(spec.leave_k)
-                    : static_cast<size_t>(std::llround(spec.fraction * static_cast<double>(n)));
+                    : static_cast<size_t>(std::llround(share * static_cast<double>(n)));
   hold = std::min(hold, n - 1);
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});

@@ -30,6 +30,9 @@ enum class SplitKind {
   kTemporal,   // each user's latest round(fraction * n_u) by timestamp
   kLeaveKOut,  // leave_k of each user's interactions, chosen by hash
   kFold,       // fold `fold` of `folds`: interactions whose hash falls in [fold/folds, (fold+1)/folds)
+  kStrong,     // strong generalisation: `fraction` of the users (by hash) are held out; of each,
+               // round((1 - given) n_u) interactions (by hash) are test, the rest are given to
+               // the model at evaluation (fold-in), never trained on (see strong_user)
 };
 
 struct SplitSpec {
@@ -39,7 +42,14 @@ struct SplitSpec {
   int folds = 5;
   int fold = 0;
   std::uint64_t seed = 1;
+  double given = 0.8;  // kStrong: the share of a held-out user's interactions given to the model
 };
+
+// kStrong: whether `user` (dense id) is held out. Item -2: a hash stream no
+// (user, item) pair of the ordinary split or the cold items (-1) uses.
+inline bool strong_user(const SplitSpec& spec, Index user) {
+  return spec.kind == SplitKind::kStrong && held_out(spec.seed, user, -2, spec.fraction);
+}
 
 // One of a user's interactions as the split sees it.
 struct SplitEntry {

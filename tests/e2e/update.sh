@@ -58,6 +58,19 @@ run_np 1 train --algo content --item-features <(printf 'movieId,title,genres\n1,
   --ratings "$TMP/initial.tsv" --model "$TMP/c.h5" >/dev/null 2>&1 || true
 [ -f "$TMP/c.h5" ] && expect_fail 2 "cannot be updated" "$HPCREC" update --model "$TMP/c.h5" \
   --ratings "$TMP/new.tsv" --model-out "$TMP/c2.h5"
+# --split strong: whole users held out, folded in from 80% of their ratings,
+# tested on the rest; the same figures at 1 and 3 ranks.
+for n in 1 3; do
+  run_np $n train --algo ials --ratings "$TMP/all.tsv" --factors 8 --iterations 4 --split strong --holdout 0.2 \
+    --relevance-threshold 4 >"$TMP/strong$n.log"
+done
+grep -E "^strong split: [0-9]+ held-out users folded in" "$TMP/strong1.log" || fail "no strong split"
+grep -q "^ranking (held-out users folded in)@10 over [1-9]" "$TMP/strong1.log" || fail "no fold-in ranking metrics"
+diff <(grep '^final:' "$TMP/strong1.log" | sed 's/;.*//') <(grep '^final:' "$TMP/strong3.log" | sed 's/;.*//') ||
+  fail "strong split differs between 1 and 3 ranks"
+expect_fail 2 "use hpcrec train --split strong" "$HPCREC" split --ratings "$TMP/all.tsv" --split strong --holdout 0.1 \
+  --out-train "$TMP/a" --out-test "$TMP/b"
+
 # A killed update resumes from its checkpoint to the same model.
 if command -v h5diff >/dev/null; then
   "$HPCREC" generate --out "$TMP/big.tsv" --users 20000 --items 3000 --ratings 400000 --seed 5 >/dev/null

@@ -93,3 +93,22 @@ TEST(Split, RandomIsAboutTheFraction) {
   }
   EXPECT_NEAR(static_cast<double>(held) / n, 0.3, 0.02);
 }
+
+TEST(Split, StrongHoldsOutWholeUsersAndGivesTheRest) {
+  // fraction 0.25 of the users held out; each held-out user's 10 entries:
+  // round(0.2 * 10) = 2 tested (by hash), 8 given; the others untouched.
+  SplitSpec s{SplitKind::kStrong, 0.25};
+  s.given = 0.8;
+  int held = 0;
+  for (Index u = 0; u < 400; ++u) {
+    std::vector<char> t;
+    mark_test(s, u, entries({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), t);
+    const int tested = std::accumulate(t.begin(), t.end(), 0);
+    EXPECT_EQ(tested, strong_user(s, u) ? 2 : 0) << "user " << u;
+    held += strong_user(s, u);
+  }
+  EXPECT_NEAR(held / 400.0, 0.25, 0.06);
+  // The users held out do not depend on the item hash stream of ordinary splits.
+  SplitSpec user_split{SplitKind::kUser, 0.25};
+  EXPECT_FALSE(strong_user(user_split, 0));
+}
