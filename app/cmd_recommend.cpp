@@ -148,6 +148,7 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       print_in_order(comm, io::format_topn_csv(slice, data.user_ids, data.item_ids, comm.rank() == 0, any));
     }
     const double write_seconds = comm.allreduce<double>(MPI_Wtime() - t2, MPI_MAX);
+    std::fflush(stdout);  // the lists before the summary line on a shared terminal
     const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
     const double users = data.user_ids.size();
     // A factor model scores every (user, item) pair: 2 k flops each.
@@ -229,6 +230,7 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
     }
   }
   emit_requests(comm, rows, names, top_n, lm.titles, data.item_ids, out);
+  std::fflush(stdout);  // the lists before the summary line on a shared terminal
   const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
   if (comm.rank() == 0)
     std::fprintf(stderr, "recommend: %s model, top %d for %zu user(s) on %d rank(s) in %.2f s\n",
