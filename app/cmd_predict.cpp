@@ -10,11 +10,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 
 #include "app/commands.hpp"
 #include "app/options.hpp"
-#include "app/reader_options.hpp"
 #include "app/serving.hpp"
 #include "app/serving_options.hpp"
 #include "io/text_writer.hpp"
@@ -22,12 +20,6 @@
 #include "src/metrics.hpp"
 
 namespace hpcrec::app {
-
-namespace {
-
-using math::Index;
-
-}  // namespace
 
 int run_predict(const Args& args, const dist::Communicator& comm) {
   std::string model_path, pairs_path, out;
@@ -59,7 +51,7 @@ int run_predict(const Args& args, const dist::Communicator& comm) {
     const std::vector<double> score = lm.model->predict(self, lm.data, dense);
     std::string text = "user,item,score\n";
     math::ErrorSums err;
-    Index scored = 0;
+    math::Index scored = 0;
     char buf[64];
     for (size_t j = 0; j < pairs.size(); ++j) {
       text += pairs[j].user + "," + pairs[j].item + ",";

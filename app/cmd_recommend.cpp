@@ -143,9 +143,8 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       write_lists(comm, out, data, served, top_n, lm.titles);
     } else {
       const io::TopNSlice slice = topn_slice(comm, data, served, top_n, lm.titles);
-      const bool any = comm.allreduce<int>(
-          std::find(slice.popular.begin(), slice.popular.end(), 1) != slice.popular.end() ? 1 : 0, MPI_MAX);
-      print_in_order(comm, io::format_topn_csv(slice, data.user_ids, data.item_ids, comm.rank() == 0, any));
+      print_in_order(comm, io::format_topn_csv(slice, data.user_ids, data.item_ids, comm.rank() == 0,
+                                               io::any_popular(comm, slice)));
     }
     const double write_seconds = comm.allreduce<double>(MPI_Wtime() - t2, MPI_MAX);
     std::fflush(stdout);  // the lists before the summary line on a shared terminal

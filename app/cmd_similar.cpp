@@ -11,11 +11,8 @@
 #include "app/serving.hpp"
 #include "io/item_titles.hpp"
 #include "mpi/failure.hpp"
-#include "src/topn.hpp"
 
 namespace hpcrec::app {
-
-using math::Index;
 
 int run_similar(const Args& args, const dist::Communicator& comm) {
   std::string model_path, item, user, titles_file;

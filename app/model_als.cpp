@@ -176,8 +176,6 @@ class AlsFamily : public FactorModel {
 
   // The hyper-parameters a checkpoint must match.
   virtual io::Attributes hyper() const = 0;
-  int iterations_ = 15;
-  std::uint64_t seed_ = 42;
 };
 
 // --- als -----------------------------------------------------------------

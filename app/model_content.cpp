@@ -107,7 +107,7 @@ class ContentModel : public FactorModel {
       const Index u = r.user - data.by_user.first_row;
       const auto profile =
           index_->profile(data.by_user.row_cols(u), data.by_user.row_values(u), opt_.content.weight);
-      out.push_back(dot(profile, r.item, nullptr, data));
+      out.push_back(dot(profile, r.item, nullptr));
     }
     return out;
   }
@@ -121,7 +121,7 @@ class ContentModel : public FactorModel {
     const Index u = user - data.by_user.first_row;
     const auto profile =
         index_->profile(data.by_user.row_cols(u), data.by_user.row_values(u), opt_.content.weight);
-    e.model = dot(profile, item, &e.terms, data);
+    e.model = dot(profile, item, &e.terms);
     for (const auto& t : e.terms) e.score += t.value;
     return e;
   }
@@ -184,7 +184,7 @@ class ContentModel : public FactorModel {
   // p_u . x_i over the shared columns in ascending order; with `terms`, one
   // term per shared column.
   double dot(const std::vector<std::pair<Index, double>>& profile, Index item,
-             std::vector<ExplainTerm>* terms, const TrainingData&) const {
+             std::vector<ExplainTerm>* terms) const {
     const math::CsrBlock& rows = index_->rows();
     const auto cols = rows.row_cols(item);
     const auto vals = rows.row_values(item);

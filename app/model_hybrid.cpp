@@ -158,48 +158,31 @@ class HybridModel : public Model {
 
   std::vector<double> predict(const dist::Communicator& comm, const TrainingData& data,
                               const std::vector<math::Rating>& pairs) const override {
-    std::vector<double> out;
-    for (const math::Rating& r : pairs) {
-      if (r.user < 0 || r.item < 0) {
-        out.push_back(std::nan(""));
-        continue;
+    // The parts' lists once per user, however many of its pairs there are.
+    const std::vector<char> cold = cold_items(comm, data);
+    std::vector<double> out(pairs.size(), std::nan(""));
+    std::vector<size_t> order(pairs.size());
+    for (size_t j = 0; j < order.size(); ++j) order[j] = j;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return pairs[a].user < pairs[b].user; });
+    std::vector<std::vector<math::ScoredItem>> lists;
+    Index listed = -1;
+    for (size_t j : order) {
+      const math::Rating& r = pairs[j];
+      if (r.user < 0 || r.item < 0) continue;
+      if (r.user != listed) {
+        lists = part_lists(comm, data, r.user);
+        listed = r.user;
       }
-      const Explanation e = explain(comm, data, r.user, r.item);
-      out.push_back(e.terms.empty() ? std::nan("") : e.score);
+      const Explanation e = shares(data, lists, cold, r.user, r.item);
+      if (!e.terms.empty()) out[j] = e.score;
     }
     return out;
   }
 
   Explanation explain(const dist::Communicator& comm, const TrainingData& data, Index user,
                       Index item) const override {
-    // The item's share from each part: weight x its min-max normalised
-    // score in the part's list of blend_depth candidates (src/hybrid.hpp).
-    UserBatch batch;
-    batch.all = false;
-    batch.rows = {user - data.by_user.first_row};
-    const std::vector<char> cold = cold_items(comm, data);
-    const bool light = data.by_user.row_nnz(batch.rows[0]) < min_history_;
-    Explanation e;
-    e.method = "hybrid: each model's weight times its min-max normalised score in its own list";
-    for (size_t j = 0; j < parts_.size(); ++j) {
-      const auto list = parts_[j]->recommend(comm, data, batch, depth_, ItemFilter{})[0];
-      auto it =
-          std::find_if(list.begin(), list.end(), [&](const math::ScoredItem& s) { return s.item == item; });
-      if (it == list.end()) continue;
-      double lo = list.front().score, hi = lo;
-      for (const auto& s : list) {
-        lo = std::min(lo, s.score);
-        hi = std::max(hi, s.score);
-      }
-      const double norm = hi > lo ? (it->score - lo) / (hi - lo) : 1.0;
-      const double w = cold[item] ? (light ? light_cold_weights_[j] : cold_weights_[j])
-                                  : (light ? light_weights_[j] : weights_[j]);
-      if (w <= 0) continue;
-      e.terms.push_back({"model", names_[j], w * norm});
-    }
-    for (const auto& t : e.terms) e.score += t.value;
-    e.model = e.score;
-    return e;
+    return shares(data, part_lists(comm, data, user), cold_items(comm, data), user, item);
   }
 
   // The first part (in blend order) that has neighbours of that side.
@@ -272,6 +255,45 @@ class HybridModel : public Model {
       parts_.push_back(std::move(m));
     }
     return kExitOk;
+  }
+
+  // Collective. Each part's list of blend_depth candidates for one user.
+  std::vector<std::vector<math::ScoredItem>> part_lists(const dist::Communicator& comm,
+                                                        const TrainingData& data, Index user) const {
+    UserBatch batch;
+    batch.all = false;
+    batch.rows = {user - data.by_user.first_row};
+    std::vector<std::vector<math::ScoredItem>> lists;
+    for (const auto& p : parts_) lists.push_back(p->recommend(comm, data, batch, depth_, ItemFilter{})[0]);
+    return lists;
+  }
+
+  // The item's share from each part: weight x its min-max normalised score
+  // in the part's list (src/hybrid.hpp); the terms add up to the blend's score.
+  Explanation shares(const TrainingData& data, const std::vector<std::vector<math::ScoredItem>>& lists,
+                     const std::vector<char>& cold, Index user, Index item) const {
+    const bool light = data.by_user.row_nnz(user - data.by_user.first_row) < min_history_;
+    Explanation e;
+    e.method = "hybrid: each model's weight times its min-max normalised score in its own list";
+    for (size_t j = 0; j < parts_.size(); ++j) {
+      const auto& list = lists[j];
+      auto it =
+          std::find_if(list.begin(), list.end(), [&](const math::ScoredItem& s) { return s.item == item; });
+      if (it == list.end()) continue;
+      double lo = list.front().score, hi = lo;
+      for (const auto& s : list) {
+        lo = std::min(lo, s.score);
+        hi = std::max(hi, s.score);
+      }
+      const double norm = hi > lo ? (it->score - lo) / (hi - lo) : 1.0;
+      const double w = cold[item] ? (light ? light_cold_weights_[j] : cold_weights_[j])
+                                  : (light ? light_weights_[j] : weights_[j]);
+      if (w <= 0) continue;
+      e.terms.push_back({"model", names_[j], w * norm});
+    }
+    for (const auto& t : e.terms) e.score += t.value;
+    e.model = e.score;
+    return e;
   }
 
   // Per global item: no training interactions.

@@ -64,16 +64,9 @@ LoadedModel load_model_file(const dist::Communicator& comm, const std::string& p
   }
   d.by_item = math::build_csr(mine, i0, ni, /*by_item=*/true);
   d.train = static_cast<Offset>(m.train_items.size());
-  auto number = [&](const char* key, double fallback) {
-    auto it = m.attributes.find(key);
-    if (it == m.attributes.end()) return fallback;
-    if (const double* x = std::get_if<double>(&it->second)) return *x;
-    if (const std::int64_t* x = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*x);
-    return fallback;
-  };
-  d.global_mean = number("global_mean", 0.0);
-  d.min_rating = static_cast<float>(number("rating_min", 0.0));
-  d.max_rating = static_cast<float>(number("rating_max", 0.0));
+  d.global_mean = m.global_mean();
+  d.min_rating = static_cast<float>(m.number("rating_min", 0.0));
+  d.max_rating = static_cast<float>(m.number("rating_max", 0.0));
   dist::collective_phase(comm, [&] {
     out.model = load_model(*reader, "", d);
     if (reader->has("/items/titles")) {
@@ -105,16 +98,12 @@ ServedLists serve(const dist::Communicator& comm, const Model& model, const Trai
   out.lists = model.recommend(comm, data, batch, n, filter);
   const Index users = batch.size(data);
   out.popular.assign(static_cast<size_t>(users), 0);
-  std::vector<math::ScoredItem> popular;
-  bool computed = false;
   // Collective: whether any rank needs the list (so that all compute it).
   bool needed = false;
   for (Index j = 0; j < users && !needed; ++j) needed = batch.history(data, j) == 0;
-  if (comm.allreduce<int>(needed ? 1 : 0, MPI_MAX)) {
-    popular = popularity_list(comm, data, n, filter);
-    computed = true;
-  }
-  for (Index j = 0; j < users && computed; ++j) {
+  if (!comm.allreduce<int>(needed ? 1 : 0, MPI_MAX)) return out;
+  const std::vector<math::ScoredItem> popular = popularity_list(comm, data, n, filter);
+  for (Index j = 0; j < users; ++j) {
     if (batch.history(data, j) > 0) continue;
     out.lists[static_cast<size_t>(j)] = popular;
     out.popular[static_cast<size_t>(j)] = 1;

@@ -213,7 +213,7 @@ void write_train(const dist::Communicator& comm, hid_t file, hid_t dxpl, const M
 }
 
 void write_neighbors(const dist::Communicator& comm, hid_t file, hid_t dxpl, const NeighborSlice& nb,
-                     const math::IdMap& ids, const std::string& group_name = "knn") {
+                     const math::IdMap& ids, const std::string& group_name) {
   const auto total = static_cast<hsize_t>(ids.size());
   const hsize_t k = static_cast<hsize_t>(comm.allreduce<int>(nb.k, MPI_MAX));
   if (static_cast<hsize_t>(nb.k) != k) throw std::runtime_error("write_model: neighbour lists differ in K");
@@ -270,10 +270,6 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
     write_side(file.get(), dxpl.get(), "items", slice.items, layout.n, layout.k, layout.item_strings,
                layout.item_len);
     write_train(comm, file.get(), dxpl.get(), slice, layout);
-    if (comm.allreduce<int>(slice.neighbors ? 1 : 0, MPI_MAX)) {
-      write_neighbors(comm, file.get(), dxpl.get(), *slice.neighbors,
-                      slice.neighbors->side == "users" ? *slice.users.ids : *slice.items.ids);
-    }
     if (slice.extra) {
       ModelWriter writer(comm, file.get(), dxpl.get());
       slice.extra(writer);
@@ -287,35 +283,33 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
   });
 }
 
-double Model::global_mean() const {
-  // Models without a baseline (KNN, content) have no global mean: 0 adds nothing.
-  auto it = attributes.find("global_mean");
-  if (it == attributes.end()) return 0.0;
+double Model::number(const std::string& key, double fallback) const {
+  auto it = attributes.find(key);
+  if (it == attributes.end()) return fallback;
   if (const double* d = std::get_if<double>(&it->second)) return *d;
   if (const std::int64_t* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
-  return 0.0;
+  return fallback;
+}
+
+double Model::global_mean() const {
+  // Models without a baseline (content) have no global mean: 0 adds nothing.
+  return number("global_mean", 0.0);
 }
 
 // --- ModelWriter ---------------------------------------------------------
 
-hid_t ModelWriter::parent_of(const std::string& path) {
-  // Creates each missing group along the path (all ranks alike: collective).
-  std::size_t at = 1;
-  while (true) {
-    const std::size_t slash = path.find('/', at);
-    if (slash == std::string::npos) break;
+void ModelWriter::make_groups(const std::string& path, bool including_last) {
+  // Each missing group along the path, in order (all ranks alike: collective).
+  for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    if (slash == std::string::npos && !including_last) break;
     const std::string group = path.substr(0, slash);
-    if (std::find(groups_.begin(), groups_.end(), group) == groups_.end()) {
-      if (!h5::exists(file_, group)) h5::create_group(file_, group);
-      groups_.push_back(group);
-    }
-    at = slash + 1;
+    if (!h5::exists(file_, group)) h5::create_group(file_, group);
+    if (slash == std::string::npos) break;
   }
-  return file_;
 }
 
 void ModelWriter::attributes(const std::string& group, const Attributes& attributes) {
-  parent_of(group + "/x");
+  make_groups(group, true);
   h5::Group g = h5::open_group(file_, group);
   for (const auto& [name, value] : attributes) h5::write_attribute(g.get(), name, value);
 }
@@ -323,7 +317,7 @@ void ModelWriter::attributes(const std::string& group, const Attributes& attribu
 void ModelWriter::matrix_rows(const std::string& path, math::Index first, math::Index total,
                               const math::Matrix& local) {
   const std::int64_t cols = comm_.allreduce<std::int64_t>(local.rows() > 0 ? local.cols() : 0, MPI_MAX);
-  parent_of(path);
+  make_groups(path, false);
   const hsize_t dims[2] = {static_cast<hsize_t>(total), static_cast<hsize_t>(cols)};
   h5::Dataset ds = h5::create_dataset(file_, path, H5T_IEEE_F64LE, dims);
   if (cols > 0 && total > 0)
@@ -333,7 +327,7 @@ void ModelWriter::matrix_rows(const std::string& path, math::Index first, math::
 
 void ModelWriter::vector_rows(const std::string& path, math::Index first, math::Index total,
                               const math::Vector& local) {
-  parent_of(path);
+  make_groups(path, false);
   const hsize_t dims[1] = {static_cast<hsize_t>(total)};
   h5::Dataset ds = h5::create_dataset(file_, path, H5T_IEEE_F64LE, dims);
   if (total > 0)
@@ -354,19 +348,23 @@ void write_whole(const dist::Communicator& comm, hid_t file, hid_t dxpl, const s
 }  // namespace
 
 void ModelWriter::whole(const std::string& path, const std::vector<std::int32_t>& values) {
-  write_whole(comm_, parent_of(path), dxpl_, path, H5T_STD_I32LE, values);
+  make_groups(path, false);
+  write_whole(comm_, file_, dxpl_, path, H5T_STD_I32LE, values);
 }
 void ModelWriter::whole(const std::string& path, const std::vector<std::int64_t>& values) {
-  write_whole(comm_, parent_of(path), dxpl_, path, H5T_STD_I64LE, values);
+  make_groups(path, false);
+  write_whole(comm_, file_, dxpl_, path, H5T_STD_I64LE, values);
 }
 void ModelWriter::whole(const std::string& path, const std::vector<float>& values) {
-  write_whole(comm_, parent_of(path), dxpl_, path, H5T_IEEE_F32LE, values);
+  make_groups(path, false);
+  write_whole(comm_, file_, dxpl_, path, H5T_IEEE_F32LE, values);
 }
 void ModelWriter::whole(const std::string& path, const std::vector<double>& values) {
-  write_whole(comm_, parent_of(path), dxpl_, path, H5T_IEEE_F64LE, values);
+  make_groups(path, false);
+  write_whole(comm_, file_, dxpl_, path, H5T_IEEE_F64LE, values);
 }
 void ModelWriter::whole(const std::string& path, const std::vector<std::string>& values) {
-  parent_of(path);
+  make_groups(path, false);
   std::size_t len = 1;
   for (const auto& v : values) len = std::max(len, v.size());
   const hsize_t dims[1] = {static_cast<hsize_t>(values.size())};
@@ -378,7 +376,7 @@ void ModelWriter::whole(const std::string& path, const std::vector<std::string>&
 }
 
 void ModelWriter::neighbors(const std::string& group, const NeighborSlice& slice, const math::IdMap& ids) {
-  parent_of(group);
+  make_groups(group, false);
   write_neighbors(comm_, file_, dxpl_, slice, ids, group);
 }
 

@@ -60,7 +60,8 @@ struct SideSlice {
 // Stored as /knn/ids (the rows' original ids), /knn/neighbors [rows, K]
 // (original ids; -1 or "" padding), /knn/neighbor_index [rows, K] (dense
 // row indices of the same side, -1 padding), /knn/similarity [rows, K]
-// float64 and /knn/support [rows, K] int64, attribute `side`.
+// float64 and /knn/support [rows, K] int64, attribute `side` (written by
+// ModelWriter::neighbors under a model's group).
 struct NeighborSlice {
   std::string side = "items";  // "items" or "users"
   math::Index first = 0;
@@ -94,19 +95,18 @@ class ModelWriter {
   void neighbors(const std::string& group, const NeighborSlice& slice, const math::IdMap& ids);
 
  private:
-  hid_t parent_of(const std::string& path);  // creates missing groups; returns the parent's id
+  // Creates the missing groups of `path` (and `path` itself if including_last).
+  void make_groups(const std::string& path, bool including_last);
   const dist::Communicator& comm_;
   hid_t file_;
   hid_t dxpl_;
-  std::vector<std::string> groups_;  // created so far
 };
 
 struct ModelSlice {
   Attributes attributes;  // must include "algorithm"; format_version and factors are added
   SideSlice users;
   SideSlice items;
-  const math::CsrBlock* train = nullptr;     // this rank's user rows; cols are dense item indices
-  const NeighborSlice* neighbors = nullptr;  // optional: KNN models
+  const math::CsrBlock* train = nullptr;  // this rank's user rows; cols are dense item indices
   // Collective: the model's own further datasets (after the common ones).
   std::function<void(ModelWriter&)> extra;
   // Written after everything else, in this order (a checkpoint's "complete").
@@ -133,6 +133,8 @@ struct Model {
   std::vector<double> knn_similarity;
   std::vector<std::int64_t> knn_support;
   double global_mean() const;
+  // A numeric root attribute (integer or double), or `fallback`.
+  double number(const std::string& key, double fallback) const;
 };
 
 // Neighbour lists as stored (whole side): K slots a row, -1 / NaN padding.

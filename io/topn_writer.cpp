@@ -79,12 +79,12 @@ void append_id(std::string& out, const math::IdMap& ids, math::Index dense) {
   out += '"';
 }
 
+}  // namespace
+
 bool any_popular(const dist::Communicator& comm, const TopNSlice& s) {
   const bool mine = std::find(s.popular.begin(), s.popular.end(), 1) != s.popular.end();
   return comm.allreduce<int>(mine ? 1 : 0, MPI_MAX) != 0;
 }
-
-}  // namespace
 
 std::string format_topn_csv(const TopNSlice& s, const math::IdMap& users, const math::IdMap& items,
                             bool header, bool source) {

@@ -32,6 +32,10 @@ struct TopNSlice {
   const std::vector<std::string>* titles = nullptr;  // per dense item (optional): a title column
 };
 
+// Collective. Whether any rank's slice has a user with the popularity list
+// (then the files get their source column).
+bool any_popular(const dist::Communicator& comm, const TopNSlice& slice);
+
 // The CSV rows of `slice` (with the header line when `header`); `source`:
 // add the source column.
 std::string format_topn_csv(const TopNSlice& slice, const math::IdMap& users, const math::IdMap& items,
