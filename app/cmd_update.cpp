@@ -5,7 +5,10 @@
 // model's own hyper-parameters are kept, and training runs a few sweeps
 // (--iterations, default 1: one warm sweep) over all of it, starting als and ials from the
 // previous factors of every known user and item (new ones from the seed, as
-// train starts them). knn and popular are refitted on the merged ratings.
+// train starts them). With --scope touched the sweeps solve only the users
+// and items the new interactions name (each against all of the other side),
+// and every other row keeps the model's factors. knn and popular are
+// refitted on the merged ratings.
 // Everything else is `train`: the same output, --test, checkpoints, and the
 // same factors at any rank count.
 #include <charconv>
@@ -29,7 +32,7 @@ namespace {
 // update (fold = false) and fold-in (fold = true).
 int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   std::string model_path, ratings, out, test, recommendations, metrics_out, threshold, eval_k = "10";
-  std::string checkpoint_dir, checkpoint_every, resume;
+  std::string checkpoint_dir, checkpoint_every, resume, scope = "all";
   int iterations = 1, threads = 1, top_n = 10;
   po::options_description desc("Update options");
   desc.add_options()("model", po::value(&model_path)->required(),
@@ -38,8 +41,11 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
       "the new interactions: user,item[,rating[,timestamp]] lines (tab, comma, :: or space separated)")(
       "model-out", po::value(&out)->required(), "write the updated model here")(
       "iterations", po::value(&iterations)->default_value(1),
-      "sweeps over all ratings, from the previous factors")("test", po::value(&test),
-                                                            "evaluate on this test file, as train --test")(
+      "sweeps over all ratings, from the previous factors")(
+      "scope", po::value(&scope)->default_value("all"),
+      "all: every sweep solves every user and item; touched (als, ials): only the users and items the "
+      "new interactions name, against all of the other side")("test", po::value(&test),
+                                                              "evaluate on this test file, as train --test")(
       "relevance-threshold", po::value(&threshold), "as train: test ratings >= this are relevant")(
       "eval-k", po::value(&eval_k)->default_value("10"), "as train: the ranking metrics' cut-off")(
       "recommendations", po::value(&recommendations), "write every user's top-N here (.csv or .h5)")(
@@ -59,6 +65,10 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
     require_positive(vm, "iterations");
     require_positive(vm, "threads");
     require_positive(vm, "top-n");
+    if (scope != "all" && scope != "touched")
+      throw InputError("--scope must be all or touched, got '" + scope + "'");
+    if (fold && !vm["scope"].defaulted())
+      throw InputError("--scope is an update option: fold-in solves only the given users");
   });
   if (!go) return kExitOk;
 
@@ -66,7 +76,9 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   std::unique_ptr<io::ModelReader> reader;
   std::vector<std::string> flags;
   std::string algorithm;
-  std::set<std::string> fold_users;  // fold-in: the users of --ratings (rank 0's parse, then everywhere)
+  // fold-in: the users of --ratings; --scope touched: its users and items
+  // (rank 0's parse, then everywhere).
+  std::set<std::string> fold_users, touched_users, touched_items;
   dist::collective_phase(comm, [&] {
     reader = std::make_unique<io::ModelReader>(model_path);
     const io::Attributes a = reader->attributes("");
@@ -80,6 +92,9 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
           model_path + ": fold-in writes user vectors, which a " + algorithm +
           " model has none of: recommend --user-ratings scores users from their ratings directly");
     flags = entry.train_flags(a, *reader);
+    if (scope == "touched" && algorithm != "als" && algorithm != "ials")
+      throw InputError("--scope touched: a " + algorithm +
+                       " model is refitted on all ratings (exact); use --scope all");
   });
   // The merged ratings, as one file train reads: the model's training
   // ratings first, then the new ones (later lines win a repeated pair).
@@ -96,6 +111,12 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
         std::fprintf(stderr, "hpcrec fold-in: %zu ratings of items not in the model ignored\n",
                      before - fresh.size());
       for (const UserRating& r : fresh) fold_users.insert(r.user);
+    }
+    if (scope == "touched") {
+      for (const UserRating& r : fresh) {
+        touched_users.insert(r.user);
+        touched_items.insert(r.item);
+      }
     }
     std::FILE* f = std::fopen(merged.c_str(), "wb");
     if (!f) throw InputError(merged + ": cannot write the merged ratings next to --model-out");
@@ -147,22 +168,31 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   if (!checkpoint_every.empty())
     train_args.insert(train_args.end(), {"--checkpoint-every", checkpoint_every});
   if (!resume.empty()) train_args.insert(train_args.end(), {"--resume", resume});
-  if (fold) {
-    // Every rank needs the set: rank 0 read the file.
+  // Every rank needs the sets: rank 0 read the file.
+  auto share = [&](std::set<std::string>& names) {
     std::string joined;
-    for (const auto& u : fold_users) joined += u + '\n';
+    for (const auto& u : names) joined += u + '\n';
     comm.broadcast_string(joined, 0);
-    fold_users.clear();
+    names.clear();
     for (size_t at = 0, next; at < joined.size(); at = next + 1) {
       next = joined.find('\n', at);
-      fold_users.insert(joined.substr(at, next - at));
+      names.insert(joined.substr(at, next - at));
     }
+  };
+  if (fold) share(fold_users);
+  if (scope == "touched") {
+    share(touched_users);
+    share(touched_items);
   }
   TrainOptions o;
   int status = kExitOk;
   try {
     dist::collective_phase(comm, [&] { parse_train_options(train_args, o, false); });
-    WarmStart warm{&reader->common(), fold ? &fold_users : nullptr};
+    WarmStart warm{&reader->common(), fold ? &fold_users : nullptr, nullptr, nullptr};
+    if (scope == "touched") {
+      warm.touched_users = &touched_users;
+      warm.touched_items = &touched_items;
+    }
     status = run_training(comm, o, &warm);
   } catch (...) {
     if (comm.rank() == 0) std::filesystem::remove(merged);

@@ -105,6 +105,10 @@ struct Similar {
 struct WarmStart {
   const io::Model* model = nullptr;  // whole, as read by one process
   const std::set<std::string>* fold_users = nullptr;
+  // update --scope touched: the users and items the new interactions name;
+  // als and ials solve only their rows (the others keep the model's).
+  const std::set<std::string>* touched_users = nullptr;
+  const std::set<std::string>* touched_items = nullptr;
 };
 
 // Settings of the run, not of a model: evaluation, checkpoints, reporting.

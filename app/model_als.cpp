@@ -145,6 +145,28 @@ class AlsFamily : public FactorModel {
     driver.restore(0, std::move(uf), std::move(ub), std::move(itf), std::move(ib));
   }
 
+  // update --scope touched: the sweeps solve only the rows of the users and
+  // items the new interactions name, against all of the other side.
+  template <class Driver>
+  void limit_to_touched(const dist::Communicator& comm, const FitContext& ctx, Driver& driver) const {
+    if (!ctx.warm || !ctx.warm->touched_users) return;
+    const TrainingData& data = *ctx.data;
+    auto rows = [](const dist::AlsSide& side, const math::IdMap& ids, const std::set<std::string>& names) {
+      std::vector<Index> out;
+      for (Index r = 0; r < side.rows(); ++r)
+        if (names.count(ids.name(side.first() + r))) out.push_back(r);
+      return out;
+    };
+    std::vector<Index> users = rows(driver.users(), data.user_ids, *ctx.warm->touched_users);
+    std::vector<Index> items = rows(driver.items(), data.item_ids, *ctx.warm->touched_items);
+    const Index counts[2] = {comm.allreduce<Index>(static_cast<Index>(users.size()), MPI_SUM),
+                             comm.allreduce<Index>(static_cast<Index>(items.size()), MPI_SUM)};
+    if (comm.rank() == 0)
+      std::printf("scope touched: %d of %d users and %d of %d items solved per sweep\n", counts[0],
+                  data.user_ids.size(), counts[1], data.item_ids.size());
+    driver.solve_only(std::move(users), std::move(items));
+  }
+
   // fold-in: no sweeps; the listed users solved against the warm items.
   template <class Driver>
   int fold_only(const dist::Communicator& comm, const FitContext& ctx, Driver& driver) {
@@ -226,6 +248,7 @@ class AlsModel : public AlsFamily {
                              data.global_mean, opt_.als);
     warm_start(ctx, driver);
     if (ctx.warm && ctx.warm->fold_users) return fold_only(comm, ctx, driver);
+    limit_to_touched(comm, ctx, driver);
     if (comm.rank() == 0)
       std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
     dist::IterationStats last;
@@ -369,6 +392,7 @@ class IalsModel : public AlsFamily {
                              {data.items, std::move(data.by_item), {}, false, {}, {}}, opt_.ials);
     warm_start(ctx, driver);
     if (ctx.warm && ctx.warm->fold_users) return fold_only(comm, ctx, driver);
+    limit_to_touched(comm, ctx, driver);
     if (comm.rank() == 0) std::printf("%5s %14s %9s %12s\n", "iter", "loss", "seconds", "MB_exchanged");
     double loss = 0;
     const int status =

@@ -91,7 +91,8 @@ void ExplicitAls::restore(int iterations_done, math::Matrix user_factors, math::
   items_.factors.conservativeResize(items_.rows(), k);
 }
 
-double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops) {
+double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered,
+                              const std::optional<std::vector<Index>>& only, double& flops) {
   const int k = options_.factors;
   solve.plan.exchange_into(comm_, other.factors, &other.bias, gathered);
   math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
@@ -102,8 +103,14 @@ double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix
   cfg.global_mean = mu_;
   cfg.threads = options_.threads;
   const double t0 = MPI_Wtime();
-  math::solve_explicit_rows(view, gathered.leftCols(k), gathered.col(k), cfg, solve.factors, solve.bias);
-  flops += math::explicit_rows_flops(view, k);
+  auto rows = [&](const math::CsrView& v, math::Matrix& f, math::Vector& b) {
+    math::solve_explicit_rows(v, gathered.leftCols(k), gathered.col(k), cfg, f, b);
+    flops += math::explicit_rows_flops(v, k);
+  };
+  if (only)
+    solve_some_rows(solve, *only, rows);
+  else
+    rows(view, solve.factors, solve.bias);
   return MPI_Wtime() - t0;
 }
 
@@ -153,8 +160,8 @@ IterationStats ExplicitAls::iterate() {
   math::Matrix& gathered_items = gathered_items_;
   math::Matrix& gathered_users = gathered_users_;
   double flops = 0;
-  double solve = half_step(users_, items_, gathered_items, flops);
-  solve += half_step(items_, users_, gathered_users, flops);
+  double solve = half_step(users_, items_, gathered_items, only_users_, flops);
+  solve += half_step(items_, users_, gathered_users, only_items_, flops);
   evaluate(gathered_users, stats);
 
   double sums[6] = {stats.train.squared, stats.train.absolute, static_cast<double>(stats.train.count),

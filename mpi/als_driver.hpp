@@ -3,6 +3,7 @@
 // serves users and items by swapping the roles of the two sides.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "mpi/communicator.hpp"
@@ -33,6 +34,38 @@ struct AlsSide {
   // The ratings with global column ids (a copy).
   math::CsrBlock global_ratings() const;
 };
+
+// A half-step over some of a side's rows only (update --scope touched):
+// `solve(view, factors, bias)` runs on the sub-block of `rows` (local rows,
+// ascending), its factors and biases starting as the rows' current ones (CG
+// starts from them), and the results are written back. The sub-block keeps
+// the gathered-row column ids, so the gathered counterpart block serves it
+// unchanged, and each row gets exactly what a full half-step gives it.
+//
+//   rows {1, 3} of a 4-row side with indptr {0,2,3,5,6}: sub-block indptr
+//   {0,1,2}, holding row 1's entry [2,3) and row 3's entry [5,6).
+template <class Solve>
+void solve_some_rows(AlsSide& side, const std::vector<Index>& rows, Solve&& solve) {
+  math::CsrBlock sub;
+  const auto k = side.factors.cols();
+  math::Matrix f(static_cast<Eigen::Index>(rows.size()), k);
+  math::Vector b(static_cast<Eigen::Index>(rows.size()));
+  for (size_t j = 0; j < rows.size(); ++j) {
+    const Index r = rows[j];
+    const auto cols = side.ratings.row_cols(r);
+    const auto vals = side.ratings.row_values(r);
+    sub.cols.insert(sub.cols.end(), cols.begin(), cols.end());
+    sub.values.insert(sub.values.end(), vals.begin(), vals.end());
+    sub.indptr.push_back(static_cast<Offset>(sub.cols.size()));
+    f.row(static_cast<Eigen::Index>(j)) = side.factors.row(r);
+    b[static_cast<Eigen::Index>(j)] = side.bias[r];
+  }
+  solve(math::CsrView{sub.indptr, sub.cols, sub.values}, f, b);
+  for (size_t j = 0; j < rows.size(); ++j) {
+    side.factors.row(rows[j]) = f.row(static_cast<Eigen::Index>(j));
+    side.bias[rows[j]] = b[static_cast<Eigen::Index>(j)];
+  }
+}
 
 // Held-out ratings for evaluation, placed where their prediction is cheap:
 // at the item's owner when the item is known (user may be -1: unknown), at
@@ -93,9 +126,16 @@ class ExplicitAls {
   // exactly (bitwise) as an uninterrupted run would.
   void restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias,
                math::Matrix item_factors, math::Vector item_bias);
+  // From now on each half-step solves only these local rows (ascending);
+  // the others keep their factors (update --scope touched).
+  void solve_only(std::vector<Index> user_rows, std::vector<Index> item_rows) {
+    only_users_ = std::move(user_rows);
+    only_items_ = std::move(item_rows);
+  }
 
  private:
-  double half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops);
+  double half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered,
+                   const std::optional<std::vector<Index>>& only, double& flops);
   void evaluate(const math::Matrix& gathered_users, IterationStats& stats) const;
 
   const Communicator& comm_;
@@ -106,6 +146,7 @@ class ExplicitAls {
   ExplicitAlsOptions options_;
   int iteration_ = 0;
   math::Matrix gathered_items_, gathered_users_;  // reused across iterations
+  std::optional<std::vector<Index>> only_users_, only_items_;
 };
 
 // Builds one side's routing plan and localized columns from its ratings,

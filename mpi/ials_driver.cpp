@@ -63,11 +63,18 @@ const math::Matrix& ImplicitAls::gathered(const AlsSide& solve, const AlsSide& o
 }
 
 double ImplicitAls::half_step(AlsSide& solve, const math::Matrix& gathered, const math::ColMatrix& gram,
-                              double& flops, math::ExactSum* loss_terms) {
-  const math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
+                              const std::optional<std::vector<Index>>& only, double& flops,
+                              math::ExactSum* loss_terms) {
   const double t0 = MPI_Wtime();
-  math::solve_implicit_rows(view, gathered, gram, options_.kernel, solve.factors, loss_terms, &scratch_);
-  flops += math::implicit_rows_flops(view, options_.factors, options_.kernel);
+  auto rows = [&](const math::CsrView& v, math::Matrix& f, math::Vector&) {
+    math::solve_implicit_rows(v, gathered, gram, options_.kernel, f, loss_terms, &scratch_);
+    flops += math::implicit_rows_flops(v, options_.factors, options_.kernel);
+  };
+  if (only)
+    solve_some_rows(solve, *only, rows);
+  else
+    rows(math::CsrView{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values}, solve.factors,
+         solve.bias);
   return MPI_Wtime() - t0;
 }
 
@@ -81,7 +88,8 @@ ImplicitIterationStats ImplicitAls::iterate() {
   // initialised or restored.
   if (!items_gathered_) gather(users_, items_, gathered_items_);
   if (!item_gram_) item_gram_ = global_gram(items_);
-  double solve = half_step(users_, gathered(users_, items_, gathered_items_), *item_gram_, flops, nullptr);
+  double solve =
+      half_step(users_, gathered(users_, items_, gathered_items_), *item_gram_, only_users_, flops, nullptr);
 
   gather(items_, users_, gathered_users_);
   const math::ColMatrix xtx = global_gram(users_);
@@ -91,9 +99,11 @@ ImplicitIterationStats ImplicitAls::iterate() {
   // else (float CG) afterwards over the user rows, whose counterparts, the
   // new items, are the smaller block to gather and are gathered for the
   // next iteration anyway. Either way an exact sum of one term per row.
-  const bool fused = math::implicit_loss_fused(options_.kernel);
+  // With only some item rows solved, the loss's terms of the others come
+  // from the separate pass.
+  const bool fused = math::implicit_loss_fused(options_.kernel) && !only_items_;
   math::ExactSum corrections;
-  solve += half_step(items_, gathered(items_, users_, gathered_users_), xtx, flops,
+  solve += half_step(items_, gathered(items_, users_, gathered_users_), xtx, only_items_, flops,
                      fused ? &corrections : nullptr);
   gather(users_, items_, gathered_items_);
   items_gathered_ = true;

@@ -43,6 +43,11 @@ class ImplicitAls {
   const AlsSide& items() const { return items_; }
   int iterations_done() const { return iteration_; }
   const ImplicitAlsOptions& options() const { return options_; }
+  // As ExplicitAls::solve_only; the loss stays the loss over all pairs.
+  void solve_only(std::vector<Index> user_rows, std::vector<Index> item_rows) {
+    only_users_ = std::move(user_rows);
+    only_items_ = std::move(item_rows);
+  }
 
  private:
   math::ColMatrix global_gram(const AlsSide& side) const;
@@ -56,8 +61,8 @@ class ImplicitAls {
   const math::Matrix& gathered(const AlsSide& solve, const AlsSide& other, const math::Matrix& buffer) const;
   // Solves `solve` against its gathered counterpart rows, whose global Gram
   // is `gram`; with loss_terms, also sums its rows' observed loss terms.
-  double half_step(AlsSide& solve, const math::Matrix& gathered, const math::ColMatrix& gram, double& flops,
-                   math::ExactSum* loss_terms);
+  double half_step(AlsSide& solve, const math::Matrix& gathered, const math::ColMatrix& gram,
+                   const std::optional<std::vector<Index>>& only, double& flops, math::ExactSum* loss_terms);
 
   const Communicator& comm_;
   AlsSide users_, items_;
@@ -67,6 +72,7 @@ class ImplicitAls {
   bool items_gathered_ = false;                   // gathered_items_ holds the current item factors
   std::optional<math::ColMatrix> item_gram_;      // Y^T Y of the current item factors, once known
   math::ImplicitScratch scratch_;
+  std::optional<std::vector<Index>> only_users_, only_items_;
 };
 
 }  // namespace hpcrec::dist

@@ -29,6 +29,28 @@ for algo in als ials knn popular; do
   "$HPCREC" recommend --model "$TMP/$algo.u1.h5" --all --top-n 200 --out "$TMP/all.csv" 2>/dev/null
   grep -q ',999,' "$TMP/all.csv" || fail "update $algo: the new item is never recommended"
 done
+# --scope touched: only the users and items of new.tsv solved; the same model
+# at 1 and 3 ranks (mpi_als_distributed checks the drivers at 1-4), and
+# refused where a refit is the update.
+for algo in als ials; do
+  for n in 1 3; do
+    run_np $n update --model "$TMP/$algo.h5" --ratings "$TMP/new.tsv" --model-out "$TMP/$algo.t$n.h5" \
+      --scope touched --iterations 2 --test "$TMP/test.tsv" >"$TMP/$algo.t$n.log" || fail "update --scope touched $algo at $n ranks"
+    if command -v h5diff >/dev/null; then
+      for d in /users/factors /users/bias /items/factors /items/bias; do
+        h5diff "$TMP/$algo.t1.h5" "$TMP/$algo.t$n.h5" $d $d >/dev/null ||
+          fail "update --scope touched $algo: $d differs at 1 and $n ranks"
+      done
+    fi
+  done
+  grep -E '^scope touched: [0-9]+ of [0-9]+ users and [0-9]+ of [0-9]+ items' "$TMP/$algo.t1.log" ||
+    fail "update --scope touched $algo: no summary of the touched rows"
+done
+expect_fail 2 "refitted on all ratings" "$HPCREC" update --model "$TMP/knn.h5" --ratings "$TMP/new.tsv" \
+  --model-out "$TMP/kt.h5" --scope touched
+expect_fail 2 "--scope must be all or touched" "$HPCREC" update --model "$TMP/als.h5" --ratings "$TMP/new.tsv" \
+  --model-out "$TMP/kt.h5" --scope some
+
 # fold-in: new users written into a model file, nothing else changed; the
 # same at 1 and 3 ranks, and the same lists as recommend --user-ratings.
 printf '90001\t1\t5\n90001\t2\t4\n90001\t5\t5\n90002\t7\t3\n90002\t8\t5\n90002\t999999\t4\n' >"$TMP/fold.tsv"
