@@ -200,7 +200,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   }
 
   std::vector<std::string> titles;
-  if (!o.model.empty() || !o.recommendations.empty()) titles = item_titles(comm, o, data);
+  if (!o.model.empty() || !o.recommendations.empty()) titles = item_titles(comm, o, data, warm);
   if (!o.model.empty()) {
     save_model_file(comm, o.model, *model, fitted, titles);
     if (root) std::printf("model: %s\n", o.model.c_str());

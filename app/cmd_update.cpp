@@ -8,9 +8,12 @@
 // train starts them). With --scope touched the sweeps solve only the users
 // and items the new interactions name (each against all of the other side),
 // and every other row keeps the model's factors. knn and popular are
-// refitted on the merged ratings.
+// refitted on the merged ratings; content is too, from its item metadata
+// (--item-features, with rows for new items) and its stored TF-IDF
+// settings. The model's item titles are kept.
 // Everything else is `train`: the same output, --test, checkpoints, and the
 // same factors at any rank count.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -33,6 +36,8 @@ namespace {
 int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   std::string model_path, ratings, out, test, recommendations, metrics_out, threshold, eval_k = "10";
   std::string checkpoint_dir, checkpoint_every, resume, scope = "all";
+  std::vector<std::string> item_features;
+  std::string text_columns, id_column, features_delimiter, item_embeddings, item_titles;
   int iterations = 1, threads = 1, top_n = 10;
   po::options_description desc("Update options");
   desc.add_options()("model", po::value(&model_path)->required(),
@@ -54,7 +59,15 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
       "threads", po::value(&threads)->default_value(1), "OpenMP threads per rank")(
       "checkpoint-dir", po::value(&checkpoint_dir), "as train: checkpoint the sweeps here")(
       "checkpoint-every", po::value(&checkpoint_every), "as train: a checkpoint every N sweeps")(
-      "resume", po::value(&resume), "as train: auto or a checkpoint file (the same model and new ratings)");
+      "resume", po::value(&resume), "as train: auto or a checkpoint file (the same model and new ratings)")(
+      "item-features", po::value(&item_features)->multitoken(),
+      "content: the item metadata files (as train; with rows for new items)")(
+      "text-columns", po::value(&text_columns), "content: as train")("id-column", po::value(&id_column),
+                                                                     "content: as train")(
+      "features-delimiter", po::value(&features_delimiter), "content: as train")(
+      "item-embeddings", po::value(&item_embeddings),
+      "content: the embeddings file (default: the one the model was trained on)")(
+      "item-titles", po::value(&item_titles), "titles for new items (as train); the model's titles are kept");
   bool go = true;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
@@ -79,6 +92,7 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   // fold-in: the users of --ratings; --scope touched: its users and items
   // (rank 0's parse, then everywhere).
   std::set<std::string> fold_users, touched_users, touched_items;
+  std::vector<std::string> titles;  // the model's, kept
   dist::collective_phase(comm, [&] {
     reader = std::make_unique<io::ModelReader>(model_path);
     const io::Attributes a = reader->attributes("");
@@ -92,6 +106,20 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
           model_path + ": fold-in writes user vectors, which a " + algorithm +
           " model has none of: recommend --user-ratings scores users from their ratings directly");
     flags = entry.train_flags(a, *reader);
+    const bool metadata = !item_features.empty() || !item_embeddings.empty() || !text_columns.empty() ||
+                          !id_column.empty() || !features_delimiter.empty();
+    if (metadata && algorithm != "content")
+      throw InputError("--item-features, --item-embeddings: only a content model reads item metadata, not " +
+                       algorithm);
+    if (algorithm == "content") {
+      auto at = std::find(flags.begin(), flags.end(), "--item-embeddings");
+      if (at != flags.end() && !item_embeddings.empty()) *(at + 1) = item_embeddings;
+      if (at == flags.end() && item_features.empty())
+        throw InputError(model_path +
+                         ": a content model is updated from its item metadata: give --item-features with the "
+                         "files it was trained on (and rows for new items)");
+    }
+    if (reader->has("/items/titles")) titles = reader->strings("/items/titles");
     if (scope == "touched" && algorithm != "als" && algorithm != "ials")
       throw InputError("--scope touched: a " + algorithm +
                        " model is refitted on all ratings (exact); use --scope all");
@@ -151,9 +179,9 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
     ok = std::fclose(f) == 0 && ok;
     if (!ok) throw InputError(merged + ": cannot write the merged ratings (disk full?)");
   });
+  // Format and header detected per file: the merged file is tab-separated
+  // with a numeric rating field (no header), and --test keeps its own.
   Args train_args = {"--ratings",    merged,
-                     "--format",     "tab",
-                     "--header",     "no",
                      "--algo",       algorithm,
                      "--iterations", std::to_string(iterations),
                      "--model",      out,
@@ -168,6 +196,15 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   if (!checkpoint_every.empty())
     train_args.insert(train_args.end(), {"--checkpoint-every", checkpoint_every});
   if (!resume.empty()) train_args.insert(train_args.end(), {"--resume", resume});
+  if (!item_features.empty()) {
+    train_args.push_back("--item-features");
+    train_args.insert(train_args.end(), item_features.begin(), item_features.end());
+  }
+  for (const auto& [flag, value] : {std::pair{"--text-columns", &text_columns},
+                                    {"--id-column", &id_column},
+                                    {"--features-delimiter", &features_delimiter},
+                                    {"--item-titles", &item_titles}})
+    if (!value->empty()) train_args.insert(train_args.end(), {flag, *value});
   // Every rank needs the sets: rank 0 read the file.
   auto share = [&](std::set<std::string>& names) {
     std::string joined;
@@ -188,7 +225,7 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   int status = kExitOk;
   try {
     dist::collective_phase(comm, [&] { parse_train_options(train_args, o, false); });
-    WarmStart warm{&reader->common(), fold ? &fold_users : nullptr, nullptr, nullptr};
+    WarmStart warm{&reader->common(), fold ? &fold_users : nullptr, nullptr, nullptr, &titles};
     if (scope == "touched") {
       warm.touched_users = &touched_users;
       warm.touched_items = &touched_items;

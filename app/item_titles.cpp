@@ -1,5 +1,6 @@
 #include "app/item_titles.hpp"
 
+#include "app/model.hpp"
 #include "app/train_options.hpp"
 #include "io/item_titles.hpp"
 #include "mpi/failure.hpp"
@@ -19,8 +20,10 @@ std::vector<std::string> read_titles(const dist::Communicator& comm, const std::
   return out;
 }
 
-std::vector<std::string> item_titles(const dist::Communicator& comm, const TrainOptions& o,
-                                     const TrainingData& data) {
+namespace {
+
+std::vector<std::string> titles_from_files(const dist::Communicator& comm, const TrainOptions& o,
+                                           const TrainingData& data) {
   if (!o.item_titles.empty()) return read_titles(comm, o.item_titles, data.item_ids);
   for (const auto& path : o.item_features) {
     const auto format = io::detect_item_feature_format(path);
@@ -28,6 +31,22 @@ std::vector<std::string> item_titles(const dist::Communicator& comm, const Train
       return read_titles(comm, path, data.item_ids);
   }
   return {};
+}
+
+}  // namespace
+
+std::vector<std::string> item_titles(const dist::Communicator& comm, const TrainOptions& o,
+                                     const TrainingData& data, const WarmStart* warm) {
+  std::vector<std::string> titles = titles_from_files(comm, o, data);
+  if (!warm || !warm->titles || warm->titles->empty()) return titles;
+  titles.resize(static_cast<size_t>(data.item_ids.size()));
+  const math::IdMap& old = warm->model->item_ids;
+  for (math::Index i = 0; i < data.item_ids.size(); ++i) {
+    std::string& t = titles[static_cast<size_t>(i)];
+    if (!t.empty()) continue;
+    if (const auto j = old.find_text(data.item_ids.name(i))) t = (*warm->titles)[static_cast<size_t>(*j)];
+  }
+  return titles;
 }
 
 }  // namespace hpcrec::app

@@ -21,9 +21,12 @@ struct TrainOptions;
 std::vector<std::string> read_titles(const dist::Communicator& comm, const std::string& path,
                                      const math::IdMap& items);
 
+struct WarmStart;
+
 // Collective. train's titles: --item-titles, else the MovieLens files among
-// --item-features, else none (empty).
+// --item-features, else none (empty). In `update` (warm), the previous
+// model's titles are kept for the items no file names.
 std::vector<std::string> item_titles(const dist::Communicator& comm, const TrainOptions& o,
-                                     const TrainingData& data);
+                                     const TrainingData& data, const WarmStart* warm = nullptr);
 
 }  // namespace hpcrec::app

@@ -109,6 +109,7 @@ struct WarmStart {
   // als and ials solve only their rows (the others keep the model's).
   const std::set<std::string>* touched_users = nullptr;
   const std::set<std::string>* touched_items = nullptr;
+  const std::vector<std::string>* titles = nullptr;  // the model's, per its item (kept by update)
 };
 
 // Settings of the run, not of a model: evaluation, checkpoints, reporting.

@@ -24,6 +24,7 @@ struct ContentModelOptions {
   std::string item_embeddings;  // the embeddings file, or "" for TF-IDF
   int ngram = 1;
   std::string min_df = "1", max_df = "1.0";
+  bool stop_words = false, sublinear_tf = false;
   bool neighbors = true;  // compute item neighbours (only when a model file is written)
 };
 
@@ -37,6 +38,8 @@ class ContentModel : public FactorModel {
     opt_.ngram = o.tfidf.ngram_max;
     opt_.min_df = o.min_df;
     opt_.max_df = o.max_df;
+    opt_.stop_words = o.tfidf.stop_words;
+    opt_.sublinear_tf = o.tfidf.sublinear_tf;
     opt_.neighbors = !o.model.empty();
     threads_ = o.als.threads;
   }
@@ -59,6 +62,8 @@ class ContentModel : public FactorModel {
       a.insert({{"ngram", std::int64_t{opt_.ngram}},
                 {"min_df", opt_.min_df},
                 {"max_df", opt_.max_df},
+                {"stop_words", std::int64_t{opt_.stop_words}},
+                {"sublinear_tf", std::int64_t{opt_.sublinear_tf}},
                 {"terms", static_cast<std::int64_t>(index_->terms())}});
     }
     return a;
@@ -177,6 +182,9 @@ class ContentModel : public FactorModel {
       opt_.ngram = static_cast<int>(attr_int(a, "ngram", in));
       opt_.min_df = attr_string(a, "min_df", in);
       opt_.max_df = attr_string(a, "max_df", in);
+      // Absent in models written before they were stored: off, the defaults.
+      opt_.stop_words = a.count("stop_words") && attr_int(a, "stop_words", in);
+      opt_.sublinear_tf = a.count("sublinear_tf") && attr_int(a, "sublinear_tf", in);
     }
   }
 
@@ -213,6 +221,22 @@ class ContentModel : public FactorModel {
 };
 
 }  // namespace
+
+// update: the model's TF-IDF settings (or its embeddings file) and profile
+// weighting; the item metadata files themselves come with `update`.
+std::vector<std::string> content_train_flags(const io::Attributes& a, const io::ModelReader& in) {
+  std::vector<std::string> flags;
+  if (attr_string(a, "profile", in) == "confidence") flags.push_back("--implicit-profile");
+  if (a.count("item_embeddings")) {
+    flags.insert(flags.end(), {"--item-embeddings", attr_string(a, "item_embeddings", in)});
+    return flags;
+  }
+  flags.insert(flags.end(), {"--ngram", std::to_string(attr_int(a, "ngram", in)), "--min-df",
+                             attr_string(a, "min_df", in), "--max-df", attr_string(a, "max_df", in)});
+  if (a.count("stop_words") && attr_int(a, "stop_words", in)) flags.push_back("--stop-words");
+  if (a.count("sublinear_tf") && attr_int(a, "sublinear_tf", in)) flags.push_back("--sublinear-tf");
+  return flags;
+}
 
 std::unique_ptr<Model> make_content(const TrainOptions& o) { return std::make_unique<ContentModel>(o); }
 std::unique_ptr<Model> blank_content() { return std::make_unique<ContentModel>(); }

@@ -19,6 +19,7 @@ std::vector<std::string> als_train_flags(const io::Attributes&, const io::ModelR
 std::vector<std::string> ials_train_flags(const io::Attributes&, const io::ModelReader&);
 std::vector<std::string> knn_train_flags(const io::Attributes&, const io::ModelReader&);
 std::vector<std::string> popular_train_flags(const io::Attributes&, const io::ModelReader&);
+std::vector<std::string> content_train_flags(const io::Attributes&, const io::ModelReader&);
 std::unique_ptr<Model> blank_hybrid();
 
 const std::vector<ModelEntry>& model_table() {
@@ -26,7 +27,7 @@ const std::vector<ModelEntry>& model_table() {
       {"als", "explicit ALS with biases (ALS-WR)", make_als, blank_als, als_train_flags},
       {"ials", "implicit-feedback ALS (Hu-Koren-Volinsky)", make_ials, blank_ials, ials_train_flags},
       {"knn", "item- or user-based neighbourhood CF", make_knn, blank_knn, knn_train_flags},
-      {"content", "TF-IDF or embedding user profiles", make_content, blank_content},
+      {"content", "TF-IDF or embedding user profiles", make_content, blank_content, content_train_flags},
       {"popular", "items by training interactions (baseline)", make_popular, blank_popular,
        popular_train_flags},
       {"hybrid", "a blend of the above, with cold start", make_hybrid, blank_hybrid},
