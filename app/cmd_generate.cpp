@@ -3,6 +3,12 @@
 // no header. Rank 0 generates and writes, streaming (the ratings are never all
 // in memory); the other ranks only take part in the failure agreements.
 //
+// --counts writes implicit counts (positive integers with a heavy tail, like
+// play counts) in place of the 1..5 ratings: which items a user has follows
+// the planted preferences, and the counts are the planted affinity times
+// heavy-tailed noise and per-item replay factors (src/synthetic.hpp), so
+// that log confidence (train --confidence log) does better than linear.
+//
 // --item-embeddings-out FILE.h5 also writes item embeddings in the format of
 // io/item_embeddings.hpp, with the ratings file's item ids (1..items): row i
 // is item i's planted factor vector y_i (src/synthetic.hpp), plus, with
@@ -59,7 +65,7 @@ class TsvWriter {
       *p++ = '\t';
       p = std::to_chars(p, p + 16, static_cast<long long>(r.item) + 1).ptr;
       *p++ = '\t';
-      *p++ = static_cast<char>('0' + r.value);
+      p = std::to_chars(p, p + 11, r.value).ptr;
       *p++ = '\t';
       p = std::to_chars(p, p + 24, r.timestamp).ptr;
       *p++ = '\n';
@@ -80,7 +86,7 @@ class TsvWriter {
 
  private:
   static constexpr std::size_t kBlock = std::size_t{4} << 20;
-  static constexpr std::size_t kMaxLine = 128;  // 11 + 11 + 2 + 20 + separators, with room
+  static constexpr std::size_t kMaxLine = 128;  // 11 + 11 + 10 + 20 + separators, with room
 
   void flush() {
     if (used_ == 0) return;
@@ -156,6 +162,8 @@ int run_generate(const Args& args, const dist::Communicator& comm) {
       ("rank", po::value<int>()->default_value(defaults.rank), "rank of the planted model")               //
       ("noise", po::value<double>()->default_value(defaults.noise), "std of the Gaussian rating noise")   //
       ("seed", po::value<unsigned long long>()->default_value(42), "random seed (same seed, same file)")  //
+      ("counts", po::bool_switch(),
+       "implicit counts (positive integers, heavy-tailed, e.g. play counts) in place of 1..5 ratings")  //
       ("item-embeddings-out", po::value<std::string>(),
        "also write item embeddings (HDF5 /items/ids, /items/embeddings [items, rank]): the planted item "
        "factors, for --algo content")  //
@@ -168,9 +176,11 @@ int run_generate(const Args& args, const dist::Communicator& comm) {
   std::string out, embeddings_out;
   double embeddings_noise = 0;
   dist::collective_phase(comm, [&] {
-    run =
-        parse_options("generate", "Write a synthetic explicit-ratings dataset from a planted low-rank model.",
-                      desc, join_negative_values(args), vm, comm.rank() == 0);
+    run = parse_options(
+        "generate",
+        "Write a synthetic explicit-ratings (or, with --counts, implicit-counts) dataset from a "
+        "planted low-rank model.",
+        desc, join_negative_values(args), vm, comm.rank() == 0);
     if (!run) return;
     for (const char* name : {"users", "items", "ratings", "rank"}) require_positive(vm, name);
     require_non_negative(vm, "noise");
@@ -200,6 +210,7 @@ int run_generate(const Args& args, const dist::Communicator& comm) {
     config.rank = vm["rank"].as<int>();
     config.noise = vm["noise"].as<double>();
     config.seed = vm["seed"].as<unsigned long long>();
+    config.counts = vm["counts"].as<bool>();
   });
   if (!run) return kExitOk;
 
@@ -216,9 +227,9 @@ int run_generate(const Args& args, const dist::Communicator& comm) {
       if (!embeddings_out.empty()) write_planted_embeddings(gen, embeddings_noise, embeddings_out);
       io::commit_tmp(out);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::printf("hpcrec generate: %lld ratings, %d users, %d items -> %s (%llu bytes, %.2f s, %.0f MB/s)\n",
-                  static_cast<long long>(config.ratings), config.users, config.items, out.c_str(),
-                  static_cast<unsigned long long>(writer.bytes()), seconds,
+      std::printf("hpcrec generate: %lld %s, %d users, %d items -> %s (%llu bytes, %.2f s, %.0f MB/s)\n",
+                  static_cast<long long>(config.ratings), config.counts ? "counts" : "ratings", config.users,
+                  config.items, out.c_str(), static_cast<unsigned long long>(writer.bytes()), seconds,
                   static_cast<double>(writer.bytes()) / 1e6 / std::max(seconds, 1e-9));
       if (!embeddings_out.empty()) {
         std::printf("hpcrec generate: item embeddings %d x %d (planted factors, noise %g) -> %s\n",

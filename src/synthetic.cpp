@@ -23,17 +23,20 @@ enum SubKey : std::uint64_t {
   kItemOrder = 2,
   kItemParams = 3,
   kUsers = 4,
+  kItemReplay = 5,
 };
 // Per-user generators (keyed by hash64(user_key, purpose, user)).
 enum UserPurpose : std::uint64_t {
   kLatent = 0,
   kSample = 1,
   kRate = 2,
+  kCount = 3,
 };
 
 constexpr std::int64_t kTimeBase = 1000000000;
 constexpr double kStartSpread = 3.0 * 365 * 86400;  // first ratings spread over 3 years
 constexpr double kMeanGap = 6.0 * 3600;             // mean gap between a user's ratings
+constexpr double kMaxCount = 1e9;                   // counts are capped here (int32 range)
 
 // Uniform integer in [0, n) by multiply-high (bias below 2^-32 for n < 2^32).
 __extension__ typedef unsigned __int128 U128;
@@ -111,6 +114,12 @@ SyntheticGenerator::SyntheticGenerator(const SyntheticConfig& config) : config_(
   }
   if (c.rank < 1) throw std::invalid_argument("synthetic data: rank must be at least 1");
   if (!(c.noise >= 0)) throw std::invalid_argument("synthetic data: noise must not be negative");
+  if (c.counts && !(c.count_tail > 0 && std::isfinite(c.count_gain) && std::isfinite(c.count_taste) &&
+                    c.count_replay_std >= 0)) {
+    throw std::invalid_argument(
+        "synthetic data: count_tail must be positive, count_replay_std not negative, count_gain and "
+        "count_taste finite");
+  }
   if (c.ratings > static_cast<Offset>(c.users) * c.items) {
     throw std::invalid_argument(
         "synthetic data: " + std::to_string(c.ratings) +
@@ -163,6 +172,13 @@ SyntheticGenerator::SyntheticGenerator(const SyntheticConfig& config) : config_(
     for (std::size_t j = 0; j < k; ++j) item_factors_[i * k + j] = sigma * rng.next_normal();
     item_bias_[i] = c.item_bias_std * rng.next_normal();
   }
+  // Replay factors: a stream of their own, so the other item tables are
+  // those of the explicit data.
+  item_replay_.assign(n, 0.0);
+  if (c.counts) {
+    CounterRng replay(hash64(c.seed, kStream, kItemReplay), kStream);
+    for (double& v : item_replay_) v = c.count_replay_std * replay.next_normal();
+  }
 }
 
 double SyntheticGenerator::draw_latent(Index user, std::span<double> x) const {
@@ -207,10 +223,28 @@ void SyntheticGenerator::sample_items(Index user, Offset count, SyntheticScratch
     return;
   }
   CounterRng rng(hash64(user_key_, kSample, static_cast<std::uint64_t>(user)), kStream);
-  // Rejection of duplicates is cheap while the chosen items hold little of the
-  // popularity mass; for users who take a large share of the catalogue it is
-  // not, and the O(items) key method is cheap per rating instead.
-  if (3 * c <= n) {
+  if (config_.counts) {
+    // Weights w_i = p_i exp(gamma x_u . y_i - gamma^2 sigma^2 |y_i|^2 / 2)
+    // (see the header), s.user_factors holding x_u: keys over all items,
+    // O(items * rank) per user.
+    const auto k = static_cast<std::size_t>(config_.rank);
+    const double gamma = config_.count_taste;
+    const double half_var = 0.5 * gamma * gamma * config_.signal_std / std::sqrt(static_cast<double>(k));
+    s.keys.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double* y = item_factors_.data() + i * k;
+      double dot = 0, norm2 = 0;
+      for (std::size_t j = 0; j < k; ++j) {
+        dot += s.user_factors[j] * y[j];
+        norm2 += y[j] * y[j];
+      }
+      const double w = popularity_[i] * std::exp(gamma * dot - half_var * norm2);
+      s.keys[i] = {std::log(open_uniform(rng)) / w, static_cast<Index>(i)};
+    }
+  } else if (3 * c <= n) {
+    // Rejection of duplicates is cheap while the chosen items hold little of
+    // the popularity mass; for users who take a large share of the catalogue
+    // it is not, and the O(items) key method is cheap per rating instead.
     if (s.chosen.size() != n) s.chosen.assign(n, 0);
     const std::size_t max_draws = 16 * c + 64;
     std::size_t draws = 0;
@@ -229,11 +263,13 @@ void SyntheticGenerator::sample_items(Index user, Offset count, SyntheticScratch
     }
     s.picks.clear();  // too many rejections: redo this user with keys
   }
-  // Efraimidis-Spirakis: the c largest log(U_i) / p_i are a weighted sample
+  // Efraimidis-Spirakis: the c largest log(U_i) / w_i are a weighted sample
   // without replacement with the same law as successive draws.
-  s.keys.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    s.keys[i] = {std::log(open_uniform(rng)) / popularity_[i], static_cast<Index>(i)};
+  if (!config_.counts) {
+    s.keys.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      s.keys[i] = {std::log(open_uniform(rng)) / popularity_[i], static_cast<Index>(i)};
+    }
   }
   std::nth_element(s.keys.begin(), s.keys.begin() + static_cast<std::ptrdiff_t>(c), s.keys.end(),
                    [](const auto& a, const auto& b) { return a > b; });
@@ -250,8 +286,11 @@ void SyntheticGenerator::generate_users(Index first, Index last, std::vector<Syn
     const Offset count = user_ratings(u);
     if (count == 0) continue;
     const double bu = draw_latent(u, s.user_factors);
-    sample_items(u, count, s);
+    sample_items(u, count, s);  // with counts, steered by x_u (s.user_factors)
     CounterRng rng(hash64(user_key_, kRate, static_cast<std::uint64_t>(u)), kStream);
+    // The counts' noise has a stream of its own: the scores and timestamps
+    // are drawn as for explicit ratings.
+    CounterRng count_rng(hash64(user_key_, kCount, static_cast<std::uint64_t>(u)), kStream);
     auto t = kTimeBase + static_cast<std::int64_t>(rng.next_uniform() * kStartSpread);
     const double base = config_.mean + bu;
     for (Index i : s.picks) {
@@ -260,7 +299,17 @@ void SyntheticGenerator::generate_users(Index first, Index last, std::vector<Syn
       for (std::size_t j = 0; j < k; ++j) dot += s.user_factors[j] * y[j];
       const double score =
           base + item_bias_[static_cast<std::size_t>(i)] + dot + config_.noise * rng.next_normal();
-      const auto value = static_cast<std::int32_t>(std::clamp(std::round(score), 1.0, 5.0));
+      std::int32_t value;
+      if (config_.counts) {
+        // 1 + floor(exp(r_i + gain * a_ui) * L), L ~ Lomax(tail); see the header.
+        const double lomax = std::pow(open_uniform(count_rng), -1.0 / config_.count_tail) - 1.0;
+        const double c = std::exp(item_replay_[static_cast<std::size_t>(i)] +
+                                  config_.count_gain * (score - config_.mean)) *
+                         lomax;
+        value = static_cast<std::int32_t>(1.0 + std::floor(c < kMaxCount ? c : kMaxCount));
+      } else {
+        value = static_cast<std::int32_t>(std::clamp(std::round(score), 1.0, 5.0));
+      }
       out.push_back({u, i, value, t});
       t += 1 + static_cast<std::int64_t>(-std::log(open_uniform(rng)) * kMeanGap);
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -62,7 +63,9 @@ void expect_well_formed(const SyntheticGenerator& gen, const std::vector<Synthet
     ASSERT_GE(r.item, 0);
     ASSERT_LT(r.item, c.items);
     ASSERT_GE(r.value, 1);
-    ASSERT_LE(r.value, 5);
+    if (!c.counts) {
+      ASSERT_LE(r.value, 5);
+    }
     ASSERT_TRUE(pairs.insert({r.user, r.item}).second) << "duplicate (" << r.user << ", " << r.item << ")";
     ++per_user[static_cast<std::size_t>(r.user)];
     if (j > 0) {
@@ -223,4 +226,80 @@ TEST(Synthetic, PlantedSignalIsLearnable) {
   // What a bias-only model leaves over is mostly the low-rank part, so a
   // factor model can clearly beat the bias baseline.
   EXPECT_GT(correlation(residual, dot), 0.7);
+}
+
+TEST(Synthetic, CountsAreHeavyTailedPositiveIntegers) {
+  SyntheticConfig c = small_config();
+  c.users = 2000;
+  c.items = 1000;
+  c.ratings = 60000;
+  const SyntheticConfig e = c;
+  c.counts = true;
+  const SyntheticGenerator gen(c), explicit_gen(e);
+  const auto all = collect(gen);
+  expect_well_formed(gen, all);  // among others: every value >= 1 (integers by type)
+  // Deterministic, for any thread count and chunking.
+  EXPECT_TRUE(same(all, collect(SyntheticGenerator(c))));
+  EXPECT_TRUE(same(all, collect(gen, 4, 1000)));
+  EXPECT_TRUE(same(all, collect(gen, 3, 1)));
+  c.seed = 8;
+  EXPECT_FALSE(same(all, collect(SyntheticGenerator(c))));
+
+  // The explicit data's users and timestamps (other items, other values).
+  const auto ratings = collect(explicit_gen);
+  ASSERT_EQ(ratings.size(), all.size());
+  for (std::size_t j = 0; j < all.size(); ++j) {
+    ASSERT_EQ(all[j].user, ratings[j].user);
+    ASSERT_EQ(all[j].timestamp, ratings[j].timestamp);
+  }
+
+  // Typical counts are small, the largest far out in the tail.
+  std::vector<std::int32_t> values;
+  for (const auto& r : all) values.push_back(r.value);
+  std::sort(values.begin(), values.end());
+  const auto at = [&](double q) {
+    return values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1))];
+  };
+  EXPECT_LE(at(0.5), 3);
+  EXPECT_LE(at(0.9), 60);
+  EXPECT_GT(values.back(), 1000);
+  EXPECT_GT(values.back(), 1000 * at(0.5));
+  // Heavy tail: the top 1% of the counts hold a large share of the total.
+  double total = 0, top = 0;
+  for (std::size_t j = 0; j < values.size(); ++j) {
+    total += values[j];
+    if (j >= values.size() - values.size() / 100) top += values[j];
+  }
+  EXPECT_GT(top / total, 0.3);
+
+  // Which items a user has follows the planted preferences (the explicit
+  // data's items follow popularity alone); how much they play them, only
+  // loosely.
+  auto mean_dot = [](const SyntheticGenerator& g, const std::vector<SyntheticRating>& rs) {
+    double sum = 0;
+    for (const auto& r : rs)
+      sum += g.planted_score(r.user, r.item) - g.config().mean - g.user_bias(r.user) - g.item_bias(r.item);
+    return sum / static_cast<double>(rs.size());
+  };
+  const double dot_counts = mean_dot(gen, all), dot_ratings = mean_dot(explicit_gen, ratings);
+  EXPECT_NEAR(dot_ratings, 0.0, 0.1);
+  EXPECT_GT(dot_counts, 0.5);
+  std::vector<double> log_count, planted;
+  for (const auto& r : all) {
+    log_count.push_back(std::log(static_cast<double>(r.value)));
+    planted.push_back(gen.planted_score(r.user, r.item));
+  }
+  const double rho = correlation(log_count, planted);
+  EXPECT_GT(rho, 0.05);
+  EXPECT_LT(rho, 0.5);
+  std::printf(
+      "counts: median %d, 90%% %d, max %d, top 1%% share %.2f, mean x.y %.2f (ratings %.2f), "
+      "corr(log count, planted) %.2f\n",
+      at(0.5), at(0.9), values.back(), top / total, dot_counts, dot_ratings, rho);
+
+  c.count_tail = 0;
+  EXPECT_THROW(SyntheticGenerator{c}, std::invalid_argument);
+  c.count_tail = 1.5;
+  c.count_replay_std = -1;
+  EXPECT_THROW(SyntheticGenerator{c}, std::invalid_argument);
 }
