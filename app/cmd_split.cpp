@@ -6,6 +6,7 @@
 #include "app/commands.hpp"
 #include "app/options.hpp"
 #include "app/reader_options.hpp"
+#include "app/split_files.hpp"
 #include "app/split_options.hpp"
 #include "app/training_data.hpp"
 #include "io/text_writer.hpp"
@@ -37,6 +38,28 @@ void append_line(std::string& out, const TrainingData& d, math::Index user, math
 
 }  // namespace
 
+void write_split_files(const dist::Communicator& comm, const TrainingData& data, const std::string& out_train,
+                       const std::string& out_test) {
+  // Users in dense (sorted id) order, each user's items ascending: the same
+  // files at any rank count.
+  std::string text;
+  const math::CsrBlock& t = data.by_user;
+  for (math::Index r = 0; r < t.rows(); ++r) {
+    for (math::Offset e = t.indptr[r]; e < t.indptr[r + 1]; ++e) {
+      append_line(text, data, t.first_row + r, t.cols[e], t.values[e],
+                  data.has_timestamps ? &data.train_timestamps[e] : nullptr);
+    }
+  }
+  io::write_text_collectively(comm, out_train, text);
+  text.clear();
+  for (size_t j = 0; j < data.test.size(); ++j) {
+    const auto& r = data.test[j];
+    append_line(text, data, r.user, r.item, r.value,
+                data.has_timestamps ? &data.test_timestamps[j] : nullptr);
+  }
+  io::write_text_collectively(comm, out_test, text);
+}
+
 int run_split(const Args& args, const dist::Communicator& comm) {
   DataOptions d;
   SplitCli split;
@@ -67,25 +90,7 @@ int run_split(const Args& args, const dist::Communicator& comm) {
   if (!go) return kExitOk;
   d.keep_timestamps = true;
   TrainingData data = load_training_data(comm, d);
-
-  // Users in dense (sorted id) order, each user's items ascending: the same
-  // files at any rank count.
-  std::string text;
-  const math::CsrBlock& t = data.by_user;
-  for (math::Index r = 0; r < t.rows(); ++r) {
-    for (math::Offset e = t.indptr[r]; e < t.indptr[r + 1]; ++e) {
-      append_line(text, data, t.first_row + r, t.cols[e], t.values[e],
-                  data.has_timestamps ? &data.train_timestamps[e] : nullptr);
-    }
-  }
-  io::write_text_collectively(comm, out_train, text);
-  text.clear();
-  for (size_t j = 0; j < data.test.size(); ++j) {
-    const auto& r = data.test[j];
-    append_line(text, data, r.user, r.item, r.value,
-                data.has_timestamps ? &data.test_timestamps[j] : nullptr);
-  }
-  io::write_text_collectively(comm, out_test, text);
+  write_split_files(comm, data, out_train, out_test);
   if (comm.rank() == 0) {
     std::printf("split: %lld training ratings -> %s, %lld test ratings -> %s\n",
                 static_cast<long long>(data.train), out_train.c_str(),

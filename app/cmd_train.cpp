@@ -16,7 +16,9 @@
 #include "app/train_options.hpp"
 #include "app/train_report.hpp"
 #include "app/training_data.hpp"
+#include "mpi/exact_reduce.hpp"
 #include "mpi/failure.hpp"
+#include "src/als_implicit.hpp"
 #include "src/dense_reference.hpp"
 
 namespace hpcrec::app {
@@ -25,11 +27,6 @@ namespace {
 
 using math::Index;
 using math::Offset;
-
-// What one training run ends with (one fold of cross-validation, or the run).
-struct Outcome {
-  std::vector<std::pair<std::string, double>> metrics;  // in report order
-};
 
 void print_data_summary(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
   if (comm.rank() != 0) return;
@@ -118,6 +115,10 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   }
   TrainingData data = load_training_data(comm, load_options);
   print_data_summary(comm, data, o);
+  // Before any model is made from `o` (with --folds: on the first fold's
+  // data, and every fold then uses that choice).
+  resolve_confidence(comm, data, o);
+  resolve_ials_lambda(comm, data, o);
   if (with_content) build_content(comm, o, data, content);
   const TestSets tests = split_tests(comm, data, o.min_history);
   const bool has_test = data.test_count > 0;
@@ -219,6 +220,56 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
 
 }  // namespace
 
+void resolve_confidence(const dist::Communicator& comm, const TrainingData& data, TrainOptions& o) {
+  if (o.confidence != "auto") return;
+  // data.min_rating and data.max_rating are already global; whether every
+  // value is an integer is agreed here.
+  int integers = 1;
+  for (const float v : data.by_user.values) {
+    if (v != std::floor(v)) {
+      integers = 0;
+      break;
+    }
+  }
+  integers = comm.allreduce<int>(integers, MPI_MIN);
+  const bool counts = integers && data.min_rating >= 0 && data.max_rating > kAutoLogConfidenceMax;
+  o.confidence = counts ? "log" : "linear";
+  o.ials.kernel.confidence =
+      counts ? math::ImplicitAlsConfig::Confidence::kLog : math::ImplicitAlsConfig::Confidence::kLinear;
+  const bool ials = o.algo == Algorithm::kImplicitAls ||
+                    std::count(o.blend_models.begin(), o.blend_models.end(), Algorithm::kImplicitAls) > 0;
+  if (comm.rank() != 0 || !ials) return;
+  if (counts)
+    std::printf("confidence auto: log (values look like counts: integers >= 0, max %.0f > %.0f)\n",
+                static_cast<double>(data.max_rating), kAutoLogConfidenceMax);
+  else if (!integers)
+    std::printf("confidence auto: linear (values are not all integers)\n");
+  else if (data.min_rating < 0)
+    std::printf("confidence auto: linear (negative values, min %g)\n", static_cast<double>(data.min_rating));
+  else
+    std::printf("confidence auto: linear (integer values up to %.0f <= %.0f: not heavy-tailed counts)\n",
+                static_cast<double>(data.max_rating), kAutoLogConfidenceMax);
+}
+
+void resolve_ials_lambda(const dist::Communicator& comm, const TrainingData& data, TrainOptions& o) {
+  if (!o.ials_lambda_auto) return;
+  o.ials_lambda_auto = false;  // cross-validation: every fold keeps the first fold's
+  const double users = data.user_ids.size(), items = data.item_ids.size();
+  // The mean confidence weight w (c = 1 + w) over the training interactions,
+  // exactly, so lambda is the same at any rank count.
+  math::ExactSum weights;
+  for (const float v : data.by_user.values) weights.add(math::implicit_confidence_weight(o.ials.kernel, v));
+  const double mean_weight =
+      data.train > 0 ? dist::exact_allreduce(comm, weights).value() / static_cast<double>(data.train) : 1.0;
+  o.ials.kernel.lambda = kAutoIalsLambda * mean_weight * std::sqrt(users * items);
+  const bool ials = o.algo == Algorithm::kImplicitAls ||
+                    std::count(o.blend_models.begin(), o.blend_models.end(), Algorithm::kImplicitAls) > 0;
+  if (comm.rank() == 0 && ials)
+    std::printf(
+        "lambda auto (ials): %g x mean confidence weight %.4g x sqrt(%.0f users x %.0f items) = %.4g\n",
+        kAutoIalsLambda, mean_weight, users, items, o.ials.kernel.lambda);
+}
+
 int run_train(const Args& args, const dist::Communicator& comm) {
   TrainOptions o;
   bool go = true;
@@ -227,12 +278,14 @@ int run_train(const Args& args, const dist::Communicator& comm) {
   return run_training(comm, o, nullptr);
 }
 
-int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm) {
+int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm, Outcome* result) {
   const bool resuming = !o.checkpoint.resume.empty();
   Report report(comm, o.metrics_out, resuming);
   if (o.folds <= 1) {
     Outcome outcome;
-    return train_and_evaluate(comm, o, o.data, report, outcome, "", warm);
+    const int status = train_and_evaluate(comm, o, o.data, report, outcome, "", warm);
+    if (result) *result = std::move(outcome);
+    return status;
   }
 
   // Cross-validation: fold f holds out the ratings whose split hash falls in
@@ -260,6 +313,7 @@ int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStar
     const std::string& key = outcomes[0].metrics[m].first;
     if (comm.rank() == 0) std::printf("  %-16s %.4f +- %.4f\n", key.c_str(), mean, sd);
     fields += ", \"" + key + "\": " + num(mean) + ", \"" + key + "_std\": " + num(sd);
+    if (result) result->metrics.emplace_back(key, mean);
   }
   report.json(fields);
   return kExitOk;

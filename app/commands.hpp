@@ -21,5 +21,6 @@ int run_predict(const Args& args, const dist::Communicator& comm);
 int run_explain(const Args& args, const dist::Communicator& comm);
 int run_update(const Args& args, const dist::Communicator& comm);
 int run_fold_in(const Args& args, const dist::Communicator& comm);
+int run_tune(const Args& args, const dist::Communicator& comm);
 
 }  // namespace hpcrec::app

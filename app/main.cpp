@@ -30,6 +30,7 @@ constexpr const char* kUsage =
     "  info        statistics of a ratings file and its partition over ranks\n"
     "  split       write a train/test split to files\n"
     "  similar     an item's (or user's) nearest neighbours in a saved model\n"
+    "  tune        search hyper-parameters on a validation split (parallel trials)\n"
     "\n"
     "Run 'hpcrec <command> --help' for a command's options.\n"
     "Launch with mpirun/srun for several ranks, e.g. mpirun -n 4 hpcrec train --ratings r.csv\n";
@@ -47,6 +48,7 @@ int dispatch(const std::string& command, const hpcrec::app::Args& args,
   if (command == "explain") return run_explain(args, comm);
   if (command == "update") return run_update(args, comm);
   if (command == "fold-in") return run_fold_in(args, comm);
+  if (command == "tune") return run_tune(args, comm);
   throw hpcrec::InputError("unknown command '" + command + "' (try hpcrec --help)");
 }
 

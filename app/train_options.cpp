@@ -65,14 +65,17 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "factors", po::value(&o.als.factors)->default_value(64), "latent factors k")(
       "iterations", po::value(&o.iterations)->default_value(15), "ALS iterations (each: users, then items)")(
       "lambda", po::value(&o.als.lambda)->default_value(0.12),
-      "L2 regularisation of the factors (als default 0.12; ials: plain lambda, default 0.12 too)")(
+      "L2 regularisation of the factors (als: default 0.12, times the row's count under als-wr; ials: plain "
+      "lambda, default 0.025 sqrt(users x items))")(
       "reg-scaling", po::value(&o.reg_scaling)->default_value("als-wr"),
       "als: als-wr (lambda times the row's rating count) or none (plain lambda)")(
       "bias-lambda", po::value(&o.als.bias_lambda)->default_value(0.05),
-      "als: L2 regularisation of the biases")("alpha", po::value(&o.ials.kernel.alpha)->default_value(1.0),
-                                              "ials: confidence c = 1 + alpha r")(
-      "confidence", po::value(&o.confidence)->default_value("linear"),
-      "ials: linear (1 + alpha r) or log (1 + alpha log(1 + r / eps))")(
+      "als: L2 regularisation of the biases")(
+      "alpha", po::value(&o.ials.kernel.alpha)->default_value(1.0),
+      "ials: confidence weight (c = 1 + alpha r, or 1 + alpha log(1 + r / eps))")(
+      "confidence", po::value(&o.confidence)->default_value("auto"),
+      "ials: linear (1 + alpha r), log (1 + alpha log(1 + r / eps)), or auto: log when the training "
+      "values look like counts (all integers >= 0, largest above 100), else linear")(
       "eps", po::value(&o.ials.kernel.eps)->default_value(1.0), "ials: eps of the log confidence")(
       "solver", po::value(&o.solver)->default_value("cg"), "ials: cg (conjugate gradient) or cholesky")(
       "cg-steps", po::value(&o.ials.kernel.cg_steps)->default_value(3),
@@ -215,8 +218,10 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
     o.ials.kernel.confidence = math::ImplicitAlsConfig::Confidence::kLinear;
   else if (o.confidence == "log")
     o.ials.kernel.confidence = math::ImplicitAlsConfig::Confidence::kLog;
+  else if (o.confidence == "auto")
+    o.ials.kernel.confidence = math::ImplicitAlsConfig::Confidence::kLinear;  // until resolve_confidence
   else
-    throw InputError("--confidence must be linear or log, got '" + o.confidence + "'");
+    throw InputError("--confidence must be auto, linear or log, got '" + o.confidence + "'");
   if (o.solver == "cg")
     o.ials.kernel.solver = math::SolverKind::kConjugateGradient;
   else if (o.solver == "cholesky")
@@ -244,6 +249,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   o.ials.factors = o.als.factors;
   o.ials.seed = o.als.seed;
   o.ials.kernel.lambda = o.als.lambda;
+  o.ials_lambda_auto = vm["lambda"].defaulted();
   o.ials.kernel.threads = o.als.threads;
   o.knn.threads = o.als.threads;
   return true;

@@ -61,7 +61,12 @@ struct TrainOptions {
   int ranking_every = 0;                // ranking metrics every N iterations (0: at the end only)
   ReaderCli reader;
   std::string duplicates = "last", reg_scaling = "als-wr";
-  std::string confidence = "linear", solver = "cg";
+  // ials: linear, log, or auto: resolved to linear or log on the training
+  // data before a model is made (resolve_confidence), so models only ever
+  // see and store linear or log.
+  std::string confidence = "auto", solver = "cg";
+  // ials without --lambda: resolved on the training data (resolve_ials_lambda).
+  bool ials_lambda_auto = false;
   bool bench_dense = false;
   bool bench_sparse = false;
   CheckpointOptions checkpoint;
@@ -73,10 +78,44 @@ std::vector<int> parse_text_columns(const std::string& text);
 // Parses and validates; false if --help was given (usage printed when `print`).
 bool parse_train_options(const Args& args, TrainOptions& o, bool print);
 
+// --confidence auto picks log confidence when every training value is an
+// integer >= 0 and the largest is above this (counts with a heavy tail).
+inline constexpr double kAutoLogConfidenceMax = 100;
+
+// Collective. With o.confidence == "auto": decides linear or log from the
+// distributed training ratings (every rank the same answer), sets
+// o.confidence and o.ials.kernel.confidence, and says which on rank 0 when
+// the run trains an ials model (alone or in a hybrid). Otherwise does
+// nothing.
+void resolve_confidence(const dist::Communicator& comm, const TrainingData& data, TrainOptions& o);
+
+// ials without --lambda: lambda = kAutoIalsLambda * mean(w) * sqrt(m * n),
+// w = c - 1 the confidence weight of a training interaction. The HKV loss
+// sums over all m x n pairs: every user's normal equation carries Y^T Y (a
+// sum over the n items), every item's X^T X (over the m users), and one
+// plain lambda serves both, so it grows with the geometric mean of the two;
+// and the observed part scales with the confidence weights (alpha, linear
+// or log), so lambda does too, keeping their balance whatever alpha is. The
+// factor is the best single value across ml-100k, ml-latest-small,
+// generated ratings and generated counts (docs/BENCHMARKS.md, "Tuning").
+inline constexpr double kAutoIalsLambda = 0.007;
+
+// With o.ials_lambda_auto: sets o.ials.kernel.lambda from the data's users
+// and items (global on every rank) and says so on rank 0 when ials trains.
+void resolve_ials_lambda(const dist::Communicator& comm, const TrainingData& data, TrainOptions& o);
+
 // Collective. The train pipeline after parsing: read, fit (from `warm`'s
 // factor rows when given: `update`, `fold-in`), evaluate, write. Returns
 // the exit status.
 struct WarmStart;
-int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm);
+// What one training run ends with (one fold of cross-validation, or the run).
+struct Outcome {
+  std::vector<std::pair<std::string, double>> metrics;  // in report order
+};
+
+// With `outcome`, the run's final metrics (cross-validation: the means over
+// the folds) are left there too.
+int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm,
+                 Outcome* outcome = nullptr);
 
 }  // namespace hpcrec::app

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "app/resources.hpp"
+#include "mpi/exact_reduce.hpp"
 #include "mpi/failure.hpp"
 #include "mpi/id_remap.hpp"
 #include "src/errors.hpp"
@@ -57,11 +58,7 @@ void free_vector(std::vector<T>& v) {
 // The global mean from each rank's exact partial sum: bitwise the same for
 // any partition (src/exact_sum.hpp).
 double exact_mean(const dist::Communicator& comm, const math::ExactSum& sum, Offset count) {
-  auto low = comm.allgather<std::uint64_t>(sum.low_word());
-  auto high = comm.allgather<std::int64_t>(sum.high_word());
-  math::ExactSum total;
-  for (int r = 0; r < comm.size(); ++r) total.merge(math::ExactSum::from_words(low[r], high[r]));
-  return total.value() / static_cast<double>(count);
+  return dist::exact_allreduce(comm, sum).value() / static_cast<double>(count);
 }
 
 // Builds data.by_user from this rank's training ratings (sorted by user,

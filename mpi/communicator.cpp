@@ -47,6 +47,12 @@ Communicator Communicator::self() {
   return Communicator(dup);
 }
 
+Communicator Communicator::split(int color, int key) const {
+  MPI_Comm part = MPI_COMM_NULL;
+  HPCREC_MPI(MPI_Comm_split(comm_, color, key, &part));
+  return Communicator(part);
+}
+
 Communicator& Communicator::operator=(Communicator&& o) noexcept {
   if (this != &o) {
     if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);

@@ -43,6 +43,9 @@ class Communicator {
   static Communicator world();
   // A duplicate of MPI_COMM_SELF: a one-rank communicator.
   static Communicator self();
+  // Collective. The ranks with the same `color` form one communicator,
+  // ranked by `key` (MPI_Comm_split), e.g. the groups of hpcrec tune.
+  Communicator split(int color, int key) const;
 
   Communicator(Communicator&& o) noexcept : comm_(o.comm_), rank_(o.rank_), size_(o.size_) {
     o.comm_ = MPI_COMM_NULL;

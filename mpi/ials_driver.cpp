@@ -2,6 +2,7 @@
 
 #include <span>
 
+#include "mpi/exact_reduce.hpp"
 #include "src/gram.hpp"
 #include "src/rng.hpp"
 
@@ -117,12 +118,7 @@ ImplicitIterationStats ImplicitAls::iterate() {
 
   // Loss = <X^T X, Y^T Y> + observed corrections + lambda (tr X^T X + tr Y^T Y);
   // every piece an exact sum, so the loss too is the same at any rank count.
-  std::uint64_t low = corrections.low_word();
-  std::int64_t high = corrections.high_word();
-  auto lows = comm_.allgather<std::uint64_t>(low);
-  auto highs = comm_.allgather<std::int64_t>(high);
-  math::ExactSum total;
-  for (int r = 0; r < comm_.size(); ++r) total.merge(math::ExactSum::from_words(lows[r], highs[r]));
+  const math::ExactSum total = exact_allreduce(comm_, corrections);
   stats.loss =
       xtx.cwiseProduct(yty).sum() + total.value() + options_.kernel.lambda * (xtx.trace() + yty.trace());
 

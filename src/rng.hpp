@@ -15,6 +15,7 @@ enum class RngStream : std::uint64_t {
   kItemFactors = 2,
   kSplit = 3,
   kSynthetic = 4,
+  kTune = 5,  // hpcrec tune's trial settings
 };
 
 // A 64-bit hash of (seed, stream, counter) with full avalanche (splitmix64

@@ -99,12 +99,14 @@ nu=$(cut -f1 "$TMP/new.tsv" | sort -n | tail -n 1)  # above the 3000 users of th
 grep -q "^$nu,1," "$TMP/nu.csv" && ! grep -q ',popular$' "$TMP/nu.csv" ||
   fail "update.sbatch: new user $nu is not in the updated model: $(cat "$TMP/nu.csv")"
 
-echo "== sweep.sbatch (2 x 2 array) and best.sh"
-OUT=$TMP/sweep FACTORS_GRID="4 8" LAMBDA_GRID="0.05 0.2" ITERATIONS=3 \
-  sbatch --wait --array=0-3 --ntasks=1 "$SLURM_DIR/sweep.sbatch" || fail "sweep failed: $(cat hpcrec-sweep-*.out)"
-[ "$(ls -d "$TMP"/sweep/k*_l* | wc -l)" = 4 ] || fail "sweep: expected 4 task dirs: $(ls "$TMP/sweep")"
-"$SLURM_DIR/best.sh" "$TMP/sweep" | tee "$TMP/best.txt"
-grep -qE "^best: factors=[48] lambda=0\.(05|2) \(test_rmse [0-9.]+\)" "$TMP/best.txt" || fail "best.sh output"
+echo "== sweep.sbatch (tune in one allocation: 2 ranks, groups of 1)"
+OUT=$TMP/sweep ALGO=als BUDGET=2 SPACE="factors=4,8;lambda=0.05,0.2" EXTRA_ARGS="--iterations 3" \
+  sbatch --wait --ntasks=2 "$SLURM_DIR/sweep.sbatch" || fail "sweep failed: $(cat hpcrec-sweep-*.out)"
+grep -qE "^best: trial [0-9]+, validation test_rmse [0-9.]+: factors=[48] lambda=" hpcrec-sweep-*.out ||
+  fail "sweep: no winner: $(cat hpcrec-sweep-*.out)"
+grep -q "2 group(s) of 1 rank(s)" hpcrec-sweep-*.out || fail "sweep: not 2 groups"
+grep -q "^factors = [48]$" "$TMP/sweep/best.ini" || fail "sweep: best.ini: $(cat "$TMP/sweep/best.ini")"
+[ -f "$TMP/sweep/model.h5" ] || fail "sweep: no model"
 
 echo "== requeue.sbatch, requeued from outside mid-training"
 # Slower runs so the requeue lands mid-training: bigger data, more iterations.
