@@ -120,7 +120,7 @@ std::string default_space(const std::string& algorithm) {
   if (algorithm == "knn")
     return "similarity=cosine,pearson,pearson-baseline,jaccard;neighbors=logint:10:400;shrink=0,10,50,100";
   if (algorithm == "hybrid")
-    return "factors=32,64,128;lambda=log:0.1:300;alpha=log:0.1:30;neighbors=logint:10:400;shrink=0,10,100";
+    return "factors=32,64,128;alpha=log:0.1:30;neighbors=logint:10:400;shrink=0,10,100";
   if (algorithm == "content") return "ngram=1,2;min-df=1,2,5;max-df=0.5,0.9,1.0;sublinear-tf=true,false";
   return "";
 }
