@@ -155,9 +155,6 @@ Args Tuner::train_args(const Settings& s, int iterations, const std::string& rat
 
 void Tuner::prepare_data() {
   namespace fs = std::filesystem;
-  train_file_ = o_.work_dir + "/train.tsv";
-  fit_file_ = o_.work_dir + "/fit.tsv";
-  valid_file_ = o_.work_dir + "/valid.tsv";
   dist::collective_phase(world_, [&] {
     if (world_.rank() != 0) return;
     std::error_code ec;
@@ -212,10 +209,11 @@ void Tuner::prepare_data() {
   TrainingData data = load_training_data(world_, dv);
   write_split_files(world_, data, fit_file_, valid_file_);
   if (world_.rank() == 0)
-    std::printf("tune: validation split %s %s: %lld fit ratings, %lld validation ratings\n", v.kind.c_str(),
-                v.kind == "leave-k-out" ? ("k " + std::to_string(v.leave_k)).c_str()
-                                        : ("holdout " + std::to_string(v.holdout)).c_str(),
-                static_cast<long long>(data.train), static_cast<long long>(data.test_count));
+    std::printf("tune: validation split %s %s %g (seed %llu): %lld fit ratings, %lld validation ratings\n",
+                v.kind.c_str(), v.kind == "leave-k-out" ? "k" : "holdout",
+                v.kind == "leave-k-out" ? static_cast<double>(v.leave_k) : v.holdout,
+                static_cast<unsigned long long>(v.seed), static_cast<long long>(data.train),
+                static_cast<long long>(data.test_count));
 }
 
 double Tuner::run_one(const dist::Communicator& group, Trial& t) {
@@ -324,22 +322,30 @@ int Tuner::run() {
   const int g = o_.group_size > 0 ? o_.group_size : p;
   const int groups = p / g;
   const int group_id = std::min(world_.rank() / g, groups - 1);
-  prepare_data();
-  dist::Communicator group = world_.split(group_id, world_.rank());
+  train_file_ = o_.work_dir + "/train.tsv";
+  fit_file_ = o_.work_dir + "/fit.tsv";
+  valid_file_ = o_.work_dir + "/valid.tsv";
 
-  // The space, and a dry parse of one trial's options so a bad one fails now.
+  // The space, and a dry parse of one trial's options so a bad one fails
+  // before any file is written.
   std::vector<SpaceDim> space;
   dist::collective_phase(world_, [&] {
     space = merge_space(parse_space(default_space(o_.algo)), parse_space(o_.space));
     if (space.empty()) throw InputError("--algo " + o_.algo + " has no default search space: give --space");
-    TrainOptions to;
-    parse_train_options(train_args(draw_settings(space, o_.seed, 1), o_.iterations, fit_file_, valid_file_),
-                        to, false);
+    try {
+      TrainOptions to;
+      parse_train_options(train_args(draw_settings(space, o_.seed, 1), o_.iterations, fit_file_, valid_file_),
+                          to, false);
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + " (tune passes the options it does not know to train)");
+    }
     if (world_.rank() == 0 && !o_.trials_out.empty()) {
       trials_out_ = std::fopen(o_.trials_out.c_str(), "w");
       if (!trials_out_) throw InputError(o_.trials_out + ": cannot write");
     }
   });
+  prepare_data();
+  dist::Communicator group = world_.split(group_id, world_.rank());
 
   // The rungs: iterations and how many configurations each keeps.
   const bool iterative = o_.algo == "als" || o_.algo == "ials" || o_.algo == "hybrid";
@@ -486,9 +492,15 @@ int run_tune(const Args& args, const dist::Communicator& comm) {
   dist::collective_phase(comm, [&] {
     po::options_description all;
     all.add(desc).add_options()("help,h", "show this help");
-    po::parsed_options parsed = po::command_line_parser(args).options(all).allow_unregistered().run();
     po::variables_map vm;
-    po::store(parsed, vm);
+    po::parsed_options parsed(&all);
+    try {
+      parsed = po::command_line_parser(args).options(all).style(kCommandLineStyle).allow_unregistered().run();
+      po::store(parsed, vm);
+      if (!vm.count("help")) po::notify(vm);
+    } catch (const po::error& e) {
+      throw InputError(std::string("hpcrec tune: ") + e.what() + " (see hpcrec tune --help)");
+    }
     if (vm.count("help")) {
       if (comm.rank() == 0) {
         std::printf(
@@ -502,7 +514,6 @@ int run_tune(const Args& args, const dist::Communicator& comm) {
       go = false;
       return;
     }
-    po::notify(vm);
     o.extra = po::collect_unrecognized(parsed.options, po::include_positional);
     for (const std::string& a : o.extra)
       for (const char* banned : {"--recommendations", "--metrics-out", "--checkpoint-dir", "--resume",
@@ -512,6 +523,15 @@ int run_tune(const Args& args, const dist::Communicator& comm) {
     model_entry(o.algo);  // an unknown algorithm is an error here
     if (o.metric.empty()) o.metric = o.algo == "als" ? "test_rmse" : "ndcg_at_k";
     if (o.metric == "rmse" || o.metric == "mae") o.metric = "test_" + o.metric;
+    const std::vector<std::string> metrics = {"ndcg_at_k",     "precision_at_k", "recall_at_k", "map_at_k",
+                                              "hit_rate_at_k", "coverage_at_k",  "test_rmse",   "test_mae"};
+    if (std::find(metrics.begin(), metrics.end(), o.metric) == metrics.end())
+      throw InputError(
+          "--metric must be ndcg_at_k, precision_at_k, recall_at_k, map_at_k, hit_rate_at_k, "
+          "coverage_at_k, test_rmse or test_mae, got '" +
+          o.metric + "'");
+    if (o.metric.rfind("test_", 0) == 0 && !model_entry(o.algo).blank()->predicts_ratings())
+      throw InputError("--metric " + o.metric + ": " + o.algo + " predicts no ratings; use a ranking metric");
     require_positive(vm, "budget");
     require_positive(vm, "iterations");
     require_positive(vm, "eta");

@@ -13,7 +13,7 @@ bool parse_options(const std::string& command, const std::string& summary, po::o
   po::options_description all;
   all.add(desc).add(common);
   try {
-    po::store(po::command_line_parser(args).options(all).run(), vm);
+    po::store(po::command_line_parser(args).options(all).style(kCommandLineStyle).run(), vm);
     if (vm.count("help")) {
       if (print)
         std::cout << "Usage: hpcrec " << command << " [options]\n" << summary << "\n\n" << all << "\n";

@@ -19,6 +19,11 @@ namespace po = boost::program_options;
 bool parse_options(const std::string& command, const std::string& summary, po::options_description& desc,
                    const std::vector<std::string>& args, po::variables_map& vm, bool print);
 
+// Boost's default command-line style less prefix guessing: "--factor 8"
+// is an unknown option, not --factors.
+inline constexpr int kCommandLineStyle =
+    po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
 // Validators: throw InputError("--NAME must be ...") when violated.
 void require_positive(const po::variables_map& vm, const char* name);
 void require_non_negative(const po::variables_map& vm, const char* name);

@@ -24,6 +24,7 @@ printf '1\t2\t3\t10\n1\t2\t4\t20\n' >"$TMP/dup.tsv"
 expect_fail 2 "duplicate rating for user 1, item 2" run_np 2 train --ratings "$TMP/dup.tsv" --duplicates error
 # Options: unknown, malformed, out of range.
 expect_fail 2 "unrecognised option '--nope'|unrecognized option '--nope'" run_np 2 train --ratings "$TMP/r.tsv" --nope
+expect_fail 2 "unrecognised option '--factor'|unrecognized option '--factor'" "$HPCREC" train --ratings "$TMP/r.tsv" --factor 8  # no prefix guessing
 expect_fail 2 "factors" run_np 2 train --ratings "$TMP/r.tsv" --factors 0
 expect_fail 2 "lambda" run_np 2 train --ratings "$TMP/r.tsv" --lambda abc
 expect_fail 2 "unknown command" "$HPCREC" frobnicate

@@ -60,4 +60,6 @@ expect_fail 2 "has no default search space" "$HPCREC" tune --algo popular --rati
   --work-dir "$TMP/we"
 expect_fail 2 "unrecognised option|unrecognized option" "$HPCREC" tune --algo ials --ratings "$TMP/train.tsv" \
   --factorz 3 --work-dir "$TMP/we"
+expect_fail 2 "ials predicts no ratings" "$HPCREC" tune --algo ials --ratings "$TMP/train.tsv" --metric rmse \
+  --work-dir "$TMP/we"
 echo "tune: ok"
