@@ -12,7 +12,7 @@ void add_split_options(po::options_description& desc, SplitCli& cli) {
       "holdout", po::value(&cli.holdout)->default_value(0.0), "fraction of ratings held out for testing")(
       "leave-k", po::value(&cli.leave_k)->default_value(0),
       "ratings per user held out by --split leave-k-out")(
-      "given", po::value(&cli.given)->default_value(0.8),
+      "given", po::value(&cli.given)->default_value(0.8, "0.8"),
       "--split strong: the share of each held-out user's ratings given to the model (fold-in)")(
       "split-seed", po::value(&cli.seed)->default_value(1),
       "seed of the split (the same split at any rank count)");

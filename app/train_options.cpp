@@ -69,7 +69,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "lambda, default 0.025 sqrt(users x items))")(
       "reg-scaling", po::value(&o.reg_scaling)->default_value("als-wr"),
       "als: als-wr (lambda times the row's rating count) or none (plain lambda)")(
-      "bias-lambda", po::value(&o.als.bias_lambda)->default_value(0.05),
+      "bias-lambda", po::value(&o.als.bias_lambda)->default_value(0.05, "0.05"),
       "als: L2 regularisation of the biases")(
       "alpha", po::value(&o.ials.kernel.alpha)->default_value(1.0),
       "ials: confidence weight (c = 1 + alpha r, or 1 + alpha log(1 + r / eps))")(

@@ -28,4 +28,8 @@ expect_fail 2 "unrecognised option '--factor'|unrecognized option '--factor'" "$
 expect_fail 2 "factors" run_np 2 train --ratings "$TMP/r.tsv" --factors 0
 expect_fail 2 "lambda" run_np 2 train --ratings "$TMP/r.tsv" --lambda abc
 expect_fail 2 "unknown command" "$HPCREC" frobnicate
+# --help prints defaults as written (0.05, not 0.050000000000000003).
+for c in generate train recommend predict explain update fold-in info split similar tune; do
+  if "$HPCREC" "$c" --help | grep -E "\(=-?[0-9]+\.[0-9]{6,}"; then fail "$c --help: a default printed with float noise"; fi
+done
 echo PASS
