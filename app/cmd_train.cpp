@@ -164,6 +164,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   if (root) {
     std::printf("final:");
     for (auto& [key, value] : outcome.metrics) std::printf(" %s %.4f", key.c_str(), value);
+    if (outcome.metrics.empty()) std::printf(" no metrics (no test data)");
     std::printf("; %.2f s training\n", fig.seconds);
   }
 
