@@ -5,12 +5,15 @@
 // and every rank returns the same status. Anything else escaping a command
 // happened on this rank alone: the other ranks may be waiting in a
 // collective, so the rank prints "rank r: ..." and aborts the whole job.
+#include <unistd.h>
+
 #include <cstdio>
 #include <exception>
 #include <iostream>
 #include <string>
 
 #include "app/commands.hpp"
+#include "io/atomic_file.hpp"
 #include "mpi/failure.hpp"
 #include "src/errors.hpp"
 
@@ -69,6 +72,15 @@ int main(int argc, char** argv) {
   }
   try {
     auto comm = hpcrec::dist::Communicator::world();
+    // The job's token for temporary file names (io/atomic_file.hpp).
+    std::string token;
+    if (rank == 0) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      token = std::string(host) + "-" + std::to_string(::getpid());
+    }
+    comm.broadcast_string(token, 0);
+    hpcrec::io::set_tmp_token(token);
     const std::string command = argv[1];
     hpcrec::app::Args args(argv + 2, argv + argc);
     // Commands agree on failure at their phase boundaries (collective_phase).

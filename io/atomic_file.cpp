@@ -1,5 +1,6 @@
 #include "io/atomic_file.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -7,7 +8,19 @@
 
 namespace hpcrec::io {
 
-std::string tmp_path(const std::string& path) { return path + ".tmp"; }
+namespace {
+std::string g_token;  // set once, before any file is written
+}  // namespace
+
+void set_tmp_token(const std::string& token) {
+  g_token = token;
+  for (char& c : g_token)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+}
+
+std::string tmp_path(const std::string& path) {
+  return g_token.empty() ? path + ".tmp" : path + "." + g_token + ".tmp";
+}
 
 void commit_tmp(const std::string& path) {
   const std::string tmp = tmp_path(path);
