@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <stdexcept>
 
 #include "io/atomic_file.hpp"
 #include "mpi/failure.hpp"
@@ -360,8 +362,29 @@ std::map<std::string, AttributeValue> read_attributes(hid_t loc) {
 
 // --- collective atomic replace -----------------------------------------
 
+namespace {
+
+bool g_abort_on_failure = false;  // see abort_pending_on_unwind
+
+// "; DIR has N bytes free (no space left on device?)" when the file system
+// holding `path` has under 1 MiB left, else "".
+std::string space_hint(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const std::filesystem::space_info s = std::filesystem::space(dir, ec);
+  if (ec || s.available >= (std::uintmax_t{1} << 20)) return "";
+  return "; " + dir.string() + " has " + std::to_string(s.available) +
+         " bytes free (no space left on device?)";
+}
+
+}  // namespace
+
+bool abort_pending_on_unwind() noexcept { return g_abort_on_failure; }
+
 void write_atomically(const dist::Communicator& comm, const std::string& path,
-                      const std::function<void()>& write) {
+                      const std::function<void()>& write, WriteFailure on_failure,
+                      std::uintmax_t expected_bytes) {
   const std::string tmp = tmp_path(path);
   try {
     dist::collective_phase(comm, [&] {
@@ -369,8 +392,35 @@ void write_atomically(const dist::Communicator& comm, const std::string& path,
       std::FILE* f = std::fopen(tmp.c_str(), "wb");
       if (f == nullptr) throw InputError("cannot create " + tmp + ": " + std::strerror(errno));
       std::fclose(f);
+      std::error_code ec;
+      const std::filesystem::path dir =
+          std::filesystem::path(tmp).has_parent_path() ? std::filesystem::path(tmp).parent_path() : ".";
+      const std::filesystem::space_info s = std::filesystem::space(dir, ec);
+      // Ids, HDF5 metadata and attributes come on top of the raw data.
+      const std::uintmax_t needed = expected_bytes + expected_bytes / 16 + (std::uintmax_t{1} << 20);
+      if (!ec && expected_bytes > 0 && s.available < needed)
+        throw InputError(path + ": needs about " + std::to_string(needed) + " bytes, " + dir.string() +
+                         " has " + std::to_string(s.available) + " free (no space left on device)");
     });
-    dist::collective_phase(comm, write);
+    dist::collective_phase(comm, [&] {
+      const bool abort = on_failure == WriteFailure::kAbort && comm.size() > 1;
+      try {
+        g_abort_on_failure = abort;
+        write();
+        g_abort_on_failure = false;
+      } catch (const std::exception& e) {
+        g_abort_on_failure = false;
+        const std::string what = tmp + ": " + e.what() + space_hint(tmp);
+        if (abort) {
+          std::fprintf(stderr, "rank %d: %s\n", comm.rank(), what.c_str());
+          std::remove(tmp.c_str());  // the job ends here: nobody else will
+          std::fflush(stderr);
+          MPI_Abort(comm.raw(), kExitFailure);
+        }
+        if (dynamic_cast<const InputError*>(&e)) throw InputError(what);
+        throw std::runtime_error(what);
+      }
+    });
     // The agreement above doubles as the barrier the rename needs: every
     // rank has closed the file before rank 0 gives it its final name.
     dist::collective_phase(comm, [&] {

@@ -8,6 +8,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <span>
@@ -42,8 +43,15 @@ T check_h5(T status, const char* call, const char* file, int line) {
 // user once, as an exception. Idempotent; every opening helper calls it.
 void silence_errors();
 
+// True while a multi-rank write_atomically(..., kAbort) runs its `write`:
+// an exception there ends the job (MPI_Abort), so handles being unwound must
+// not be closed, as closing a parallel file is collective and would wait
+// for ranks that are inside another collective call.
+bool abort_pending_on_unwind() noexcept;
+
 // An owning HDF5 identifier of one kind. Move-only; the destructor closes it
-// and ignores the status (it may run during unwinding). close() reports it.
+// and ignores the status (it may run during unwinding; not at all during a
+// failed parallel write, see above). close() reports it.
 template <herr_t (*Close)(hid_t)>
 class Handle {
  public:
@@ -74,7 +82,7 @@ class Handle {
 
  private:
   void reset() noexcept {
-    if (id_ >= 0) Close(id_);
+    if (id_ >= 0 && !(std::uncaught_exceptions() > 0 && abort_pending_on_unwind())) Close(id_);
     id_ = H5I_INVALID_HID;
   }
   hid_t id_ = H5I_INVALID_HID;
@@ -190,14 +198,35 @@ std::map<std::string, AttributeValue> read_attributes(hid_t loc);
 
 // --- collective atomic replace -----------------------------------------
 
-// Collective: writes `path` through PATH.tmp. Rank 0 first creates the .tmp
-// (so that a bad directory is reported with the OS's reason), then every rank
-// runs `write` (which must close every file it opens), then rank 0 renames
-// the .tmp to `path`. Each step ends with an agreement on failure: if any
-// rank fails, every rank throws (dist::JobError with the lowest failing
-// rank's message), rank 0 removes the .tmp and any earlier file under `path`
-// is untouched.
+// What a rank does when `write` fails on it.
+enum class WriteFailure {
+  // Agree with the others and throw everywhere: for writes that keep making
+  // the same collective calls whatever fails (io/text_writer).
+  kAgree,
+  // Print "rank r: PATH: ..." and MPI_Abort when there is more than one
+  // rank: a rank that leaves a collective HDF5 write (a dataset write, the
+  // close's barrier) early would leave the others waiting forever, e.g. on
+  // a full disk. One rank alone throws as kAgree does.
+  kAbort,
+};
+
+// Collective: writes `path` through tmp_path(path). Rank 0 first creates the
+// temporary file (so that a bad directory is reported with the OS's reason),
+// then every rank runs `write` (which must close every file it opens), then
+// rank 0 renames it to `path`. Each step ends with an agreement on failure:
+// if any rank fails, every rank throws (dist::JobError with the lowest
+// failing rank's message), rank 0 removes the temporary file and any
+// earlier file under `path` is untouched; inside `write`, see WriteFailure.
+// A failure's message names the temporary file and, when its file system is
+// (nearly) full, says so.
+//
+// `expected_bytes` (0: unknown) is a lower bound of the file's size: when the
+// file system has less room, rank 0 says so before anything is written (an
+// HDF5 file that runs out of space mid-write can leave its ranks in
+// mismatched collective calls inside the library, which no error handling
+// on our side can undo).
 void write_atomically(const dist::Communicator& comm, const std::string& path,
-                      const std::function<void()>& write);
+                      const std::function<void()>& write, WriteFailure on_failure = WriteFailure::kAbort,
+                      std::uintmax_t expected_bytes = 0);
 
 }  // namespace hpcrec::io::h5

@@ -262,25 +262,31 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
   Layout layout;
   dist::collective_phase(comm, [&] { layout = plan(comm, slice); });
 
-  h5::write_atomically(comm, path, [&] {
-    h5::File file = h5::create_parallel(tmp_path(path), comm.raw());
-    h5::PropList dxpl = h5::collective_transfer();
-    write_side(file.get(), dxpl.get(), "users", slice.users, layout.m, layout.k, layout.user_strings,
-               layout.user_len);
-    write_side(file.get(), dxpl.get(), "items", slice.items, layout.n, layout.k, layout.item_strings,
-               layout.item_len);
-    write_train(comm, file.get(), dxpl.get(), slice, layout);
-    if (slice.extra) {
-      ModelWriter writer(comm, file.get(), dxpl.get());
-      slice.extra(writer);
-    }
-    for (const auto& [name, value] : slice.attributes) h5::write_attribute(file.get(), name, value);
-    h5::write_attribute(file.get(), "format_version", std::int64_t{kModelFormatVersion});
-    h5::write_attribute(file.get(), "factors", static_cast<std::int64_t>(layout.k));
-    for (const auto& [name, value] : slice.trailing_attributes) h5::write_attribute(file.get(), name, value);
-    dxpl.close();
-    file.close();
-  });
+  h5::write_atomically(
+      comm, path,
+      [&] {
+        h5::File file = h5::create_parallel(tmp_path(path), comm.raw());
+        h5::PropList dxpl = h5::collective_transfer();
+        write_side(file.get(), dxpl.get(), "users", slice.users, layout.m, layout.k, layout.user_strings,
+                   layout.user_len);
+        write_side(file.get(), dxpl.get(), "items", slice.items, layout.n, layout.k, layout.item_strings,
+                   layout.item_len);
+        write_train(comm, file.get(), dxpl.get(), slice, layout);
+        if (slice.extra) {
+          ModelWriter writer(comm, file.get(), dxpl.get());
+          slice.extra(writer);
+        }
+        for (const auto& [name, value] : slice.attributes) h5::write_attribute(file.get(), name, value);
+        h5::write_attribute(file.get(), "format_version", std::int64_t{kModelFormatVersion});
+        h5::write_attribute(file.get(), "factors", static_cast<std::int64_t>(layout.k));
+        for (const auto& [name, value] : slice.trailing_attributes)
+          h5::write_attribute(file.get(), name, value);
+        dxpl.close();
+        file.close();
+      },
+      h5::WriteFailure::kAbort,
+      // factors and biases of both sides, the training matrix's items and values
+      (layout.m + layout.n) * (layout.k + 1) * sizeof(double) + layout.nnz * 8);
 }
 
 double Model::number(const std::string& key, double fallback) const {

@@ -183,43 +183,46 @@ void write_topn_h5(const dist::Communicator& comm, const std::string& path, cons
   const std::size_t user_len = h5::global_max_length(comm, user_names);
   const std::size_t item_len = h5::global_max_length(comm, item_names);
 
-  h5::write_atomically(comm, path, [&] {
-    h5::File file = h5::create_parallel(tmp_path(path), comm.raw());
-    h5::PropList dxpl = h5::collective_transfer();
-    {
-      h5::Group group = h5::create_group(file.get(), "topn");
-      const hsize_t dims1[1] = {m};
-      const hsize_t dims2[2] = {m, n};
-      if (users.is_string) {
-        h5::Dataset ds = h5::create_string_dataset(group.get(), "users", dims1, user_len);
-        h5::write_string_rows(ds.get(), user_len, first, user_names, dxpl.get());
-      } else {
-        h5::Dataset ds = h5::create_dataset(group.get(), "users", H5T_STD_I64LE, dims1);
-        h5::write_rows(ds.get(), first, rows, users.ints.data() + first, dxpl.get());
-      }
-      if (items.is_string) {
-        h5::Dataset ds = h5::create_string_dataset(group.get(), "items", dims2, item_len);
-        h5::write_string_rows(ds.get(), item_len, first, item_names, dxpl.get());
-      } else {
-        h5::Dataset ds = h5::create_dataset(group.get(), "items", H5T_STD_I64LE, dims2);
-        h5::write_rows(ds.get(), first, rows, item_ints.data(), dxpl.get());
-      }
-      {
-        h5::Dataset ds = h5::create_dataset(group.get(), "scores", H5T_IEEE_F64LE, dims2);
-        h5::write_rows(ds.get(), first, rows, scores.data(), dxpl.get());
-      }
-      if (source) {
-        std::vector<std::int32_t> flags(static_cast<std::size_t>(rows), 0);
-        for (std::size_t u = 0; u < flags.size() && u < slice.popular.size(); ++u)
-          flags[u] = slice.popular[u];
-        h5::Dataset ds = h5::create_dataset(group.get(), "popular", H5T_STD_I8LE, dims1);
-        h5::write_rows(ds.get(), first, rows, flags.data(), dxpl.get());
-      }
-      h5::write_attribute(group.get(), "n", static_cast<std::int64_t>(n));
-    }
-    dxpl.close();
-    file.close();
-  });
+  h5::write_atomically(
+      comm, path,
+      [&] {
+        h5::File file = h5::create_parallel(tmp_path(path), comm.raw());
+        h5::PropList dxpl = h5::collective_transfer();
+        {
+          h5::Group group = h5::create_group(file.get(), "topn");
+          const hsize_t dims1[1] = {m};
+          const hsize_t dims2[2] = {m, n};
+          if (users.is_string) {
+            h5::Dataset ds = h5::create_string_dataset(group.get(), "users", dims1, user_len);
+            h5::write_string_rows(ds.get(), user_len, first, user_names, dxpl.get());
+          } else {
+            h5::Dataset ds = h5::create_dataset(group.get(), "users", H5T_STD_I64LE, dims1);
+            h5::write_rows(ds.get(), first, rows, users.ints.data() + first, dxpl.get());
+          }
+          if (items.is_string) {
+            h5::Dataset ds = h5::create_string_dataset(group.get(), "items", dims2, item_len);
+            h5::write_string_rows(ds.get(), item_len, first, item_names, dxpl.get());
+          } else {
+            h5::Dataset ds = h5::create_dataset(group.get(), "items", H5T_STD_I64LE, dims2);
+            h5::write_rows(ds.get(), first, rows, item_ints.data(), dxpl.get());
+          }
+          {
+            h5::Dataset ds = h5::create_dataset(group.get(), "scores", H5T_IEEE_F64LE, dims2);
+            h5::write_rows(ds.get(), first, rows, scores.data(), dxpl.get());
+          }
+          if (source) {
+            std::vector<std::int32_t> flags(static_cast<std::size_t>(rows), 0);
+            for (std::size_t u = 0; u < flags.size() && u < slice.popular.size(); ++u)
+              flags[u] = slice.popular[u];
+            h5::Dataset ds = h5::create_dataset(group.get(), "popular", H5T_STD_I8LE, dims1);
+            h5::write_rows(ds.get(), first, rows, flags.data(), dxpl.get());
+          }
+          h5::write_attribute(group.get(), "n", static_cast<std::int64_t>(n));
+        }
+        dxpl.close();
+        file.close();
+      },
+      h5::WriteFailure::kAbort, static_cast<std::uintmax_t>(m) * n * 16);  // items, scores
 }
 
 }  // namespace hpcrec::io
