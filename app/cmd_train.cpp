@@ -221,6 +221,17 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
 
 }  // namespace
 
+namespace {
+
+// Whether the run trains an ials model, alone or as a hybrid's part (the
+// automatic choices are printed only then).
+bool trains_ials(const TrainOptions& o) {
+  return o.algo == Algorithm::kImplicitAls ||
+         std::count(o.blend_models.begin(), o.blend_models.end(), Algorithm::kImplicitAls) > 0;
+}
+
+}  // namespace
+
 void resolve_confidence(const dist::Communicator& comm, const TrainingData& data, TrainOptions& o) {
   if (o.confidence != "auto") return;
   // data.min_rating and data.max_rating are already global; whether every
@@ -237,8 +248,7 @@ void resolve_confidence(const dist::Communicator& comm, const TrainingData& data
   o.confidence = counts ? "log" : "linear";
   o.ials.kernel.confidence =
       counts ? math::ImplicitAlsConfig::Confidence::kLog : math::ImplicitAlsConfig::Confidence::kLinear;
-  const bool ials = o.algo == Algorithm::kImplicitAls ||
-                    std::count(o.blend_models.begin(), o.blend_models.end(), Algorithm::kImplicitAls) > 0;
+  const bool ials = trains_ials(o);
   if (comm.rank() != 0 || !ials) return;
   if (counts)
     std::printf("confidence auto: log (values look like counts: integers >= 0, max %.0f > %.0f)\n",
@@ -263,8 +273,7 @@ void resolve_ials_lambda(const dist::Communicator& comm, const TrainingData& dat
   const double mean_weight =
       data.train > 0 ? dist::exact_allreduce(comm, weights).value() / static_cast<double>(data.train) : 1.0;
   o.ials.kernel.lambda = kAutoIalsLambda * mean_weight * std::sqrt(users * items);
-  const bool ials = o.algo == Algorithm::kImplicitAls ||
-                    std::count(o.blend_models.begin(), o.blend_models.end(), Algorithm::kImplicitAls) > 0;
+  const bool ials = trains_ials(o);
   if (comm.rank() == 0 && ials)
     std::printf(
         "lambda auto (ials): %g x mean confidence weight %.4g x sqrt(%.0f users x %.0f items) = %.4g\n",

@@ -132,8 +132,8 @@ class Tuner {
   const dist::Communicator& world_;
   TuneOptions o_;
   bool lower_ = false;
-  std::string train_file_, test_file_, fit_file_, valid_file_;
-  bool test_is_user_file_ = false;
+  std::string train_file_, fit_file_, valid_file_;
+  bool tested_ = false;  // there is a test (--test or a split): the winner's run evaluates on it
   Trial best_;
   std::FILE* trials_out_ = nullptr;
 };
@@ -172,12 +172,7 @@ void Tuner::prepare_data() {
     TrainingData data = load_training_data(world_, d);
     const std::string held = o_.work_dir + "/test.tsv";
     write_split_files(world_, data, train_file_, held);
-    if (o_.test.empty()) {
-      test_file_ = held;
-    } else {
-      test_file_ = o_.test;
-      test_is_user_file_ = true;
-    }
+    tested_ = !o_.test.empty() || data.test_count > 0;
     if (world_.rank() == 0)
       std::printf("tune: %lld training ratings (%d users x %d items) -> %s%s\n",
                   static_cast<long long>(data.train), data.user_ids.size(), data.item_ids.size(),
@@ -185,7 +180,6 @@ void Tuner::prepare_data() {
                   o_.test.empty() && data.test_count > 0
                       ? (", " + std::to_string(data.test_count) + " test ratings set aside").c_str()
                       : "");
-    if (o_.test.empty() && data.test_count == 0) test_file_.clear();
   }
   // The validation split of the training part, with its own seed.
   SplitCli v = o_.split;
@@ -270,24 +264,25 @@ void Tuner::print_row(const Trial& t) {
 
 void Tuner::run_rung(std::vector<Trial>& trials, const dist::Communicator& group, int group_id, int groups) {
   for (size_t round = 0; round * groups < trials.size(); ++round) {
-    std::vector<double> values(static_cast<size_t>(groups), 0.0), ok(values), secs(values);
+    // Per group: [value, ok, seconds], filled by the group's rank 0 and summed over the world.
+    std::vector<double> results(3 * static_cast<size_t>(groups), 0.0);
     const size_t j = round * groups + static_cast<size_t>(group_id);
     if (j < trials.size()) {
       const double v = run_one(group, trials[j]);
       if (group.rank() == 0) {
-        values[group_id] = std::isnan(v) ? 0.0 : v;
-        ok[group_id] = std::isnan(v) ? 0.0 : 1.0;
-        secs[group_id] = trials[j].seconds;
+        double* r = &results[3 * static_cast<size_t>(group_id)];
+        r[0] = std::isnan(v) ? 0.0 : v;
+        r[1] = std::isnan(v) ? 0.0 : 1.0;
+        r[2] = trials[j].seconds;
       }
     }
-    world_.allreduce_inplace<double>(values, MPI_SUM);
-    world_.allreduce_inplace<double>(ok, MPI_SUM);
-    world_.allreduce_inplace<double>(secs, MPI_SUM);
+    world_.allreduce_inplace<double>(results, MPI_SUM);
     for (int g = 0; g < groups; ++g) {
       const size_t k = round * groups + static_cast<size_t>(g);
       if (k >= trials.size()) break;
-      trials[k].value = ok[g] > 0 ? values[g] : kNaN;
-      trials[k].seconds = secs[g];
+      const double* r = &results[3 * static_cast<size_t>(g)];
+      trials[k].value = r[1] > 0 ? r[0] : kNaN;
+      trials[k].seconds = r[2];
       print_row(trials[k]);
     }
   }
@@ -422,20 +417,19 @@ int Tuner::run() {
   if (world_.rank() == 0 && !o_.out_config.empty()) std::printf("config: %s\n", o_.out_config.c_str());
 
   // The winner on all training data; the test read here, once.
-  if (test_file_.empty() && o_.model.empty()) return kExitOk;
+  if (!tested_ && o_.model.empty()) return kExitOk;
   // The same run as `train` with the winner's settings and the same data
   // options: the original ratings and test file, or split.
-  Args args = train_args(best.settings, o_.iterations, o_.ratings, test_is_user_file_ ? o_.test : "");
+  Args args = train_args(best.settings, o_.iterations, o_.ratings, o_.test);
   args.insert(args.end(), {"--format", o_.reader.format, "--header", o_.reader.header});
   if (o_.reader.skip_invalid) args.push_back("--skip-invalid");
-  if (!test_is_user_file_ && !test_file_.empty()) {
+  if (o_.test.empty() && tested_) {
     args.insert(args.end(), {"--split", o_.split.kind, "--holdout", num17(o_.split.holdout), "--leave-k",
                              std::to_string(o_.split.leave_k), "--given", num17(o_.split.given),
                              "--split-seed", std::to_string(o_.split.seed)});
   }
   if (!o_.model.empty()) args.insert(args.end(), {"--model", o_.model});
-  if (world_.rank() == 0)
-    std::printf("== the winner on all training data%s ==\n", test_file_.empty() ? "" : ", tested");
+  if (world_.rank() == 0) std::printf("== the winner on all training data%s ==\n", tested_ ? ", tested" : "");
   std::fflush(stdout);
   TrainOptions to;
   dist::collective_phase(world_, [&] { parse_train_options(args, to, false); });

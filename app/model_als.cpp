@@ -60,6 +60,16 @@ GatheredItems gather_items(const dist::Communicator& comm, const TrainingData& d
   return g;
 }
 
+// The local rows [0, rows) of a block starting at global row `first` whose
+// original ids are among `names`.
+std::vector<Index> rows_named(Index first, Index rows, const math::IdMap& ids,
+                              const std::set<std::string>& names) {
+  std::vector<Index> out;
+  for (Index r = 0; r < rows; ++r)
+    if (names.count(ids.name(first + r))) out.push_back(r);
+  return out;
+}
+
 // The rows a finished driver leaves, and the blocks given back to the data.
 template <class Driver>
 void restore_blocks(const Driver& d, TrainingData& data) {
@@ -151,14 +161,10 @@ class AlsFamily : public FactorModel {
   void limit_to_touched(const dist::Communicator& comm, const FitContext& ctx, Driver& driver) const {
     if (!ctx.warm || !ctx.warm->touched_users) return;
     const TrainingData& data = *ctx.data;
-    auto rows = [](const dist::AlsSide& side, const math::IdMap& ids, const std::set<std::string>& names) {
-      std::vector<Index> out;
-      for (Index r = 0; r < side.rows(); ++r)
-        if (names.count(ids.name(side.first() + r))) out.push_back(r);
-      return out;
-    };
-    std::vector<Index> users = rows(driver.users(), data.user_ids, *ctx.warm->touched_users);
-    std::vector<Index> items = rows(driver.items(), data.item_ids, *ctx.warm->touched_items);
+    std::vector<Index> users =
+        rows_named(driver.users().first(), driver.users().rows(), data.user_ids, *ctx.warm->touched_users);
+    std::vector<Index> items =
+        rows_named(driver.items().first(), driver.items().rows(), data.item_ids, *ctx.warm->touched_items);
     const Index counts[2] = {comm.allreduce<Index>(static_cast<Index>(users.size()), MPI_SUM),
                              comm.allreduce<Index>(static_cast<Index>(items.size()), MPI_SUM)};
     if (comm.rank() == 0)
@@ -177,8 +183,7 @@ class AlsFamily : public FactorModel {
     const std::set<std::string>& fold = *ctx.warm->fold_users;
     UserBatch batch;
     batch.all = false;
-    for (Index r = 0; r < data.by_user.rows(); ++r)
-      if (fold.count(data.user_ids.name(data.by_user.first_row + r))) batch.rows.push_back(r);
+    batch.rows = rows_named(data.by_user.first_row, data.by_user.rows(), data.user_ids, fold);
     const math::CsrBlock histories = batch_rows(data.by_user, batch);
     const Folded folded = fold_in(comm, data, histories);
     for (size_t j = 0; j < batch.rows.size(); ++j) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "io/atomic_file.hpp"
@@ -366,16 +367,26 @@ namespace {
 
 bool g_abort_on_failure = false;  // see abort_pending_on_unwind
 
+// The directory holding `path`, and the bytes free on its file system
+// (nullopt when that cannot be asked).
+struct Room {
+  std::string dir;
+  std::optional<std::uintmax_t> available;
+};
+Room room_for(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  const std::filesystem::space_info s = std::filesystem::space(dir, ec);
+  return {dir.string(), ec ? std::nullopt : std::optional<std::uintmax_t>(s.available)};
+}
+
 // "; DIR has N bytes free (no space left on device?)" when the file system
 // holding `path` has under 1 MiB left, else "".
 std::string space_hint(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  const std::filesystem::space_info s = std::filesystem::space(dir, ec);
-  if (ec || s.available >= (std::uintmax_t{1} << 20)) return "";
-  return "; " + dir.string() + " has " + std::to_string(s.available) +
-         " bytes free (no space left on device?)";
+  const Room r = room_for(path);
+  if (!r.available || *r.available >= (std::uintmax_t{1} << 20)) return "";
+  return "; " + r.dir + " has " + std::to_string(*r.available) + " bytes free (no space left on device?)";
 }
 
 }  // namespace
@@ -392,15 +403,13 @@ void write_atomically(const dist::Communicator& comm, const std::string& path,
       std::FILE* f = std::fopen(tmp.c_str(), "wb");
       if (f == nullptr) throw InputError("cannot create " + tmp + ": " + std::strerror(errno));
       std::fclose(f);
-      std::error_code ec;
-      const std::filesystem::path dir =
-          std::filesystem::path(tmp).has_parent_path() ? std::filesystem::path(tmp).parent_path() : ".";
-      const std::filesystem::space_info s = std::filesystem::space(dir, ec);
+      if (expected_bytes == 0) return;
       // Ids, HDF5 metadata and attributes come on top of the raw data.
       const std::uintmax_t needed = expected_bytes + expected_bytes / 16 + (std::uintmax_t{1} << 20);
-      if (!ec && expected_bytes > 0 && s.available < needed)
-        throw InputError(path + ": needs about " + std::to_string(needed) + " bytes, " + dir.string() +
-                         " has " + std::to_string(s.available) + " free (no space left on device)");
+      const Room r = room_for(tmp);
+      if (r.available && *r.available < needed)
+        throw InputError(path + ": needs about " + std::to_string(needed) + " bytes, " + r.dir + " has " +
+                         std::to_string(*r.available) + " free (no space left on device)");
     });
     dist::collective_phase(comm, [&] {
       const bool abort = on_failure == WriteFailure::kAbort && comm.size() > 1;
