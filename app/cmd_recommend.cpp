@@ -84,7 +84,7 @@ void print_in_order(const dist::Communicator& comm, const std::string& text) {
 }  // namespace
 
 int run_recommend(const Args& args, const dist::Communicator& comm) {
-  std::string model_path, user, users_file, user_ratings, out, titles_file, metrics_out;
+  std::string model_path, user, users_file, user_ratings, out, titles_file, metrics_out, rank_by;
   bool all = false, bench_dense = false;
   int top_n = 10, threads = 1;
   FilterOptions fo;
@@ -99,6 +99,8 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       "items "
       "from these ratings alone and scored, the model unchanged")(
       "top-n", po::value(&top_n)->default_value(10), "number of recommendations")(
+      "rank-by", po::value(&rank_by),
+      "als models: support or rating, in place of the order the model was trained with (see train --help)")(
       "out", po::value(&out), "write here (.csv, or .h5 for HDF5) instead of printing CSV")(
       "item-titles", po::value(&titles_file),
       "titles to show (movies.csv, u.item, or id,title CSV; default: those stored in the model)")(
@@ -120,11 +122,14 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
     require_positive(vm, "threads");
     if (!user.empty() + !users_file.empty() + !user_ratings.empty() + all != 1)
       throw InputError("hpcrec recommend: give exactly one of --user, --users, --user-ratings and --all");
+    if (!rank_by.empty() && rank_by != "support" && rank_by != "rating")
+      throw InputError("--rank-by must be support or rating, got '" + rank_by + "'");
   });
   if (!go) return kExitOk;
   const double t0 = MPI_Wtime();
   LoadedModel lm = load_model_file(comm, model_path, threads);
   const TrainingData& data = lm.data;
+  if (!rank_by.empty()) dist::collective_phase(comm, [&] { lm.model->set_rank_by(rank_by); });
   if (!titles_file.empty()) lm.titles = read_titles(comm, titles_file, data.item_ids);
   BuiltFilter bf;
   dist::collective_phase(comm, [&] { bf = build_filter(fo, data.item_ids); });

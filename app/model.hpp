@@ -193,6 +193,10 @@ class Model {
   const FitFigures& figures() const { return figures_; }
   // OpenMP threads for scoring (serving sets it; fit takes the run's).
   virtual void set_threads(int threads) { threads_ = threads; }
+  // Serving: the order of top-N lists, "support" or "rating" (explicit
+  // rating models, src/support_ranking.hpp). Throws InputError where the
+  // model has no such choice.
+  virtual void set_rank_by(const std::string& how);
   // Whether predict() gives ratings (RMSE and MAE mean something).
   virtual bool predicts_ratings() const { return false; }
   // The parts of a composite model (a hybrid's), empty otherwise.

@@ -1,6 +1,7 @@
 // Options of `hpcrec train`, parsed and validated once.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "app/checkpointing.hpp"
@@ -61,6 +62,10 @@ struct TrainOptions {
   int ranking_every = 0;                // ranking metrics every N iterations (0: at the end only)
   ReaderCli reader;
   std::string duplicates = "last", reg_scaling = "als-wr";
+  // als top-N order: support (picked and liked, src/support_ranking.hpp) or
+  // rating (the predicted rating); the like threshold t (NaN: the training mean).
+  std::string rank_by = "support";
+  double like_threshold = NAN;
   // ials: linear, log, or auto: resolved to linear or log on the training
   // data before a model is made (resolve_confidence), so models only ever
   // see and store linear or log.
