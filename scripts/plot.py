@@ -386,7 +386,8 @@ def scaling_points(path):
             if label == "ials" and settings.get("solver"):
                 label += f" {settings['solver']}"
         else:
-            label = re.sub(r"[_-]?np\d+$", "", stem(path)) or stem(path)
+            label = (re.sub(r"[_-]?np\d+$", "", stem(path))
+                     or os.path.basename(os.path.dirname(os.path.abspath(path))))
         info = {k: str(rec[k]) for k in ("isa", "cpu", "threads") if rec.get(k) is not None}
         points.append((label, int(ranks), spi, info))
         return points
@@ -436,7 +437,7 @@ def cmd_scaling(args):
         ax.set_xlim(all_ranks[0] - 0.3, all_ranks[-1] + 0.5)
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, title="dotted: ideal (1/ranks)", title_fontsize=8)
+    ax.legend(fontsize=8, title="dotted: ideal (1/ranks); Nx: speed-up", title_fontsize=8)
     title = args.title or "seconds per iteration against MPI ranks"
     machine = []
     if infos.get("cpu"):
