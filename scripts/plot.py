@@ -112,6 +112,15 @@ def unique_labels(labels, paths):
     return out
 
 
+def metric_name(key, k="k"):
+    """precision_at_k -> precision@10, ndcg_at_k -> NDCG@10."""
+    if key.endswith("_at_k"):
+        base = key[: -len("_at_k")]
+        base = {"ndcg": "NDCG", "map": "MAP", "hit_rate": "hit rate"}.get(base, base)
+        return f"{base}@{k}"
+    return key
+
+
 def is_iteration(rec):
     return "iteration" in rec and not rec.get("final") and not rec.get("cv")
 
@@ -238,7 +247,9 @@ def cmd_convergence(args):
                 drawn.extend(ys)
                 first = False
         ax.set_xlabel("iteration")
-        ax.set_title(PANEL_TITLES.get(panel, panel.replace("_at_k", "@k")), fontsize=10)
+        ks = {eval_k(rec) for _, _, pts in runs for _, _, rec in pts if panel in rec} - {None}
+        ax.set_title(PANEL_TITLES.get(panel, metric_name(panel, ks.pop() if len(ks) == 1 else "k")),
+                     fontsize=10)
         ax.xaxis.get_major_locator().set_params(integer=True)
         positive = [y for y in drawn if y > 0]
         if panel == "loss" and positive and max(positive) / min(positive) > 20:
@@ -311,7 +322,7 @@ def cmd_ranking(args):
     k = str(ks.pop()) if len(ks) == 1 else "k"
 
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 + 0.32 * len(values) * len(metrics)), 4.0))
+    fig, ax = plt.subplots(figsize=(max(6.0, 2.2 + 0.32 * len(values) * len(metrics)), 4.0))
     width = 0.8 / len(values)
     for i, (model, vals, errs) in enumerate(values):
         xs = [j + (i - (len(values) - 1) / 2) * width for j in range(len(metrics))]
@@ -321,11 +332,11 @@ def cmd_ranking(args):
                 if not math.isnan(v):
                     ax.text(x, v, f"{v:.3f}", ha="center", va="bottom", fontsize=6, rotation=90)
     ax.set_xticks(range(len(metrics)))
-    ax.set_xticklabels([m.replace("_at_k", f"@{k}") for m in metrics])
+    ax.set_xticklabels([metric_name(m, k) for m in metrics])
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_axisbelow(True)
-    ax.legend(fontsize=8, ncol=min(len(values), 3))
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_ylim(0, ax.get_ylim()[1] * (1.1 if args.annotate else 1.02))
     if args.title:
         ax.set_title(args.title, fontsize=11)
     fig.tight_layout()
