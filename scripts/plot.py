@@ -224,15 +224,10 @@ def cmd_convergence(args):
         if not panels:
             raise InputError(f"no train_rmse, test_rmse, loss or ndcg_at_k per iteration in "
                              f"{', '.join(args.files)}")
-    plt = pyplot()
-    width = max(5.0, 4.2 * len(panels))
-    fig, axes = plt.subplots(1, len(panels), figsize=(width, 3.8), squeeze=False)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, panel in zip(axes[0], panels):
-        drawn = []
+    # Every value read (and checked) before matplotlib is imported.
+    lines = {panel: [] for panel in panels}  # panel: [(run index, label, style, xs, ys)]
+    for panel in panels:
         for i, (path, label, points) in enumerate(runs):
-            color = colors[i % len(colors)]
-            first = True
             for key, style in panel_keys(panel):
                 xs, ys = [], []
                 for it, n, rec in points:
@@ -240,12 +235,20 @@ def cmd_convergence(args):
                     if v is not None and math.isfinite(v):
                         xs.append(it)
                         ys.append(v)
-                if not xs:
-                    continue
-                ax.plot(xs, ys, style, color=color, marker="o" if len(xs) <= 30 else None,
-                        markersize=3, label=label if first else None)
-                drawn.extend(ys)
-                first = False
+                if xs:
+                    lines[panel].append((i, label, style, xs, ys))
+
+    plt = pyplot()
+    width = max(5.0, 4.2 * len(panels))
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 3.8), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, panel in zip(axes[0], panels):
+        drawn, labelled = [], set()
+        for i, label, style, xs, ys in lines[panel]:
+            ax.plot(xs, ys, style, color=colors[i % len(colors)], marker="o" if len(xs) <= 30 else None,
+                    markersize=3, label=None if i in labelled else label)
+            labelled.add(i)
+            drawn.extend(ys)
         ax.set_xlabel("iteration")
         ks = {eval_k(rec) for _, _, pts in runs for _, _, rec in pts if panel in rec} - {None}
         ax.set_title(PANEL_TITLES.get(panel, metric_name(panel, ks.pop() if len(ks) == 1 else "k")),
