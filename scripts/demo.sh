@@ -32,7 +32,7 @@ echo "== one user from the saved model: hpcrec recommend --user 7 =="
 echo
 echo "Files: model $OUT/model.h5, recommendations $OUT/top10.csv, metrics $OUT/metrics.jsonl"
 plot_cmd=(scripts/plot.py convergence "$OUT/metrics.jsonl" -o "$OUT/convergence.png"
-          --title "demo: 1M generated ratings, 2 ranks, 10% held out")
+          --label als --title "demo: 1M generated ratings, 2 ranks, 10% held out")
 if command -v python3 >/dev/null && python3 scripts/plot.py check >/dev/null 2>&1; then
   if python3 "${plot_cmd[@]}" >/dev/null; then
     echo "Plot: $OUT/convergence.png (train and test RMSE per iteration)"

@@ -102,6 +102,16 @@ def run_label(path, records):
     return stem(path)
 
 
+def file_labels(args, files):
+    """A label per file: --label in order, else the run's algorithm or file name."""
+    given = args.label or []
+    if len(given) > len(files):
+        raise InputError(f"{len(given)} --label for {len(files)} file(s)")
+    labels = [run_label(p, r) for p, r in files]
+    labels = unique_labels(labels, [p for p, _ in files])
+    return given + labels[len(given):]
+
+
 def unique_labels(labels, paths):
     """Labels that collide get the file name appended."""
     out = []
@@ -199,7 +209,7 @@ def panel_keys(panel):
 def cmd_convergence(args):
     files = [(p, read_jsonl(p)) for p in args.files]
     runs = []  # (label, [(it, n, rec)]) per series
-    labels = unique_labels([run_label(p, r) for p, r in files], args.files)
+    labels = file_labels(args, files)
     for (path, records), label in zip(files, labels):
         series = convergence_series(path, records, args.validation)
         if not series:
@@ -301,7 +311,7 @@ def eval_k(rec):
 def cmd_ranking(args):
     metrics = args.metrics.split(",") if args.metrics else RANKING_METRICS
     files = [(p, read_jsonl(p)) for p in args.files]
-    labels = unique_labels([run_label(p, r) for p, r in files], args.files)
+    labels = file_labels(args, files)
     rows = []
     for (path, records), label in zip(files, labels):
         for model, rec, std in ranking_rows(path, records, label):
@@ -499,6 +509,8 @@ def main(argv=None):
                                    "RMSE (explicit models), loss (ials), NDCG@k (runs with "
                                    "--ranking-every), each in its own panel.")
     common(p, "metrics files (hpcrec train --metrics-out)")
+    p.add_argument("--label", action="append", metavar="NAME",
+                   help="the label of the first, second, ... file (default: its algorithm, else its name)")
     p.add_argument("--metric", action="append", metavar="KEY",
                    help="panels to draw: rmse (train and test), loss, or any per-iteration key "
                         "(e.g. ndcg_at_k, seconds); repeatable; default: those present of rmse, loss, ndcg_at_k")
@@ -511,6 +523,9 @@ def main(argv=None):
                                    "record, its hybrid component records, or its cross-validation "
                                    "record (mean, standard deviation as error bars).")
     common(p, "metrics files (hpcrec train --metrics-out)")
+    p.add_argument("--label", action="append", metavar="NAME",
+                   help="the label of the first, second, ... file's final record (default: its "
+                        "algorithm, else its name)")
     p.add_argument("--metrics", metavar="KEY,...",
                    help="the metrics, comma-separated (default precision_at_k,recall_at_k,ndcg_at_k,map_at_k)")
     p.add_argument("--annotate", action="store_true", help="write each bar's value above it")
