@@ -71,8 +71,11 @@ fi
 
 echo "== scaling: bench/als_bench.sh, bench/ials_bench.sh at 1 and 2 ranks ($((SECONDS - start)) s) =="
 export USERS=${USERS:-20000} ITEMS=${ITEMS:-2000} RATINGS=${RATINGS:-1000000} RANKS=${RANKS:-"1 2"}
+# Seconds on a shared machine mean little without its load: the plot gives it.
+load="load average $(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo '?') on $(nproc) cores before the runs"
+echo "$load"
 OUT=$OUT/bench BIN=$BIN bench/als_bench.sh
 OUT=$OUT/bench BIN=$BIN bench/ials_bench.sh
 plot scaling "$OUT/bench/als_bench.tsv" "$OUT/bench/ials_bench.tsv" -o "$IMG/scaling.png" \
-  --title "$RATINGS generated ratings ($USERS users x $ITEMS items), k = 64"
+  --title "$(awk -v r="$RATINGS" 'BEGIN { printf(r >= 1e6 ? "%gM" : "%g", r >= 1e6 ? r / 1e6 : r) }') generated ratings ($USERS users x $ITEMS items), k = 64"$'\n'"$load"
 echo "plots.sh: done in $((SECONDS - start)) s; metrics and logs in $OUT"

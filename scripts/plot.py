@@ -442,7 +442,7 @@ def cmd_scaling(args):
             if v not in infos[k]:
                 infos[k].append(v)
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     all_ranks = sorted({r for s in series.values() for r in s})
     for i, (label, by_ranks) in enumerate(series.items()):
