@@ -361,27 +361,31 @@ def cmd_ranking(args):
 
 def read_table(path):
     """[(line, {column: text})] of a tab-separated file with a header line."""
+    cols, rows = None, []
     try:
         with open(path, encoding="utf-8") as f:
-            lines = [(n, l.rstrip("\n")) for n, l in enumerate(f, 1)]
+            for n, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if not line.strip() or line.startswith("#"):
+                    continue
+                fields = line.split("\t")
+                if cols is None:  # the header, checked before the rest is read
+                    cols = fields
+                    for need in ("ranks", "s_per_iter"):
+                        if need not in cols:
+                            raise InputError(f"{path}:{n}: the header has no \"{need}\" column "
+                                             f"(tab-separated header expected, got: {shorten(line)})")
+                elif len(fields) != len(cols):
+                    raise InputError(f"{path}:{n}: {len(fields)} tab-separated fields, the header "
+                                     f"has {len(cols)}: {shorten(line)}")
+                else:
+                    rows.append((n, dict(zip(cols, fields))))
     except OSError as e:
         raise InputError(f"{path}: cannot read: {e.strerror}")
-    lines = [(n, l) for n, l in lines if l.strip() and not l.startswith("#")]
-    if not lines:
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})")
+    if cols is None:
         raise InputError(f"{path}: empty (no header line)")
-    hn, header = lines[0]
-    cols = header.split("\t")
-    for need in ("ranks", "s_per_iter"):
-        if need not in cols:
-            raise InputError(f"{path}:{hn}: the header has no \"{need}\" column (tab-separated "
-                             f"header expected, got: {shorten(header)})")
-    rows = []
-    for n, line in lines[1:]:
-        fields = line.split("\t")
-        if len(fields) != len(cols):
-            raise InputError(f"{path}:{n}: {len(fields)} tab-separated fields, the header has "
-                             f"{len(cols)}: {shorten(line)}")
-        rows.append((n, dict(zip(cols, fields))))
     if not rows:
         raise InputError(f"{path}: a header and no rows")
     return rows
