@@ -78,4 +78,15 @@ OUT=$OUT/bench BIN=$BIN bench/als_bench.sh
 OUT=$OUT/bench BIN=$BIN bench/ials_bench.sh
 plot scaling "$OUT/bench/als_bench.tsv" "$OUT/bench/ials_bench.tsv" -o "$IMG/scaling.png" \
   --title "$(awk -v r="$RATINGS" 'BEGIN { printf(r >= 1e6 ? "%gM" : "%g", r >= 1e6 ? r / 1e6 : r) }') generated ratings ($USERS users x $ITEMS items), k = 64"$'\n'"$load"
+echo
+echo "Scaling, as a markdown table ($load):"
+echo
+echo "| series | ranks | threads | s/iter | speed-up | solver GF/s | CPU | ISA |"
+echo "|---|---|---|---|---|---|---|---|"
+awk -F '\t' 'FNR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  { if (!($1 in base)) base[$1] = $c["s_per_iter"]
+    printf "| %s | %s | %s | %.2f | %.2fx | %.1f | %s | %s |\n", $1, $c["ranks"], $c["threads"],
+      $c["s_per_iter"], base[$1] / $c["s_per_iter"], $c["solver_gflops"], $c["cpu"], $c["isa"] }' \
+  "$OUT/bench/als_bench.tsv" "$OUT/bench/ials_bench.tsv"
+echo
 echo "plots.sh: done in $((SECONDS - start)) s; metrics and logs in $OUT"
