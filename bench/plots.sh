@@ -74,6 +74,8 @@ export USERS=${USERS:-20000} ITEMS=${ITEMS:-2000} RATINGS=${RATINGS:-1000000} RA
 # Seconds on a shared machine mean little without its load: the plot gives it.
 load="load average $(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo '?') on $(nproc) cores before the runs"
 echo "$load"
+awk -v l="$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo 0)" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }' &&
+  echo "plots.sh: warning: the machine is busy; the seconds below measure that too (re-run when it is idle)"
 OUT=$OUT/bench BIN=$BIN bench/als_bench.sh
 OUT=$OUT/bench BIN=$BIN bench/ials_bench.sh
 plot scaling "$OUT/bench/als_bench.tsv" "$OUT/bench/ials_bench.tsv" -o "$IMG/scaling.png" \
