@@ -39,8 +39,10 @@ run_np 2 train --algo ials --ratings "$TMP/r.tsv" --holdout 0.2 --factors 4 --it
 run_np 1 train --algo popular --ratings "$TMP/r.tsv" --holdout 0.2 --metrics-out "$TMP/popular.jsonl" >/dev/null
 
 is_png() {  # is_png FILE: the PNG signature and some size
-  [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
-    [ "$(wc -c <"$1")" -gt 2000 ] || fail "$1 is not a PNG"
+  if ! [ -s "$1" ] || [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" != 89504e470d0a1a0a ] ||
+    [ "$(wc -c <"$1")" -le 2000 ]; then
+    fail "$1 is not a PNG"
+  fi
 }
 
 out=$(plot convergence "$TMP/als_np2.jsonl" "$TMP/ials.jsonl" -o "$TMP/img/conv.png" --title "tiny")
