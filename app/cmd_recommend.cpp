@@ -110,6 +110,7 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       "--all: also time a dense Eigen product in this process (dense_gflops in --metrics-out)");
   add_filter_options(desc, fo);
   bool go = true;
+  Record settings;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
     go = parse_options("recommend",
@@ -118,6 +119,7 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
                        "(source = popular).",
                        desc, args, vm, comm.rank() == 0);
     if (!go) return;
+    settings = options_json(vm);
     require_positive(vm, "top-n");
     require_positive(vm, "threads");
     if (!user.empty() + !users_file.empty() + !user_ratings.empty() + all != 1)
@@ -167,15 +169,17 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       double dense = NAN;
       if (bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
       Report report(comm, metrics_out, false);
-      report.json("\"command\": \"recommend\", \"algorithm\": \"" + lm.algorithm + "\", \"ranks\": " +
-                  std::to_string(comm.size()) + ", \"threads\": " + std::to_string(threads) +
-                  ", \"users\": " + num(users) + ", \"items\": " + std::to_string(data.item_ids.size()) +
-                  ", \"factors\": " + std::to_string(lm.factors) + ", \"top_n\": " + std::to_string(top_n) +
-                  ", \"load_seconds\": " + num(load_seconds) + ", \"score_seconds\": " + num(score_seconds) +
-                  ", \"write_seconds\": " + num(write_seconds) +
-                  ", \"users_per_second\": " + num(users / score_seconds) +
-                  ", \"scoring_gflops\": " + num(lm.factors > 0 ? flops / score_seconds / 1e9 : NAN) +
-                  ", \"dense_gflops\": " + num(dense));
+      report.set_context(run_head(comm, "recommend", lm.algorithm, threads), Record{{"settings", settings}});
+      report.json({{"users", users},
+                   {"items", data.item_ids.size()},
+                   {"factors", lm.factors},
+                   {"top_n", top_n},
+                   {"load_seconds", load_seconds},
+                   {"score_seconds", score_seconds},
+                   {"write_seconds", write_seconds},
+                   {"users_per_second", users / score_seconds},
+                   {"scoring_gflops", lm.factors > 0 ? flops / score_seconds / 1e9 : NAN},
+                   {"dense_gflops", dense}});
     }
     return kExitOk;
   }

@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/run_info.hpp"
 #include "app/training_data.hpp"
 #include "io/model_file.hpp"
 #include "mpi/communicator.hpp"
@@ -121,8 +122,8 @@ struct FitContext {
   const TestSets* tests = nullptr;                          // a hybrid evaluates its parts on them
   const WarmStart* warm = nullptr;                          // update, fold-in
   Report* report = nullptr;
-  std::string label;        // JSON prefix, e.g. "\"fold\": 2, "
-  bool checkpoints = true;  // hybrid components do not checkpoint
+  Record label = Record::object();  // the keys that place its records, e.g. {"fold": 2}
+  bool checkpoints = true;          // hybrid components do not checkpoint
 };
 
 // Figures a fit leaves for the run summary.

@@ -111,7 +111,12 @@ class AlsFamily : public FactorModel {
       figures_.solve_seconds += s.solve_seconds;
       figures_.last_bytes = s.bytes_exchanged;
       ++figures_.iterations_run;
-      std::string extra;
+      Record record = ctx.label;
+      record["iteration"] = s.iteration;
+      record["seconds"] = s.seconds;
+      record.update(fields);
+      record["mb_exchanged"] = s.bytes_exchanged / 1e6;
+      record["gflops"] = s.flops / s.solve_seconds / 1e9;
       if (run.ranking_every > 0 && data.test_count > 0 && s.iteration % run.ranking_every == 0) {
         take(driver);
         TrainingData seen;
@@ -120,15 +125,13 @@ class AlsFamily : public FactorModel {
         auto r = dist::evaluate_ranking(comm, recommend(comm, seen, UserBatch{}, run.eval_k, ItemFilter{}),
                                         *ctx.ranking_test, data.users, data.item_ids.size(), run.eval_k,
                                         run.relevance_threshold);
-        extra = ", " + ranking_fields(r);
+        add_ranking_fields(record, r);
         if (root) std::printf("%s   ndcg@%d %.4f\n", line.c_str(), r.k, r.mean.ndcg);
       } else if (root) {
         std::printf("%s\n", line.c_str());
       }
       if (root) std::fflush(stdout);
-      ctx.report->json(ctx.label + "\"iteration\": " + std::to_string(s.iteration) + ", \"seconds\": " +
-                       num(s.seconds) + fields + ", \"mb_exchanged\": " + num(s.bytes_exchanged / 1e6) +
-                       ", \"gflops\": " + num(s.flops / s.solve_seconds / 1e9) + extra);
+      ctx.report->json(record);
       if (checkpoints.stop_after_iteration(driver)) return kExitPreempted;
     }
     return kExitOk;
@@ -299,9 +302,9 @@ class AlsModel : public AlsFamily {
           char line[160];
           std::snprintf(line, sizeof line, "%5d %11.5f %11s %9.3f %12.2f", s.iteration, s.train.rmse(),
                         s.test.count ? num(s.test.rmse()).c_str() : "-", s.seconds, s.bytes_exchanged / 1e6);
-          const std::string fields = ", \"train_rmse\": " + num(s.train.rmse()) +
-                                     ", \"test_rmse\": " + (s.test.count ? num(s.test.rmse()) : "null") +
-                                     ", \"test_mae\": " + (s.test.count ? num(s.test.mae()) : "null");
+          Record fields = {{"train_rmse", s.train.rmse()},
+                           {"test_rmse", s.test.count ? s.test.rmse() : NAN},
+                           {"test_mae", s.test.count ? s.test.mae() : NAN}};
           return std::pair{std::string(line), fields};
         });
     take(driver);
@@ -467,7 +470,7 @@ class IalsModel : public AlsFamily {
           char line[160];
           std::snprintf(line, sizeof line, "%5d %14.6g %9.3f %12.2f", s.iteration, s.loss, s.seconds,
                         s.bytes_exchanged / 1e6);
-          return std::pair{std::string(line), ", \"loss\": " + num(s.loss)};
+          return std::pair{std::string(line), Record{{"loss", s.loss}}};
         });
     take(driver);
     restore_blocks(driver, data);

@@ -162,6 +162,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   desc.add(data).add(model).add(knn).add(content).add(hybrid).add(out);
   po::variables_map vm;
   if (!parse_options("train", "Train a recommender across MPI ranks.", desc, args, vm, print)) return false;
+  o.settings = options_json(vm);
   for (const char* name : {"factors", "iterations", "threads", "top-n", "eval-k"}) require_positive(vm, name);
   for (const char* name : {"lambda", "bias-lambda", "alpha", "cg-steps", "ranking-every", "folds"})
     require_non_negative(vm, name);

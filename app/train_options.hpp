@@ -7,6 +7,7 @@
 #include "app/checkpointing.hpp"
 #include "app/commands.hpp"
 #include "app/reader_options.hpp"
+#include "app/run_info.hpp"
 #include "app/split_options.hpp"
 #include "app/training_data.hpp"
 #include "mpi/als_driver.hpp"
@@ -75,6 +76,10 @@ struct TrainOptions {
   bool bench_dense = false;
   bool bench_sparse = false;
   CheckpointOptions checkpoint;
+  // For the run records: the command that runs the training (train,
+  // update, fold-in, tune) and every option as parsed.
+  std::string command = "train";
+  Record settings = Record::object();
 };
 
 // "2,3" -> {1, 2} (0-based); "" -> {} (all but the id column). Throws InputError.

@@ -25,11 +25,25 @@ Report::Report(const dist::Communicator& comm, const std::string& path, bool app
   });
 }
 
-void Report::json(const std::string& fields) {
-  if (root_ && out_.is_open()) {
-    out_ << "{" << fields << "}\n";
-    out_.flush();
-  }
+void Report::set_context(Record head, Record tail) {
+  head_ = std::move(head);
+  tail_ = std::move(tail);
+}
+
+void Report::json(const Record& fields) {
+  if (!root_ || !out_.is_open()) return;
+  Record line = head_;
+  for (const auto& [key, value] : fields.items()) line[key] = value;
+  for (const auto& [key, value] : tail_.items()) line[key] = value;
+  // NaN and infinities have no JSON form: null (nlohmann writes them so).
+  out_ << line.dump() << "\n";
+  out_.flush();
+}
+
+Record run_head(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,
+                int threads) {
+  return Record{{"command", command}, {"algorithm", algorithm}, {"version", version()},
+                {"isa", cpu_isa()},   {"ranks", comm.size()},   {"threads", threads}};
 }
 
 std::vector<std::pair<std::string, double>> ranking_metrics(const dist::RankingReport& r,
@@ -39,11 +53,10 @@ std::vector<std::pair<std::string, double>> ranking_metrics(const dist::RankingR
           {prefix + "hit_rate_at_k", r.mean.hit_rate},   {prefix + "coverage_at_k", r.coverage}};
 }
 
-std::string ranking_fields(const dist::RankingReport& r, const std::string& prefix) {
-  std::string out;
-  for (const auto& [key, value] : ranking_metrics(r, prefix)) out += "\"" + key + "\": " + num(value) + ", ";
-  return out + "\"k\": " + std::to_string(r.k) + ", \"" + prefix +
-         "ranking_users\": " + std::to_string(r.users);
+void add_ranking_fields(Record& record, const dist::RankingReport& r, const std::string& prefix) {
+  for (const auto& [key, value] : ranking_metrics(r, prefix)) record[key] = value;
+  record["k"] = r.k;
+  record[prefix + "ranking_users"] = r.users;
 }
 
 void print_ranking(const dist::Communicator& comm, const std::string& what, const dist::RankingReport& r) {

@@ -1,5 +1,6 @@
 // What `hpcrec train` prints: rank 0's table on stdout and JSON lines in
-// --metrics-out.
+// --metrics-out (docs/METRICS.md: one record a line, each carrying the
+// run's context: command, algorithm, version, ISA, ranks, threads, settings).
 #pragma once
 
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/run_info.hpp"
 #include "mpi/communicator.hpp"
 #include "mpi/evaluation.hpp"
 
@@ -20,16 +22,26 @@ class Report {
   // Collective: opening the file is agreed (a rank-0 failure ends every rank).
   Report(const dist::Communicator& comm, const std::string& path, bool append);
   bool root() const { return root_; }
-  // One JSON object: `fields` is its body without braces, e.g. "\"a\": 1".
-  void json(const std::string& fields);
+  // What every record carries around its own fields: `head` first (command,
+  // algorithm, ...), `tail` last (settings).
+  void set_context(Record head, Record tail);
+  // One JSON line: the context's head, `fields`, the context's tail.
+  void json(const Record& fields);
 
  private:
   bool root_;
   std::ofstream out_;
+  Record head_ = Record::object(), tail_ = Record::object();
 };
 
-// The ranking metrics as JSON fields, keys prefixed by `prefix` ("" or "cold_").
-std::string ranking_fields(const dist::RankingReport& r, const std::string& prefix = "");
+// The context of a run record: {"command", "algorithm", "version", "isa",
+// "ranks", "threads"}.
+Record run_head(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,
+                int threads);
+
+// The ranking metrics as record fields, keys prefixed by `prefix` ("" or
+// "cold_"), with "k" and PREFIX"ranking_users".
+void add_ranking_fields(Record& record, const dist::RankingReport& r, const std::string& prefix = "");
 
 // The same metrics as (key, value) pairs, in report order.
 std::vector<std::pair<std::string, double>> ranking_metrics(const dist::RankingReport& r,

@@ -32,4 +32,4 @@ cpu_isa() {
 }
 
 # field KEY JSON: a number (or null) from a metrics JSON line.
-field() { sed -n "s/.*\"$1\": \([-0-9.e+a-z]*\).*/\1/p" <<<"$2"; }
+field() { sed -n "s/.*\"$1\": *\([-0-9.e+a-z]*\).*/\1/p" <<<"$2"; }

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/common.bash"
 ML=${SHARED_DATA:-}/ml-100k
 [ -f "$ML/u1.base" ] || { echo "no $ML: skip"; exit 77; }
-get() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" <<<"$2"; }
+get() { sed -n "s/.*\"$1\": *\([-0-9.e+]*\).*/\1/p" <<<"$2"; }
 for algo in ials popular; do
   run_np 2 train --algo $algo --ratings "$ML/u1.base" --test "$ML/u1.test" --relevance-threshold 4 \
     --metrics-out "$TMP/$algo.jsonl" | tail -n 2
