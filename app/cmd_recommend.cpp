@@ -147,7 +147,9 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
     const double score_seconds = comm.allreduce<double>(MPI_Wtime() - t1, MPI_MAX);
     const double t2 = MPI_Wtime();
     if (!out.empty()) {
-      write_lists(comm, out, data, served, top_n, lm.titles);
+      Record run = run_head(comm, "recommend", lm.algorithm, threads);
+      run["settings"] = settings;
+      write_lists(comm, out, data, served, top_n, lm.titles, run);
     } else {
       const io::TopNSlice slice = topn_slice(comm, data, served, top_n, lm.titles);
       print_in_order(comm, io::format_topn_csv(slice, data.user_ids, data.item_ids, comm.rank() == 0,

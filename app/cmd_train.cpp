@@ -212,8 +212,10 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   }
   if (!o.recommendations.empty()) {
     const double t0 = MPI_Wtime();
+    Record run = run_head(comm, o.command, o.algo_name, o.als.threads);
+    run["settings"] = o.settings;
     write_lists(comm, o.recommendations, fitted,
-                serve(comm, *model, fitted, UserBatch{}, o.top_n, ItemFilter{}), o.top_n, titles);
+                serve(comm, *model, fitted, UserBatch{}, o.top_n, ItemFilter{}), o.top_n, titles, run);
     const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
     if (root)
       std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,

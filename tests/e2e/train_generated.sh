@@ -36,6 +36,9 @@ head -n 1 "$TMP/new.txt" | grep -qx "user,rank,item,score,source" || fail "no so
 run_np 3 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --recommendations "$TMP/top.h5" >/dev/null
 if command -v h5dump >/dev/null; then
   h5dump -H "$TMP/top.h5" | grep -q '"items"' || fail "/topn/items missing"
+  for a in command algorithm version isa ranks threads settings; do
+    h5dump -a "/topn/$a" "$TMP/top.h5" >/dev/null 2>&1 || fail "/topn lacks the run attribute $a"
+  done
   h5dump -H "$TMP/m.h5" | grep -q '"factors"' || fail "model factors missing"
 fi
 
