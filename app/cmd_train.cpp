@@ -10,6 +10,7 @@
 #include "app/item_content.hpp"
 #include "app/item_titles.hpp"
 #include "app/model.hpp"
+#include "app/progress.hpp"
 #include "app/resources.hpp"
 #include "app/serving.hpp"
 #include "app/test_sets.hpp"
@@ -43,6 +44,27 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
   if (data.duplicates) std::printf(", %lld duplicates resolved", static_cast<long long>(data.duplicates));
   if (data.cold_count) std::printf(", %lld cold items held out", static_cast<long long>(data.cold_count));
   std::printf("\n");
+}
+
+// The model's hyper-parameters as it will store them, on rank 0: the run
+// header's second line. Figures the data decides (the mean, the range, ...)
+// are left out: they are not settings and are not known yet.
+void print_settings(const dist::Communicator& comm, const Model& model) {
+  if (comm.rank() != 0) return;
+  std::string line = "  " + model.name() + ":";
+  for (const auto& [key, value] : model.attributes()) {
+    if (key == "algorithm" || key == "global_mean" || key == "rating_min" || key == "rating_max" ||
+        key == "residual_sd" || key == "format_version")
+      continue;
+    line += " " + key + " ";
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+      line += std::to_string(*i);
+    else if (const auto* d = std::get_if<double>(&value))
+      line += num(*d);
+    else
+      line += std::get<std::string>(value);
+  }
+  std::printf("%s\n", line.c_str());
 }
 
 // --split strong: `data` without the held-out users' ratings (their rows
@@ -103,6 +125,7 @@ TopLists strong_lists(const dist::Communicator& comm, const Model& model, const 
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
                        Report& report, Outcome& outcome, const Record& fold_label, const WarmStart* warm) {
   const bool root = comm.rank() == 0;
+  const double t_start = MPI_Wtime();
   // Content models know items from their metadata too: those without
   // ratings (cold start) join the item map, so they can be recommended.
   ItemContent content;
@@ -112,7 +135,11 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     read_content(comm, o, content);
     load_options.extra_items = &content.ids;
   }
-  TrainingData data = load_training_data(comm, load_options);
+  TrainingData data;
+  {
+    Progress step(comm, "reading and distributing the ratings");
+    data = load_training_data(comm, load_options);
+  }
   print_data_summary(comm, data, o);
   // Before any model is made from `o` (with --folds: on the first fold's
   // data, and every fold then uses that choice).
@@ -142,11 +169,15 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   TrainingData& fitted = strong ? trained : data;
 
   std::unique_ptr<Model> model = make_model(o.algo_name, o);
+  print_settings(comm, *model);
+  const double t_fit = MPI_Wtime();
   const int status = model->fit(comm, ctx, outcome.metrics);
   if (status != kExitOk) return status;
+  const double t_evaluate = MPI_Wtime();
 
   // Final evaluation: ranking metrics over the test users.
   if (has_test) {
+    Progress step(comm, "evaluation");
     TopLists lists;
     std::string what = model->parts().empty() ? "ranking" : "ranking " + model->name();
     if (strong) {
@@ -204,10 +235,14 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     report.json(fields);
   }
 
+  const double t_write = MPI_Wtime();
   std::vector<std::string> titles;
   if (!o.model.empty() || !o.recommendations.empty()) titles = item_titles(comm, o, data, warm);
   if (!o.model.empty()) {
-    save_model_file(comm, o.model, *model, fitted, titles);
+    {
+      Progress step(comm, "writing the model");
+      save_model_file(comm, o.model, *model, fitted, titles);
+    }
     if (root) std::printf("model: %s\n", o.model.c_str());
   }
   if (!o.recommendations.empty()) {
@@ -220,6 +255,13 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     if (root)
       std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,
                   data.user_ids.size(), secs);
+  }
+  if (root) {
+    const double end = MPI_Wtime();
+    std::printf(
+        "wall time %.2f s: reading %.2f, preparing %.2f, training %.2f, evaluation %.2f, writing %.2f\n",
+        end - t_start, data.read_seconds, t_fit - t_start - data.read_seconds, t_evaluate - t_fit,
+        t_write - t_evaluate, end - t_write);
   }
   return kExitOk;
 }

@@ -29,6 +29,7 @@
 #include "app/checkpointing.hpp"
 #include "app/commands.hpp"
 #include "app/factor_model.hpp"
+#include "app/progress.hpp"
 #include "app/train_options.hpp"
 #include "app/train_report.hpp"
 #include "mpi/als_driver.hpp"
@@ -103,8 +104,10 @@ class AlsFamily : public FactorModel {
     const TrainOptions& run = *ctx.run;
     const bool root = comm.rank() == 0;
     checkpoints.resume(driver);
+    Progress progress(comm, "training", "iterations");
     while (driver.iterations_done() < iterations) {
       const auto s = driver.iterate();
+      progress.update(driver.iterations_done(), iterations);
       const auto [line, fields] = row(s);
       figures_.seconds += s.seconds;
       figures_.flops += s.flops;

@@ -3,13 +3,17 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/progress.hpp"
+
 namespace hpcrec::app {
 
 bool parse_options(const std::string& command, const std::string& summary, po::options_description& desc,
                    const std::vector<std::string>& args, po::variables_map& vm, bool print) {
   po::options_description common("Common options");
   common.add_options()("help,h", "show this help")("config", po::value<std::string>(),
-                                                   "read options from an INI file (key = value, long names)");
+                                                   "read options from an INI file (key = value, long names)")(
+      "quiet,q", po::bool_switch(), "no progress lines on stderr")(
+      "verbose,v", po::bool_switch(), "announce and time every step on stderr, however short");
   po::options_description all;
   all.add(desc).add(common);
   try {
@@ -26,6 +30,11 @@ bool parse_options(const std::string& command, const std::string& summary, po::o
       po::store(po::parse_config_file(in, all, /*allow_unregistered=*/false), vm);
     }
     po::notify(vm);
+    if (vm["quiet"].as<bool>() && vm["verbose"].as<bool>())
+      throw InputError("--quiet and --verbose contradict");
+    set_verbosity(vm["quiet"].as<bool>()     ? Verbosity::kQuiet
+                  : vm["verbose"].as<bool>() ? Verbosity::kVerbose
+                                             : Verbosity::kNormal);
   } catch (const po::error& e) {
     throw InputError("hpcrec " + command + ": " + e.what() + " (see hpcrec " + command + " --help)");
   }

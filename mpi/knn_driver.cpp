@@ -203,6 +203,7 @@ NeighborLists compute_neighbors(const Communicator& comm, const KnnMatrix& m, co
     math::accumulate_neighbors(own, visiting, options.similarity, heaps, options.threads);
     compute += MPI_Wtime() - c0;
     if (step + 1 < comm.size()) sent += ring_shift(comm, visiting);
+    if (options.progress) options.progress(step + 1, comm.size());
   }
   NeighborLists out = math::to_neighbor_lists(own.first_row, heaps);
   if (stats) {
@@ -377,6 +378,7 @@ std::vector<std::vector<math::ScoredItem>> knn_top_n(const Communicator& comm, c
   for (int step = 0; step < comm.size(); ++step) {
     math::accumulate_scores(own, visiting, *exclusions, heaps, options.threads, blocked);
     if (step + 1 < comm.size()) ring_shift(comm, visiting);
+    if (options.progress) options.progress(step + 1, comm.size());
   }
   std::vector<std::vector<math::ScoredItem>> out;
   out.reserve(heaps.size());

@@ -1,6 +1,9 @@
 #include "src/topn.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
 
@@ -76,7 +79,8 @@ void pack_rows(const Matrix& m, Index first, Index count, std::vector<double>& o
 void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
                       const Vector& item_bias, Index first_item,
                       const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
-                      int threads, const std::vector<char>* blocked, const SupportRanking* support) {
+                      int threads, const std::vector<char>* blocked, const SupportRanking* support,
+                      const std::function<void(double, double)>& progress) {
   const auto users = static_cast<Index>(user_factors.rows());
   const auto items = static_cast<Index>(item_factors.rows());
   const Eigen::Index k = user_factors.cols();
@@ -88,6 +92,7 @@ void score_block_into(const Matrix& user_factors, const Vector& user_offset, con
   }
   if (users == 0 || items == 0) return;
   const Index chunks = (users + kUserChunk - 1) / kUserChunk;
+  std::atomic<Index> chunks_done{0};
 
 #pragma omp parallel num_threads(std::max(threads, 1))
   {
@@ -135,6 +140,9 @@ void score_block_into(const Matrix& user_factors, const Vector& user_offset, con
           }
         }
       }
+      const Index done = ++chunks_done;
+      if (progress && omp_get_thread_num() == 0)
+        progress(static_cast<double>(done), static_cast<double>(chunks));
     }
   }
 }
