@@ -337,6 +337,10 @@ int run_train(const Args& args, const dist::Communicator& comm) {
 
 int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm, Outcome* result) {
   const bool resuming = !o.checkpoint.resume.empty();
+  // Before the metrics file is opened (and truncated): a bad output path
+  // then leaves nothing behind.
+  check_output_path(comm, "model", o.model);
+  check_output_path(comm, "recommendations", o.recommendations);
   Report report(comm, o.metrics_out, resuming);
   report.set_context(run_head(comm, o.command, o.algo_name, o.als.threads), Record{{"settings", o.settings}});
   if (o.folds <= 1) {
