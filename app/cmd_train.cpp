@@ -119,6 +119,43 @@ TopLists strong_lists(const dist::Communicator& comm, const Model& model, const 
   return lists;
 }
 
+// als and ials (alone or in a hybrid) need memory that grows with k^2 per
+// thread: estimated here, before training, so that an impossible --factors
+// is refused with the figure (exit 2) instead of ending in std::bad_alloc
+// (or the OOM killer) minutes later. A rough upper bound per rank: its
+// share of both sides' factors twice (old and new), every counterpart row
+// it may receive, and per thread two padded (k+1) x (k+1) systems plus the
+// k x k Gram matrix and its padded copy.
+void check_memory(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
+  bool factorises = o.algo == Algorithm::kAls || o.algo == Algorithm::kImplicitAls;
+  for (const Algorithm a : o.blend_models) factorises |= a == Algorithm::kAls || a == Algorithm::kImplicitAls;
+  if (!factorises) return;
+  const double k = o.als.factors, m = data.user_ids.size(), n = data.item_ids.size();
+  const double threads = std::max(o.als.threads, 1), ranks = comm.size();
+  const double factor_bytes = 8.0 * k * (2.0 * (m + n) / ranks + std::max(m, n));
+  const double system_bytes = 8.0 * (2.0 * threads + 2.0) * (k + 1.0) * (k + 1.0);
+  const double per_rank = factor_bytes + system_bytes;
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm.raw(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int node_ranks = 1;
+  MPI_Comm_size(node, &node_ranks);
+  MPI_Comm_free(&node);
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != 0) return;
+    const double avail = available_memory_bytes();
+    const double need = per_rank * node_ranks;
+    if (avail <= 0 || need <= avail) return;
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "--factors %d: training needs about %.1f GB of memory per rank (factors %.1f GB, %.0f "
+                  "k x k systems for %d thread(s) %.1f GB), %.1f GB for the %d rank(s) on this node, but "
+                  "%.1f GB is available; lower --factors or --threads, or spread the ranks over more nodes",
+                  o.als.factors, per_rank / 1e9, factor_bytes / 1e9, 2.0 * threads + 2.0, o.als.threads,
+                  system_bytes / 1e9, need / 1e9, node_ranks, avail / 1e9);
+    throw InputError(buf);
+  });
+}
+
 // Trains, evaluates and writes one model (or a hybrid's models); its final
 // metrics go to `outcome`. Returns the exit status (kExitPreempted when a
 // stop signal ended the training after a checkpoint).
@@ -141,6 +178,7 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     data = load_training_data(comm, load_options);
   }
   print_data_summary(comm, data, o);
+  check_memory(comm, data, o);
   // Before any model is made from `o` (with --folds: on the first fold's
   // data, and every fold then uses that choice).
   resolve_confidence(comm, data, o);

@@ -11,9 +11,12 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
+
+#include "src/thread_workspaces.hpp"
 
 namespace hpcrec::math {
 
@@ -359,9 +362,10 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
   // Rows are independent and each is solved by one fixed code path, chosen
   // by its own n and k only, so the result does not depend on the thread
   // count or on the schedule.
+  std::vector<RowWorkspace> workspaces = thread_workspaces<RowWorkspace>(threads, k);
 #pragma omp parallel num_threads(threads)
   {
-    RowWorkspace ws(k);
+    RowWorkspace& ws = this_thread_workspace(workspaces);
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < rows; ++r) {
       solve_row(ratings, r, src_factors, src_bias, config, ws, dst_factors, dst_bias);

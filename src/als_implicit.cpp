@@ -21,6 +21,8 @@
 #include <immintrin.h>
 #endif
 
+#include "src/thread_workspaces.hpp"
+
 namespace hpcrec::math {
 
 namespace {
@@ -774,9 +776,10 @@ std::vector<double> loss_terms_per_row(const CsrView& m, const FactorsRef& src, 
     throw std::invalid_argument("implicit_loss_terms: factor shapes do not match the block");
   }
   std::vector<double> terms(static_cast<std::size_t>(m.rows()));
+  std::vector<Workspace> workspaces = thread_workspaces<Workspace>(config.threads, src.cols());
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
-    Workspace ws(src.cols());
+    Workspace& ws = this_thread_workspace(workspaces);
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < m.rows(); ++r) {
       terms[static_cast<std::size_t>(r)] = row_loss_terms_in_place(m, r, src, rows.row(r).data(), config, ws);
@@ -815,9 +818,10 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
 
   // Each row runs one fixed code path chosen by its own interactions and k,
   // so neither the thread count nor the schedule changes any result.
+  std::vector<Workspace> workspaces = thread_workspaces<Workspace>(config.threads, k);
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
-    Workspace ws(k);
+    Workspace& ws = this_thread_workspace(workspaces);
     ExactSum loss;  // integer sum: merging the threads' parts in any order is exact
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < rows; ++r) {

@@ -1,0 +1,31 @@
+// Per-thread workspaces allocated before an OpenMP parallel region. An
+// exception (std::bad_alloc for a huge k) thrown inside a region cannot
+// leave it: the runtime calls std::terminate and the job dies with SIGABRT
+// instead of reporting. Allocated here, the failure reaches the caller.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace hpcrec::math {
+
+// One W(args...) for each of `threads` threads (at least one).
+template <class W, class... Args>
+std::vector<W> thread_workspaces(int threads, const Args&... args) {
+  std::vector<W> out;
+  const int n = std::max(threads, 1);
+  out.reserve(static_cast<std::size_t>(n));
+  for (int t = 0; t < n; ++t) out.emplace_back(args...);
+  return out;
+}
+
+// This thread's workspace inside `#pragma omp parallel num_threads(threads)`:
+// the region has at most `threads` threads, numbered from 0.
+template <class W>
+W& this_thread_workspace(std::vector<W>& workspaces) {
+  return workspaces[static_cast<std::size_t>(omp_get_thread_num())];
+}
+
+}  // namespace hpcrec::math
