@@ -88,6 +88,16 @@ std::vector<char> pack(const SparseRows& b) {
   return buf;
 }
 
+// Copies v.size() elements from p into v and advances p. An empty vector's
+// data() may be null, and memcpy from or to null is undefined even for 0
+// bytes (UBSan reported it for a rank whose block has no ratings).
+template <class T>
+void take(const char*& p, std::vector<T>& v) {
+  if (v.empty()) return;
+  std::memcpy(v.data(), p, v.size() * sizeof(T));
+  p += v.size() * sizeof(T);
+}
+
 SparseRows unpack(const std::vector<char>& buf) {
   std::int64_t head[3];
   std::memcpy(head, buf.data(), sizeof(head));
@@ -97,11 +107,9 @@ SparseRows unpack(const std::vector<char>& buf) {
   b.cols.resize(static_cast<size_t>(head[2]));
   b.values.resize(static_cast<size_t>(head[2]));
   const char* p = buf.data() + sizeof(head);
-  std::memcpy(b.indptr.data(), p, b.indptr.size() * sizeof(Offset));
-  p += b.indptr.size() * sizeof(Offset);
-  std::memcpy(b.cols.data(), p, b.cols.size() * sizeof(Index));
-  p += b.cols.size() * sizeof(Index);
-  std::memcpy(b.values.data(), p, b.values.size() * sizeof(double));
+  take(p, b.indptr);
+  take(p, b.cols);
+  take(p, b.values);
   return b;
 }
 
