@@ -310,6 +310,9 @@ class AlsModel : public AlsFamily {
                            {"test_mae", s.test.count ? s.test.mae() : NAN}};
           return std::pair{std::string(line), fields};
         });
+    // Resumed at or past --iterations: no iteration ran, so report the
+    // checkpoint's factors (not an empty train_rmse 0, no test figures).
+    if (status == kExitOk && figures_.iterations_run == 0) last = driver.current_stats();
     take(driver);
     restore_blocks(driver, data);
     // A resumed run that had nothing left to do fitted no residuals.
@@ -475,6 +478,7 @@ class IalsModel : public AlsFamily {
                         s.bytes_exchanged / 1e6);
           return std::pair{std::string(line), Record{{"loss", s.loss}}};
         });
+    if (status == kExitOk && figures_.iterations_run == 0) loss = driver.current_stats().loss;  // as als
     take(driver);
     restore_blocks(driver, data);
     if (status != kExitOk) return status;
