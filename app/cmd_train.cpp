@@ -136,10 +136,10 @@ void check_memory(const dist::Communicator& comm, const TrainingData& data, cons
   const double system_bytes = 8.0 * (2.0 * threads + 2.0) * (k + 1.0) * (k + 1.0);
   const double per_rank = factor_bytes + system_bytes;
   MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(comm.raw(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  HPCREC_MPI(MPI_Comm_split_type(comm.raw(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
   int node_ranks = 1;
-  MPI_Comm_size(node, &node_ranks);
-  MPI_Comm_free(&node);
+  HPCREC_MPI(MPI_Comm_size(node, &node_ranks));
+  HPCREC_MPI(MPI_Comm_free(&node));
   dist::collective_phase(comm, [&] {
     if (comm.rank() != 0) return;
     const double avail = available_memory_bytes();
