@@ -159,6 +159,8 @@ c ckpt_text "1 2" 2 "ckpt_text.h5" "${R[@]}" --iterations 4 --resume "$C/ckpt_te
 rmse='final: train_rmse (0\.[0-9]*[1-9]|[1-9])[0-9.]* test_rmse [0-9.]+ test_mae [0-9.]+'
 c resume_at_end "1 2 3" ok "$rmse" "${R[@]}" --iterations 3 --resume "$C/ckpt/ckpt-000003.h5" --metrics-out @O@/m.jsonl
 c resume_past_end "1 2" ok "$rmse" "${R[@]}" --iterations 2 --resume "$C/ckpt/ckpt-000003.h5"
+c resume_at_end_ials "1 2" ok "final: loss [1-9]" train --algo ials --ratings "$C/base.tsv" --factors 4 \
+  --iterations 2 --resume "$C/ckpt_ials/ckpt-000002.h5"
 # --- Embeddings and item metadata -------------------------------------------------
 E=(train --algo content --ratings "$C/emb_ratings.tsv")
 c emb_truncated "1 2" 2 "emb_truncated.h5" "${E[@]}" --item-embeddings "$C/emb_truncated.h5" "${OUT[@]}"

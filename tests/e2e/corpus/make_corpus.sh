@@ -100,6 +100,8 @@ size=$(stat -c %s "$ck")
 cp "$ck" ckpt_truncated.h5 && truncate -s $((size / 2)) ckpt_truncated.h5
 cp "$ck" ckpt_4k.h5 && overwrite ckpt_4k.h5 $((size / 2 - 2048)) 4096
 echo "not a checkpoint" >ckpt_text.h5
+"$HPCREC" train --algo ials --ratings base.tsv --factors 4 --iterations 2 --checkpoint-dir ckpt_ials \
+  --checkpoint-every 2 >/dev/null
 
 "$HPCREC" generate --out emb_ratings.tsv --users 40 --items 30 --ratings 300 --seed 5 \
   --item-embeddings-out emb.h5 >/dev/null
