@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "src/errors.hpp"
+#include "src/thread_workspaces.hpp"
 
 namespace hpcrec::math {
 
@@ -185,11 +186,19 @@ void neighbors_kernel(const SparseRows& own, const SparseRows& visiting, const S
   const Index min_support = std::max(1, o.min_support);
   const Index self_shift = own.first_row - visiting.first_row;  // visiting local id of own row a: a + shift
 
+  // Per-thread accumulators, allocated before the region (see
+  // thread_workspaces.hpp); touched never outgrows its reservation.
+  struct Scratch {
+    explicit Scratch(size_t n) : acc(n, Acc{}) { touched.reserve(n); }
+    std::vector<Acc> acc;
+    std::vector<Index> touched;
+  };
+  std::vector<Scratch> scratch = thread_workspaces<Scratch>(threads, static_cast<size_t>(vrows));
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<Acc> acc(static_cast<size_t>(vrows), Acc{});
-    std::vector<Index> touched;
-    touched.reserve(static_cast<size_t>(vrows));
+    Scratch& mine = this_thread_workspace(scratch);
+    std::vector<Acc>& acc = mine.acc;
+    std::vector<Index>& touched = mine.touched;
 #pragma omp for schedule(dynamic, 8)
     for (Index a = 0; a < own.rows(); ++a) {
       for (Offset k = own.indptr[a]; k < own.indptr[a + 1]; ++k) {
@@ -286,11 +295,21 @@ void accumulate_scores(const SparseRows& own, const SparseRows& visiting,
   if (own.rows() == 0 || visiting.rows() == 0) return;
   const Transposed t = transpose(visiting);
   const Index vrows = visiting.rows(), vfirst = visiting.first_row;
+  // Per-thread accumulators, allocated before the region (see
+  // thread_workspaces.hpp); touched never outgrows its reservation.
+  struct Scratch {
+    explicit Scratch(size_t n) : acc(n, 0.0), seen(n, 0) { touched.reserve(n); }
+    std::vector<double> acc;
+    std::vector<char> seen;  // 1 touched, 2 excluded
+    std::vector<Index> touched;
+  };
+  std::vector<Scratch> scratch = thread_workspaces<Scratch>(threads, static_cast<size_t>(vrows));
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<double> acc(static_cast<size_t>(vrows), 0.0);
-    std::vector<char> seen(static_cast<size_t>(vrows), 0);  // 1 touched, 2 excluded
-    std::vector<Index> touched;
+    Scratch& mine = this_thread_workspace(scratch);
+    std::vector<double>& acc = mine.acc;
+    std::vector<char>& seen = mine.seen;
+    std::vector<Index>& touched = mine.touched;
 #pragma omp for schedule(dynamic, 16)
     for (Index a = 0; a < own.rows(); ++a) {
       const auto& ex = exclusions[a];
