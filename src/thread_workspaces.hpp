@@ -7,6 +7,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <vector>
 
 namespace hpcrec::math {
@@ -27,5 +29,32 @@ template <class W>
 W& this_thread_workspace(std::vector<W>& workspaces) {
   return workspaces[static_cast<std::size_t>(omp_get_thread_num())];
 }
+
+// Where a loop body allocates as it goes: the first exception thrown by a
+// body run through run() is kept (the remaining bodies are skipped) and
+// rethrown by rethrow() after the region.
+class FirstError {
+ public:
+  template <class F>
+  void run(F&& body) noexcept {
+    if (failed_.load(std::memory_order_relaxed)) return;
+    try {
+      body();
+    } catch (...) {
+#pragma omp critical(hpcrec_first_error)
+      {
+        if (!error_) error_ = std::current_exception();
+      }
+      failed_.store(true, std::memory_order_relaxed);
+    }
+  }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::atomic<bool> failed_{false};
+  std::exception_ptr error_;
+};
 
 }  // namespace hpcrec::math
