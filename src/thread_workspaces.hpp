@@ -1,7 +1,9 @@
-// Per-thread workspaces allocated before an OpenMP parallel region. An
-// exception (std::bad_alloc for a huge k) thrown inside a region cannot
-// leave it: the runtime calls std::terminate and the job dies with SIGABRT
-// instead of reporting. Allocated here, the failure reaches the caller.
+// Keeping exceptions inside OpenMP parallel regions. An exception
+// (std::bad_alloc for a huge k) thrown inside a region cannot leave it: the
+// runtime calls std::terminate and the job dies with SIGABRT instead of
+// reporting. Per-thread workspaces are therefore allocated before the
+// region (thread_workspaces), and loop bodies that allocate as they go run
+// through FirstError, which rethrows after the region.
 #pragma once
 
 #include <omp.h>
