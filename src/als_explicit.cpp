@@ -363,14 +363,16 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
   // by its own n and k only, so the result does not depend on the thread
   // count or on the schedule.
   std::vector<RowWorkspace> workspaces = thread_workspaces<RowWorkspace>(threads, k);
+  FirstError errors;  // the rare LDLT fallback allocates
 #pragma omp parallel num_threads(threads)
   {
     RowWorkspace& ws = this_thread_workspace(workspaces);
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < rows; ++r) {
-      solve_row(ratings, r, src_factors, src_bias, config, ws, dst_factors, dst_bias);
+      errors.run([&] { solve_row(ratings, r, src_factors, src_bias, config, ws, dst_factors, dst_bias); });
     }
   }
+  errors.rethrow();
 }
 
 double explicit_rows_flops(const CsrView& ratings, int k) {

@@ -777,14 +777,19 @@ std::vector<double> loss_terms_per_row(const CsrView& m, const FactorsRef& src, 
   }
   std::vector<double> terms(static_cast<std::size_t>(m.rows()));
   std::vector<Workspace> workspaces = thread_workspaces<Workspace>(config.threads, src.cols());
+  FirstError errors;
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
     Workspace& ws = this_thread_workspace(workspaces);
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < m.rows(); ++r) {
-      terms[static_cast<std::size_t>(r)] = row_loss_terms_in_place(m, r, src, rows.row(r).data(), config, ws);
+      errors.run([&] {
+        terms[static_cast<std::size_t>(r)] =
+            row_loss_terms_in_place(m, r, src, rows.row(r).data(), config, ws);
+      });
     }
   }
+  errors.rethrow();
   return terms;
 }
 
@@ -819,34 +824,38 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
   // Each row runs one fixed code path chosen by its own interactions and k,
   // so neither the thread count nor the schedule changes any result.
   std::vector<Workspace> workspaces = thread_workspaces<Workspace>(config.threads, k);
+  FirstError errors;  // a row's solve may allocate (its Cholesky fallback)
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
     Workspace& ws = this_thread_workspace(workspaces);
     ExactSum loss;  // integer sum: merging the threads' parts in any order is exact
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < rows; ++r) {
-      const RowGather gather(interactions, r, src_factors, config, mirror);
-      double* x = dst_factors.row(r).data();
-      const Offset n = gather.positives();
-      Eigen::Index resident = 0;  // > 0: ws.g holds all the row's y_i
-      if (n == 0) {
-        std::fill_n(x, k, 0.0);  // b = 0: the exact minimiser is 0
-        continue;                // and the row's loss terms are an empty sum
-      } else if (use_float) {
-        resident = solve_row_cg_float(gather, n, ytyp, config, loss_terms != nullptr, ws, x);
-      } else if (use_cg) {
-        resident = solve_row_cg(gather, n, ytyp, config, ws, x);
-      } else {
-        resident = solve_row_cholesky(gather, n, ytyp, config, ws, x);
-      }
-      // resident: ws.g holds the row's exact y_i (else they are gathered again).
-      if (loss_terms != nullptr) loss.add(row_loss_terms(gather, resident, x, ws));
+      errors.run([&] {
+        const RowGather gather(interactions, r, src_factors, config, mirror);
+        double* x = dst_factors.row(r).data();
+        const Offset n = gather.positives();
+        Eigen::Index resident = 0;  // > 0: ws.g holds all the row's y_i
+        if (n == 0) {
+          std::fill_n(x, k, 0.0);  // b = 0: the exact minimiser is 0
+          return;                  // and the row's loss terms are an empty sum
+        } else if (use_float) {
+          resident = solve_row_cg_float(gather, n, ytyp, config, loss_terms != nullptr, ws, x);
+        } else if (use_cg) {
+          resident = solve_row_cg(gather, n, ytyp, config, ws, x);
+        } else {
+          resident = solve_row_cholesky(gather, n, ytyp, config, ws, x);
+        }
+        // resident: ws.g holds the row's exact y_i (else they are gathered again).
+        if (loss_terms != nullptr) loss.add(row_loss_terms(gather, resident, x, ws));
+      });
     }
     if (loss_terms != nullptr) {
 #pragma omp critical(hpcrec_implicit_loss)
       loss_terms->merge(loss);
     }
   }
+  errors.rethrow();
 }
 
 double implicit_rows_flops(const CsrView& interactions, int k, const ImplicitAlsConfig& config) {
