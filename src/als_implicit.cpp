@@ -15,13 +15,14 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
-#include "src/thread_workspaces.hpp"
+#include "src/first_error.hpp"
 
 namespace hpcrec::math {
 
@@ -776,13 +777,15 @@ std::vector<double> loss_terms_per_row(const CsrView& m, const FactorsRef& src, 
     throw std::invalid_argument("implicit_loss_terms: factor shapes do not match the block");
   }
   std::vector<double> terms(static_cast<std::size_t>(m.rows()));
-  std::vector<Workspace> workspaces = thread_workspaces<Workspace>(config.threads, src.cols());
   FirstError errors;
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
-    Workspace& ws = this_thread_workspace(workspaces);
+    std::optional<Workspace> slot;  // allocated by its own thread
+    errors.run([&] { slot.emplace(src.cols()); });
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < m.rows(); ++r) {
+      if (!slot) continue;  // its allocation failed: rethrown below
+      Workspace& ws = *slot;
       errors.run([&] {
         terms[static_cast<std::size_t>(r)] =
             row_loss_terms_in_place(m, r, src, rows.row(r).data(), config, ws);
@@ -823,14 +826,16 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
 
   // Each row runs one fixed code path chosen by its own interactions and k,
   // so neither the thread count nor the schedule changes any result.
-  std::vector<Workspace> workspaces = thread_workspaces<Workspace>(config.threads, k);
   FirstError errors;  // a row's solve may allocate (its Cholesky fallback)
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
-    Workspace& ws = this_thread_workspace(workspaces);
+    std::optional<Workspace> slot;  // allocated by its own thread
+    errors.run([&] { slot.emplace(k); });
     ExactSum loss;  // integer sum: merging the threads' parts in any order is exact
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < rows; ++r) {
+      if (!slot) continue;  // its allocation failed: rethrown below
+      Workspace& ws = *slot;
       errors.run([&] {
         const RowGather gather(interactions, r, src_factors, config, mirror);
         double* x = dst_factors.row(r).data();

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "src/errors.hpp"
-#include "src/thread_workspaces.hpp"
+#include "src/first_error.hpp"
 
 namespace hpcrec::math {
 

@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "src/first_error.hpp"
 #include "src/rng.hpp"
-#include "src/thread_workspaces.hpp"
 
 namespace hpcrec::math {
 

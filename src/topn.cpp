@@ -7,7 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "src/thread_workspaces.hpp"
+#include "src/first_error.hpp"
 
 namespace hpcrec::math {
 
