@@ -66,8 +66,8 @@ void store_config_file(const std::string& command, const std::string& path,
 }
 
 // Every floating-point option must be finite: "--holdout nan" would pass
-// every range check below (comparisons with NaN are false), and "--lambda
-// inf" would train NaN factors. Checked once here for all commands.
+// the commands' range checks (comparisons with NaN are false), and
+// "--lambda inf" would train NaN factors. Checked once here for all commands.
 void require_finite(const po::variables_map& vm) {
   for (const auto& [name, entry] : vm) {
     const auto& v = entry.value();
@@ -114,6 +114,7 @@ bool parse_options(const std::string& command, const std::string& summary, po::o
   require_finite(vm);
   return true;
 }
+
 void require_positive(const po::variables_map& vm, const char* name) {
   if (!vm.count(name)) return;
   const auto& v = vm[name].value();
