@@ -180,6 +180,8 @@ class Model {
 
   // Collective. The model's attributes and own datasets, under `group`
   // ("" = the file's root; a hybrid's parts go under /components/NAME).
+  // attributes() is also asked before fit (the run header), where it gives
+  // the hyper-parameters and must not touch what fit builds.
   virtual io::Attributes attributes() const = 0;
   virtual void save(io::ModelWriter& out, const TrainingData& data, const std::string& group) const = 0;
   // Every rank: rebuilds this rank's part from `in` (configuration from the

@@ -312,10 +312,13 @@ class AlsModel : public AlsFamily {
         });
     // Resumed at or past --iterations: no iteration ran, so report the
     // checkpoint's factors (not an empty train_rmse 0, no test figures).
-    if (status == kExitOk && figures_.iterations_run == 0) last = driver.current_stats();
+    if (status == kExitOk && figures_.iterations_run == 0) {
+      last = driver.current_stats();
+      residual_sd_ = last.train.rmse();
+    }
     take(driver);
     restore_blocks(driver, data);
-    // A resumed run that had nothing left to do fitted no residuals.
+    // Stopped by a signal before the first iteration: no residuals yet.
     if (std::isnan(residual_sd_)) residual_sd_ = rating_sd(comm, data);
     if (status != kExitOk) return status;
     metrics.emplace_back("train_rmse", last.train.rmse());

@@ -56,15 +56,15 @@ class ContentModel : public FactorModel {
         {"profile",
          std::string(opt_.content.weight == math::ProfileWeight::kConfidence ? "confidence" : "centered")}};
     if (!opt_.item_embeddings.empty()) {
-      a.insert({{"item_embeddings", opt_.item_embeddings},
-                {"embedding_dimension", static_cast<std::int64_t>(index_->terms())}});
+      a.insert({"item_embeddings", opt_.item_embeddings});
+      if (index_) a.insert({"embedding_dimension", static_cast<std::int64_t>(index_->terms())});
     } else {
       a.insert({{"ngram", std::int64_t{opt_.ngram}},
                 {"min_df", opt_.min_df},
                 {"max_df", opt_.max_df},
                 {"stop_words", std::int64_t{opt_.stop_words}},
-                {"sublinear_tf", std::int64_t{opt_.sublinear_tf}},
-                {"terms", static_cast<std::int64_t>(index_->terms())}});
+                {"sublinear_tf", std::int64_t{opt_.sublinear_tf}}});
+      if (index_) a.insert({"terms", static_cast<std::int64_t>(index_->terms())});
     }
     return a;
   }
