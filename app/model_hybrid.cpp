@@ -17,6 +17,7 @@
 #include "app/commands.hpp"
 #include "app/item_content.hpp"
 #include "app/model.hpp"
+#include "app/progress.hpp"
 #include "app/test_sets.hpp"
 #include "app/train_options.hpp"
 #include "app/train_report.hpp"
@@ -375,7 +376,11 @@ class HybridModel : public Model {
     // The grid over the named models; models added only for light users keep 0.
     BlendWeights best;
     double best_ndcg = -1;
-    for (const auto& g : math::simplex_grid(static_cast<int>(named_), 10)) {
+    const auto grid = math::simplex_grid(static_cast<int>(named_), 10);
+    Progress progress(comm, "blend auto: weight search", "blends");
+    for (size_t gi = 0; gi < grid.size(); ++gi) {
+      progress.update(static_cast<double>(gi), static_cast<double>(grid.size()));
+      const auto& g = grid[gi];
       std::vector<double> w(names_.size(), 0.0);
       std::copy(g.begin(), g.end(), w.begin());
       const auto cw = plain_cold_weights(names_, w);
