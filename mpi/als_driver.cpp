@@ -153,17 +153,26 @@ IterationCost reduce_cost(const Communicator& comm, double t0, double solve_seco
   return cost;
 }
 
+namespace {
+
+// This rank's train and test error sums to the totals over all ranks.
+void reduce_errors(const Communicator& comm, IterationStats& stats) {
+  double sums[6] = {stats.train.squared, stats.train.absolute, static_cast<double>(stats.train.count),
+                    stats.test.squared,  stats.test.absolute,  static_cast<double>(stats.test.count)};
+  comm.allreduce_inplace<double>(sums, MPI_SUM);
+  stats.train = {sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
+  stats.test = {sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
+}
+
+}  // namespace
+
 IterationStats ExplicitAls::current_stats() {
   IterationStats stats;
   stats.iteration = iteration_;
   // What the item half-step would have gathered: the current user rows.
   items_.plan.exchange_into(comm_, users_.factors, &users_.bias, gathered_users_);
   evaluate(gathered_users_, stats);
-  double sums[6] = {stats.train.squared, stats.train.absolute, static_cast<double>(stats.train.count),
-                    stats.test.squared,  stats.test.absolute,  static_cast<double>(stats.test.count)};
-  comm_.allreduce_inplace<double>(sums, MPI_SUM);
-  stats.train = {sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
-  stats.test = {sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
+  reduce_errors(comm_, stats);
   return stats;
 }
 
@@ -177,12 +186,7 @@ IterationStats ExplicitAls::iterate() {
   double solve = half_step(users_, items_, gathered_items, only_users_, flops);
   solve += half_step(items_, users_, gathered_users, only_items_, flops);
   evaluate(gathered_users, stats);
-
-  double sums[6] = {stats.train.squared, stats.train.absolute, static_cast<double>(stats.train.count),
-                    stats.test.squared,  stats.test.absolute,  static_cast<double>(stats.test.count)};
-  comm_.allreduce_inplace<double>(sums, MPI_SUM);
-  stats.train = {sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
-  stats.test = {sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
+  reduce_errors(comm_, stats);
   static_cast<IterationCost&>(stats) =
       reduce_cost(comm_, t0, solve, flops, users_, items_, options_.factors + 1);
   return stats;
