@@ -1,8 +1,12 @@
 #include "app/train_report.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 
+#include "io/atomic_file.hpp"
 #include "mpi/failure.hpp"
 #include "src/errors.hpp"
 
@@ -16,20 +20,51 @@ std::string num(double x) {
 }
 
 Report::Report(const dist::Communicator& comm, const std::string& path, bool append)
-    : root_(comm.rank() == 0) {
+    : comm_(comm), root_(comm.rank() == 0), path_(path), committed_(append) {
   dist::collective_phase(comm, [&] {
     if (root_ && !path.empty()) {
-      out_.open(path, append ? std::ios::app : std::ios::out);
-      if (!out_) throw InputError(path + ": cannot open for writing");
+      const std::string name = append ? path : io::tmp_path(path);
+      errno = 0;
+      out_.open(name, append ? std::ios::app : std::ios::out);
+      if (!out_)
+        throw InputError(path + ": cannot open for writing" +
+                         (errno ? std::string(": ") + std::strerror(errno) : ""));
+      std::error_code ec;
+      if (append) written_ = std::filesystem::file_size(path, ec);
     }
   });
 }
 
-void Report::json(const std::string& fields) {
-  if (root_ && out_.is_open()) {
-    out_ << "{" << fields << "}\n";
-    out_.flush();
+Report::~Report() {
+  // No record was written: the previous file at the path stays.
+  if (root_ && !path_.empty() && !committed_) {
+    out_.close();
+    io::discard_tmp(path_);
   }
+}
+
+void Report::json(const std::string& fields) {
+  if (path_.empty()) return;
+  dist::collective_phase(comm_, [&] {
+    if (!root_) return;
+    const std::string record = "{" + fields + "}\n";
+    errno = 0;
+    out_ << record;
+    out_.flush();
+    if (!out_) {
+      const int err = errno;
+      // Cut a partial record off, so the file holds whole records only.
+      out_.close();
+      std::error_code ec;
+      std::filesystem::resize_file(committed_ ? path_ : io::tmp_path(path_), written_, ec);
+      throw InputError(path_ + ": cannot write the metrics: " + (err ? std::strerror(err) : "write failed"));
+    }
+    written_ += record.size();
+    if (!committed_) {
+      io::commit_tmp(path_);
+      committed_ = true;
+    }
+  });
 }
 
 std::vector<std::pair<std::string, double>> ranking_metrics(const dist::RankingReport& r,

@@ -2,6 +2,7 @@
 // --metrics-out.
 #pragma once
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -15,16 +16,30 @@ namespace hpcrec::app {
 // "%.6g", or "null" for NaN and infinities (JSON has neither).
 std::string num(double x);
 
+// Rank 0 writes the records. Without `append` they go to PATH's temporary
+// name until the first one is complete, which then replaces PATH: a run
+// that cannot write a single record leaves the previous file as it was.
+// A write that fails (a full disk) is cut back to the last complete record
+// and ends every rank with exit 2, naming the path and the OS error.
 class Report {
  public:
   // Collective: opening the file is agreed (a rank-0 failure ends every rank).
   Report(const dist::Communicator& comm, const std::string& path, bool append);
+  ~Report();
+  Report(const Report&) = delete;
+  Report& operator=(const Report&) = delete;
   bool root() const { return root_; }
   // One JSON object: `fields` is its body without braces, e.g. "\"a\": 1".
+  // Collective when there is a file: every rank calls it, and a failed
+  // write is agreed at once (rank 0 alone knows).
   void json(const std::string& fields);
 
  private:
+  const dist::Communicator& comm_;
   bool root_;
+  std::string path_;
+  bool committed_ = false;      // the records are under path_ (not its temporary name)
+  std::uintmax_t written_ = 0;  // bytes of the file up to the last complete record
   std::ofstream out_;
 };
 
