@@ -84,7 +84,7 @@ void print_in_order(const dist::Communicator& comm, const std::string& text) {
 }  // namespace
 
 int run_recommend(const Args& args, const dist::Communicator& comm) {
-  std::string model_path, user, users_file, user_ratings, out, titles_file, metrics_out;
+  std::string model_path, user, users_file, user_ratings, out, titles_file, metrics_out, rank_by;
   bool all = false, bench_dense = false;
   int top_n = 10, threads = 1;
   FilterOptions fo;
@@ -99,6 +99,8 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       "items "
       "from these ratings alone and scored, the model unchanged")(
       "top-n", po::value(&top_n)->default_value(10), "number of recommendations")(
+      "rank-by", po::value(&rank_by),
+      "als models: support or rating, in place of the order the model was trained with (see train --help)")(
       "out", po::value(&out), "write here (.csv, or .h5 for HDF5) instead of printing CSV")(
       "item-titles", po::value(&titles_file),
       "titles to show (movies.csv, u.item, or id,title CSV; default: those stored in the model)")(
@@ -108,6 +110,7 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       "--all: also time a dense Eigen product in this process (dense_gflops in --metrics-out)");
   add_filter_options(desc, fo);
   bool go = true;
+  Record settings;
   dist::collective_phase(comm, [&] {
     po::variables_map vm;
     go = parse_options("recommend",
@@ -116,15 +119,19 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
                        "(source = popular).",
                        desc, args, vm, comm.rank() == 0);
     if (!go) return;
+    settings = options_json(vm);
     require_positive(vm, "top-n");
     require_positive(vm, "threads");
     if (!user.empty() + !users_file.empty() + !user_ratings.empty() + all != 1)
       throw InputError("hpcrec recommend: give exactly one of --user, --users, --user-ratings and --all");
+    if (!rank_by.empty() && rank_by != "support" && rank_by != "rating")
+      throw InputError("--rank-by must be support or rating, got '" + rank_by + "'");
   });
   if (!go) return kExitOk;
   const double t0 = MPI_Wtime();
   LoadedModel lm = load_model_file(comm, model_path, threads);
   const TrainingData& data = lm.data;
+  if (!rank_by.empty()) dist::collective_phase(comm, [&] { lm.model->set_rank_by(rank_by); });
   if (!titles_file.empty()) lm.titles = read_titles(comm, titles_file, data.item_ids);
   BuiltFilter bf;
   dist::collective_phase(comm, [&] { bf = build_filter(fo, data.item_ids); });
@@ -140,7 +147,9 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
     const double score_seconds = comm.allreduce<double>(MPI_Wtime() - t1, MPI_MAX);
     const double t2 = MPI_Wtime();
     if (!out.empty()) {
-      write_lists(comm, out, data, served, top_n, lm.titles);
+      Record run = run_head(comm, "recommend", lm.algorithm, threads);
+      run["settings"] = settings;
+      write_lists(comm, out, data, served, top_n, lm.titles, run);
     } else {
       const io::TopNSlice slice = topn_slice(comm, data, served, top_n, lm.titles);
       print_in_order(comm, io::format_topn_csv(slice, data.user_ids, data.item_ids, comm.rank() == 0,
@@ -162,15 +171,17 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       double dense = NAN;
       if (bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
       Report report(comm, metrics_out, false);
-      report.json("\"command\": \"recommend\", \"algorithm\": \"" + lm.algorithm + "\", \"ranks\": " +
-                  std::to_string(comm.size()) + ", \"threads\": " + std::to_string(threads) +
-                  ", \"users\": " + num(users) + ", \"items\": " + std::to_string(data.item_ids.size()) +
-                  ", \"factors\": " + std::to_string(lm.factors) + ", \"top_n\": " + std::to_string(top_n) +
-                  ", \"load_seconds\": " + num(load_seconds) + ", \"score_seconds\": " + num(score_seconds) +
-                  ", \"write_seconds\": " + num(write_seconds) +
-                  ", \"users_per_second\": " + num(users / score_seconds) +
-                  ", \"scoring_gflops\": " + num(lm.factors > 0 ? flops / score_seconds / 1e9 : NAN) +
-                  ", \"dense_gflops\": " + num(dense));
+      report.set_context(run_head(comm, "recommend", lm.algorithm, threads), Record{{"settings", settings}});
+      report.json({{"users", users},
+                   {"items", data.item_ids.size()},
+                   {"factors", lm.factors},
+                   {"top_n", top_n},
+                   {"load_seconds", load_seconds},
+                   {"score_seconds", score_seconds},
+                   {"write_seconds", write_seconds},
+                   {"users_per_second", users / score_seconds},
+                   {"scoring_gflops", lm.factors > 0 ? flops / score_seconds / 1e9 : NAN},
+                   {"dense_gflops", dense}});
     }
     return kExitOk;
   }

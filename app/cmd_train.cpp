@@ -101,8 +101,7 @@ TopLists strong_lists(const dist::Communicator& comm, const Model& model, const 
 // metrics go to `outcome`. Returns the exit status (kExitPreempted when a
 // stop signal ended the training after a checkpoint).
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
-                       Report& report, Outcome& outcome, const std::string& fold_label,
-                       const WarmStart* warm) {
+                       Report& report, Outcome& outcome, const Record& fold_label, const WarmStart* warm) {
   const bool root = comm.rank() == 0;
   // Content models know items from their metadata too: those without
   // ratings (cold start) join the item map, so they can be recommended.
@@ -174,30 +173,34 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   double dense = NAN;
   if (o.bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
   {
-    std::string fields = fold_label + "\"final\": true, \"iteration\": " + std::to_string(o.iterations) +
-                         ", \"seconds\": " + num(fig.seconds);
+    Record fields = fold_label;
+    fields["final"] = true;
+    fields["iteration"] = o.iterations;
+    fields["seconds"] = fig.seconds;
     bool has_rmse = false;
     for (auto& [key, value] : outcome.metrics) {
-      fields += ", \"" + key + "\": " + num(value);
+      fields[key] = value;
       has_rmse |= key == "test_rmse";
     }
-    if (model->predicts_ratings() && !has_rmse) fields += ", \"test_rmse\": null, \"test_mae\": null";
-    if (has_test) fields += ", \"k\": " + std::to_string(o.eval_k);
+    if (model->predicts_ratings() && !has_rmse) {
+      fields["test_rmse"] = nullptr;
+      fields["test_mae"] = nullptr;
+    }
+    if (has_test) fields["k"] = o.eval_k;
     const double iters = std::max(iterations_run, 1);
-    fields += ", \"ranks\": " + std::to_string(comm.size()) +
-              ", \"threads\": " + std::to_string(o.als.threads) +
-              ", \"ratings\": " + std::to_string(data.train) +
-              ", \"seconds_per_iteration\": " + num(fig.seconds / iters) +
-              ", \"solver_gflops\": " + num(fig.flops / fig.solve_seconds / 1e9) +
-              ", \"dense_gflops\": " + num(dense) +
-              ", \"parse_mb_per_s\": " + num(data.bytes_read / 1e6 / data.read_seconds) +
-              ", \"mb_exchanged_per_iteration\": " + num(fig.last_bytes / 1e6) +
-              ", \"peak_rss_mb_max_rank\": " + num(rss_max / 1e6) +
-              ", \"peak_rss_bytes_per_rating\": " + num(rss_sum / static_cast<double>(data.train));
-    if (!std::isnan(fig.knn_rss_max))
-      fields += ", \"similarity_seconds\": " + num(fig.seconds) +
-                ", \"similarity_peak_rss_mb_max_rank\": " + num(fig.knn_rss_max / 1e6) +
-                ", \"sparse_gram_seconds\": " + num(fig.sparse_seconds);
+    fields["ratings"] = data.train;
+    fields["seconds_per_iteration"] = fig.seconds / iters;
+    fields["solver_gflops"] = fig.flops / fig.solve_seconds / 1e9;
+    fields["dense_gflops"] = dense;
+    fields["parse_mb_per_s"] = data.bytes_read / 1e6 / data.read_seconds;
+    fields["mb_exchanged_per_iteration"] = fig.last_bytes / 1e6;
+    fields["peak_rss_mb_max_rank"] = rss_max / 1e6;
+    fields["peak_rss_bytes_per_rating"] = rss_sum / static_cast<double>(data.train);
+    if (!std::isnan(fig.knn_rss_max)) {
+      fields["similarity_seconds"] = fig.seconds;
+      fields["similarity_peak_rss_mb_max_rank"] = fig.knn_rss_max / 1e6;
+      fields["sparse_gram_seconds"] = fig.sparse_seconds;
+    }
     report.json(fields);
   }
 
@@ -209,8 +212,10 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   }
   if (!o.recommendations.empty()) {
     const double t0 = MPI_Wtime();
+    Record run = run_head(comm, o.command, o.algo_name, o.als.threads);
+    run["settings"] = o.settings;
     write_lists(comm, o.recommendations, fitted,
-                serve(comm, *model, fitted, UserBatch{}, o.top_n, ItemFilter{}), o.top_n, titles);
+                serve(comm, *model, fitted, UserBatch{}, o.top_n, ItemFilter{}), o.top_n, titles, run);
     const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
     if (root)
       std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,
@@ -291,9 +296,10 @@ int run_train(const Args& args, const dist::Communicator& comm) {
 int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm, Outcome* result) {
   const bool resuming = !o.checkpoint.resume.empty();
   Report report(comm, o.metrics_out, resuming);
+  report.set_context(run_head(comm, o.command, o.algo_name, o.als.threads), Record{{"settings", o.settings}});
   if (o.folds <= 1) {
     Outcome outcome;
-    const int status = train_and_evaluate(comm, o, o.data, report, outcome, "", warm);
+    const int status = train_and_evaluate(comm, o, o.data, report, outcome, Record::object(), warm);
     if (result) *result = std::move(outcome);
     return status;
   }
@@ -308,11 +314,11 @@ int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStar
     d.split.fold = f;
     d.split.seed = o.split.seed;
     if (comm.rank() == 0) std::printf("== fold %d of %d ==\n", f + 1, o.folds);
-    const int status =
-        train_and_evaluate(comm, o, d, report, outcomes[f], "\"fold\": " + std::to_string(f) + ", ", warm);
+    // Folds are numbered from 1, on screen and in the records.
+    const int status = train_and_evaluate(comm, o, d, report, outcomes[f], Record{{"fold", f + 1}}, warm);
     if (status != kExitOk) return status;
   }
-  std::string fields = "\"cv\": true, \"folds\": " + std::to_string(o.folds);
+  Record fields = {{"cv", true}, {"folds", o.folds}};
   if (comm.rank() == 0) std::printf("cross-validation over %d folds (mean +- std):\n", o.folds);
   for (size_t m = 0; m < outcomes[0].metrics.size(); ++m) {
     double sum = 0, sq = 0;
@@ -322,7 +328,8 @@ int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStar
     const double sd = std::sqrt(sq / (o.folds - 1));
     const std::string& key = outcomes[0].metrics[m].first;
     if (comm.rank() == 0) std::printf("  %-16s %.4f +- %.4f\n", key.c_str(), mean, sd);
-    fields += ", \"" + key + "\": " + num(mean) + ", \"" + key + "_std\": " + num(sd);
+    fields[key] = mean;
+    fields[key + "_std"] = sd;
     if (result) result->metrics.emplace_back(key, mean);
   }
   report.json(fields);

@@ -36,6 +36,7 @@
 #include "app/model.hpp"
 #include "app/options.hpp"
 #include "app/reader_options.hpp"
+#include "app/run_info.hpp"
 #include "app/split_files.hpp"
 #include "app/split_options.hpp"
 #include "app/train_options.hpp"
@@ -99,15 +100,6 @@ struct TuneOptions {
   ReaderCli reader;
   Args extra;  // train options not tuned, passed to every run as given
 };
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 class Tuner {
  public:
@@ -222,6 +214,7 @@ double Tuner::run_one(const dist::Communicator& group, Trial& t) {
       TrainOptions to;
       Args args = train_args(t.settings, t.iterations, fit_file_, valid_file_);
       dist::collective_phase(group, [&] { parse_train_options(args, to, false); });
+      to.command = "tune";
       Outcome out;
       if (run_training(group, to, nullptr, &out) == kExitOk) {
         for (const auto& [key, v] : out.metrics)
@@ -249,14 +242,16 @@ void Tuner::print_row(const Trial& t) {
               settings_text(t.settings).c_str());
   std::fflush(stdout);
   if (trials_out_) {
-    std::string line = "{\"trial\": " + std::to_string(t.id) +
-                       ", \"iterations\": " + std::to_string(t.iterations) + ", \"" + o_.metric +
-                       "\": " + (std::isnan(t.value) ? "null" : num(t.value)) +
-                       ", \"seconds\": " + num(t.seconds) + ", \"settings\": {";
-    for (size_t j = 0; j < t.settings.size(); ++j)
-      line += (j ? ", \"" : "\"") + json_escape(t.settings[j].first) + "\": \"" +
-              json_escape(t.settings[j].second) + "\"";
-    line += "}}\n";
+    Record settings = Record::object();
+    for (const auto& [key, value] : t.settings) settings[key] = value;
+    // A trial's settings are its drawn values (the rest: tune's options).
+    Record record = run_head(world_, "tune", o_.algo, o_.threads);
+    record["trial"] = t.id;
+    record["iterations"] = t.iterations;
+    record[o_.metric] = t.value;
+    record["seconds"] = t.seconds;
+    record["settings"] = settings;
+    const std::string line = record.dump() + "\n";
     std::fputs(line.c_str(), trials_out_);
     std::fflush(trials_out_);
   }
@@ -433,6 +428,7 @@ int Tuner::run() {
   std::fflush(stdout);
   TrainOptions to;
   dist::collective_phase(world_, [&] { parse_train_options(args, to, false); });
+  to.command = "tune";
   Outcome out;
   const int status = run_training(world_, to, nullptr, &out);
   if (status != kExitOk) return status;

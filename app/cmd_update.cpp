@@ -225,6 +225,7 @@ int update_model(const Args& args, const dist::Communicator& comm, bool fold) {
   int status = kExitOk;
   try {
     dist::collective_phase(comm, [&] { parse_train_options(train_args, o, false); });
+    o.command = fold ? "fold-in" : "update";
     WarmStart warm{&reader->common(), fold ? &fold_users : nullptr, nullptr, nullptr, &titles};
     if (scope == "touched") {
       warm.touched_users = &touched_users;

@@ -1,5 +1,7 @@
 #include "app/factor_model.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "mpi/topn_driver.hpp"
@@ -37,6 +39,16 @@ TopLists FactorModel::recommend(const dist::Communicator& comm, const TrainingDa
   in.item_factors = &item_factors_;
   in.item_bias = &item_bias_;
   in.first_item = first_item_;
+  math::Vector prior;
+  if (rank_by_support_) {
+    if (data.by_item.rows() != item_factors_.rows())
+      throw std::logic_error("FactorModel::recommend: support ranking needs this rank's item ratings");
+    prior = math::log_support_prior(data.by_item);
+    in.item_log_prior = &prior;
+    in.like_threshold = std::isnan(like_threshold_) ? mu_ : like_threshold_;
+    // A perfect fit (sigma 0) would make (r - t) / sigma NaN at r = t.
+    in.like_inv_sigma = 1.0 / std::max(residual_sd_, 1e-9);
+  }
   in.n = n;
   in.threads = threads_;
   return dist::top_n_ring(comm, in);

@@ -56,6 +56,10 @@ class FactorModel : public Model {
   math::Index first_user_ = 0, first_item_ = 0;
   double mu_ = 0;
   double clip_min_ = -HUGE_VAL, clip_max_ = HUGE_VAL;
+  // Explicit ratings: top-N by the support-aware score (src/support_ranking.hpp)
+  // with threshold like_threshold_ (NaN: mu_) and sigma residual_sd_.
+  bool rank_by_support_ = false;
+  double like_threshold_ = NAN, residual_sd_ = NAN;
 };
 
 }  // namespace hpcrec::app

@@ -105,6 +105,10 @@ const io::Attribute& find_attr(const io::Attributes& a, const std::string& key, 
 
 }  // namespace
 
+void Model::set_rank_by(const std::string&) {
+  throw InputError("--rank-by applies to explicit rating models (als), not " + name());
+}
+
 double attr_double(const io::Attributes& a, const std::string& key, const io::ModelReader& in) {
   const io::Attribute& v = find_attr(a, key, in);
   if (const double* d = std::get_if<double>(&v)) return *d;

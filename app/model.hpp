@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/run_info.hpp"
 #include "app/training_data.hpp"
 #include "io/model_file.hpp"
 #include "mpi/communicator.hpp"
@@ -121,8 +122,8 @@ struct FitContext {
   const TestSets* tests = nullptr;                          // a hybrid evaluates its parts on them
   const WarmStart* warm = nullptr;                          // update, fold-in
   Report* report = nullptr;
-  std::string label;        // JSON prefix, e.g. "\"fold\": 2, "
-  bool checkpoints = true;  // hybrid components do not checkpoint
+  Record label = Record::object();  // the keys that place its records, e.g. {"fold": 2}
+  bool checkpoints = true;          // hybrid components do not checkpoint
 };
 
 // Figures a fit leaves for the run summary.
@@ -193,6 +194,10 @@ class Model {
   const FitFigures& figures() const { return figures_; }
   // OpenMP threads for scoring (serving sets it; fit takes the run's).
   virtual void set_threads(int threads) { threads_ = threads; }
+  // Serving: the order of top-N lists, "support" or "rating" (explicit
+  // rating models, src/support_ranking.hpp). Throws InputError where the
+  // model has no such choice.
+  virtual void set_rank_by(const std::string& how);
   // Whether predict() gives ratings (RMSE and MAE mean something).
   virtual bool predicts_ratings() const { return false; }
   // The parts of a composite model (a hybrid's), empty otherwise.

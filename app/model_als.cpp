@@ -22,6 +22,8 @@
 // y_1 = 2}): a user with r_u0 = 1 has c = 2, w = 1; A = 5 + 1 + 1 = 7,
 // x_u = 2/7; score(1) = y_1 x_u = 4/7, one term: item 0 with 2 * 2/7 = 4/7.
 #include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "app/checkpointing.hpp"
@@ -31,9 +33,11 @@
 #include "app/train_report.hpp"
 #include "mpi/als_driver.hpp"
 #include "mpi/evaluation.hpp"
+#include "mpi/exact_reduce.hpp"
 #include "mpi/ials_driver.hpp"
 #include "mpi/routing.hpp"
 #include "src/gram.hpp"
+#include "src/support_ranking.hpp"
 
 namespace hpcrec::app {
 
@@ -107,23 +111,27 @@ class AlsFamily : public FactorModel {
       figures_.solve_seconds += s.solve_seconds;
       figures_.last_bytes = s.bytes_exchanged;
       ++figures_.iterations_run;
-      std::string extra;
+      Record record = ctx.label;
+      record["iteration"] = s.iteration;
+      record["seconds"] = s.seconds;
+      record.update(fields);
+      record["mb_exchanged"] = s.bytes_exchanged / 1e6;
+      record["gflops"] = s.flops / s.solve_seconds / 1e9;
       if (run.ranking_every > 0 && data.test_count > 0 && s.iteration % run.ranking_every == 0) {
         take(driver);
         TrainingData seen;
         seen.by_user = driver.users().global_ratings();
+        seen.by_item = driver.items().global_ratings();
         auto r = dist::evaluate_ranking(comm, recommend(comm, seen, UserBatch{}, run.eval_k, ItemFilter{}),
                                         *ctx.ranking_test, data.users, data.item_ids.size(), run.eval_k,
                                         run.relevance_threshold);
-        extra = ", " + ranking_fields(r);
+        add_ranking_fields(record, r);
         if (root) std::printf("%s   ndcg@%d %.4f\n", line.c_str(), r.k, r.mean.ndcg);
       } else if (root) {
         std::printf("%s\n", line.c_str());
       }
       if (root) std::fflush(stdout);
-      ctx.report->json(ctx.label + "\"iteration\": " + std::to_string(s.iteration) + ", \"seconds\": " +
-                       num(s.seconds) + fields + ", \"mb_exchanged\": " + num(s.bytes_exchanged / 1e6) +
-                       ", \"gflops\": " + num(s.flops / s.solve_seconds / 1e9) + extra);
+      ctx.report->json(record);
       if (checkpoints.stop_after_iteration(driver)) return kExitPreempted;
     }
     return kExitOk;
@@ -213,6 +221,26 @@ struct AlsOptions {
   int iterations = 15;
 };
 
+// Collective. The spread of the training ratings around their mean: the
+// support ranking's sigma where the fit left no training RMSE (an upper
+// bound on it). Exact sums: the same at any rank count.
+double rating_sd(const dist::Communicator& comm, const TrainingData& data) {
+  math::ExactSum sum;
+  for (const float v : data.by_user.values) sum.add((v - data.global_mean) * (v - data.global_mean));
+  const double n = static_cast<double>(data.train);
+  return n > 0 ? std::sqrt(dist::exact_allreduce(comm, sum).value() / n) : 1.0;
+}
+
+// The ranking attributes of an als model; files written before they existed
+// rank by rating.
+void load_ranking(const io::Attributes& a, const io::ModelReader& in, bool& by_support, double& threshold,
+                  double& sd) {
+  by_support = a.count("rank_by") && attr_string(a, "rank_by", in) == "support";
+  threshold = a.count("like_threshold") ? attr_double(a, "like_threshold", in) : NAN;
+  sd = a.count("residual_sd") ? attr_double(a, "residual_sd", in) : NAN;
+  if (by_support && !(sd >= 0)) in.fail("rank_by support needs a residual_sd attribute >= 0");
+}
+
 class AlsModel : public AlsFamily {
  public:
   AlsModel() = default;
@@ -221,6 +249,8 @@ class AlsModel : public AlsFamily {
     opt_.reg_scaling = o.reg_scaling;
     opt_.iterations = o.iterations;
     threads_ = o.als.threads;
+    rank_by_support_ = o.rank_by == "support";
+    like_threshold_ = o.like_threshold;
   }
   std::string name() const override { return "als"; }
 
@@ -238,6 +268,9 @@ class AlsModel : public AlsFamily {
     a["rating_min"] = clip_min_;
     a["rating_max"] = clip_max_;
     a["iterations"] = std::int64_t{opt_.iterations};
+    a["rank_by"] = std::string(rank_by_support_ ? "support" : "rating");
+    if (!std::isnan(like_threshold_)) a["like_threshold"] = like_threshold_;
+    if (!std::isnan(residual_sd_)) a["residual_sd"] = residual_sd_;
     return a;
   }
 
@@ -252,7 +285,12 @@ class AlsModel : public AlsFamily {
                              {data.items, std::move(data.by_item), {}, false, {}, {}}, std::move(test),
                              data.global_mean, opt_.als);
     warm_start(ctx, driver);
-    if (ctx.warm && ctx.warm->fold_users) return fold_only(comm, ctx, driver);
+    if (ctx.warm && ctx.warm->fold_users) {
+      const int status = fold_only(comm, ctx, driver);
+      residual_sd_ = ctx.warm->model->number("residual_sd", NAN);
+      if (std::isnan(residual_sd_)) residual_sd_ = rating_sd(comm, data);
+      return status;
+    }
     limit_to_touched(comm, ctx, driver);
     if (comm.rank() == 0)
       std::printf("%5s %11s %11s %9s %12s\n", "iter", "train_rmse", "test_rmse", "seconds", "MB_exchanged");
@@ -260,16 +298,19 @@ class AlsModel : public AlsFamily {
     const int status =
         iterate(comm, ctx, driver, checkpoints, opt_.iterations, [&](const dist::IterationStats& s) {
           last = s;
+          residual_sd_ = s.train.rmse();
           char line[160];
           std::snprintf(line, sizeof line, "%5d %11.5f %11s %9.3f %12.2f", s.iteration, s.train.rmse(),
                         s.test.count ? num(s.test.rmse()).c_str() : "-", s.seconds, s.bytes_exchanged / 1e6);
-          const std::string fields = ", \"train_rmse\": " + num(s.train.rmse()) +
-                                     ", \"test_rmse\": " + (s.test.count ? num(s.test.rmse()) : "null") +
-                                     ", \"test_mae\": " + (s.test.count ? num(s.test.mae()) : "null");
+          Record fields = {{"train_rmse", s.train.rmse()},
+                           {"test_rmse", s.test.count ? s.test.rmse() : NAN},
+                           {"test_mae", s.test.count ? s.test.mae() : NAN}};
           return std::pair{std::string(line), fields};
         });
     take(driver);
     restore_blocks(driver, data);
+    // A resumed run that had nothing left to do fitted no residuals.
+    if (std::isnan(residual_sd_)) residual_sd_ = rating_sd(comm, data);
     if (status != kExitOk) return status;
     metrics.emplace_back("train_rmse", last.train.rmse());
     if (last.test.count) {
@@ -310,10 +351,32 @@ class AlsModel : public AlsFamily {
     }
     for (const auto& term : e.terms) e.score += term.value;
     e.model = mu_ + user_bias_[u] + item_bias_[i] + user_factors_.row(u).dot(item_factors_.row(i));
+    if (rank_by_support_) {
+      // Ranked by the support score of src/support_ranking.hpp, not by the rating.
+      const math::Offset n = data.by_item.row_nnz(i);
+      const double t = std::isnan(like_threshold_) ? mu_ : like_threshold_;
+      const double sd = std::max(residual_sd_, 1e-9);
+      const double log_like = math::log_normal_cdf((e.model - t) / sd);
+      char how[200];
+      std::snprintf(
+          how, sizeof how,
+          "; ranked by support: log(1 + %lld ratings) + log P(rating >= %.4g) = %.4g + %.4g (sigma %.4g)",
+          static_cast<long long>(n), t, std::log1p(static_cast<double>(n)), log_like, sd);
+      e.method += how;
+      e.model = std::log1p(static_cast<double>(n)) + log_like;
+    }
     return e;
   }
 
   bool predicts_ratings() const override { return true; }
+
+  void set_rank_by(const std::string& how) override {
+    if (how == "support" && !(residual_sd_ >= 0))
+      throw InputError(
+          "this als model was saved before support ranking (no residual_sd): retrain it, or use "
+          "--rank-by rating");
+    rank_by_support_ = how == "support";
+  }
 
   // The user half-step of training for these rows: (x_u, b_u) jointly, by
   // the same kernel, against the model's item factors and biases.
@@ -346,6 +409,7 @@ class AlsModel : public AlsFamily {
     mu_ = attr_double(a, "global_mean", in);
     clip_min_ = opt_.als.clip_min = attr_double(a, "rating_min", in);
     clip_max_ = opt_.als.clip_max = attr_double(a, "rating_max", in);
+    load_ranking(a, in, rank_by_support_, like_threshold_, residual_sd_);
   }
 
  private:
@@ -406,7 +470,7 @@ class IalsModel : public AlsFamily {
           char line[160];
           std::snprintf(line, sizeof line, "%5d %14.6g %9.3f %12.2f", s.iteration, s.loss, s.seconds,
                         s.bytes_exchanged / 1e6);
-          return std::pair{std::string(line), ", \"loss\": " + num(s.loss)};
+          return std::pair{std::string(line), Record{{"loss", s.loss}}};
         });
     take(driver);
     restore_blocks(driver, data);
@@ -487,11 +551,16 @@ class IalsModel : public AlsFamily {
 }  // namespace
 
 std::vector<std::string> als_train_flags(const io::Attributes& a, const io::ModelReader& in) {
-  return {"--factors",     std::to_string(attr_int(a, "factors", in)),
-          "--lambda",      num17(attr_double(a, "lambda", in)),
-          "--bias-lambda", num17(attr_double(a, "bias_lambda", in)),
-          "--reg-scaling", attr_string(a, "reg_scaling", in),
-          "--seed",        std::to_string(attr_int(a, "seed", in))};
+  std::vector<std::string> flags = {
+      "--factors",     std::to_string(attr_int(a, "factors", in)),
+      "--lambda",      num17(attr_double(a, "lambda", in)),
+      "--bias-lambda", num17(attr_double(a, "bias_lambda", in)),
+      "--reg-scaling", attr_string(a, "reg_scaling", in),
+      "--seed",        std::to_string(attr_int(a, "seed", in)),
+      "--rank-by",     a.count("rank_by") ? attr_string(a, "rank_by", in) : "rating"};
+  if (a.count("like_threshold"))
+    flags.insert(flags.end(), {"--like-threshold", num17(attr_double(a, "like_threshold", in))});
+  return flags;
 }
 
 std::vector<std::string> ials_train_flags(const io::Attributes& a, const io::ModelReader& in) {

@@ -110,30 +110,35 @@ class HybridModel : public Model {
     if (status != kExitOk) return status;
     weights_ = bw.w;
     cold_weights_ = bw.c;
-    std::string line = "hybrid:", json = ctx.label + "\"blend\": {";
+    std::string line = "hybrid:";
+    Record blend = Record::object();
     for (size_t j = 0; j < names_.size(); ++j) {
       char buf[64];
       std::snprintf(buf, sizeof buf, " %s %.3g", names_[j].c_str(), bw.w[j]);
       line += buf;
-      json += std::string(j ? ", " : "") + "\"" + names_[j] + "\": " + num(bw.w[j]);
+      blend[names_[j]] = bw.w[j];
       if (names_[j] == "content") {
         std::snprintf(buf, sizeof buf, " (cold items %.3g)", bw.c[j]);
         line += buf;
-        json += ", \"content_cold\": " + num(bw.c[j]);
+        blend["content_cold"] = bw.c[j];
       }
     }
     if (root)
       std::printf("%s (min-history %d, %d candidates per model)\n", line.c_str(), min_history_, depth_);
-    ctx.report->json(json + "}");
+    Record record = ctx.label;
+    record["blend"] = blend;
+    ctx.report->json(record);
     // Each model alone, for comparison (the same test sets).
     if (data.test_count > 0 && ctx.tests) {
       for (const auto& m : parts_) {
         auto lists = m->recommend(comm, data, UserBatch{}, o.eval_k, ItemFilter{});
         auto ms = evaluate_lists(comm, data, *ctx.tests, lists, o.eval_k, o.relevance_threshold,
                                  "ranking " + m->name());
-        std::string fields = ctx.label + "\"component\": \"" + m->name() + "\"";
-        for (auto& [k, v] : ms) fields += ", \"" + k + "\": " + num(v);
-        ctx.report->json(fields + ", \"k\": " + std::to_string(o.eval_k));
+        Record fields = ctx.label;
+        fields["component"] = m->name();
+        for (auto& [k, v] : ms) fields[k] = v;
+        fields["k"] = o.eval_k;
+        ctx.report->json(fields);
       }
     }
     for (const auto& m : parts_) {
@@ -247,7 +252,7 @@ class HybridModel : public Model {
       auto m = make_model(name, *run_);
       FitContext c = ctx;
       c.checkpoints = false;
-      c.label = ctx.label + "\"component\": \"" + name + "\", ";
+      c.label["component"] = name;
       Metrics own;
       const int status = m->fit(comm, c, own);
       if (status != kExitOk) return status;
@@ -354,7 +359,7 @@ class HybridModel : public Model {
           static_cast<long long>(val.test_count));
     FitContext c = ctx;
     c.data = &val;
-    c.label = ctx.label + "\"validation\": true, ";
+    c.label["validation"] = true;
     Metrics ignored;
     if (fit_parts(comm, c, ignored) != kExitOk)
       throw dist::JobError("stopped by a signal while learning the blend weights", kExitPreempted);

@@ -132,8 +132,16 @@ io::TopNSlice topn_slice(const dist::Communicator& comm, const TrainingData& dat
 }
 
 void write_lists(const dist::Communicator& comm, const std::string& path, const TrainingData& data,
-                 const ServedLists& served, int n, const std::vector<std::string>& titles) {
-  io::write_topn(comm, path, topn_slice(comm, data, served, n, titles), data.user_ids, data.item_ids);
+                 const ServedLists& served, int n, const std::vector<std::string>& titles,
+                 const Record& run) {
+  io::TopNSlice slice = topn_slice(comm, data, served, n, titles);
+  // Every rank writes the same attributes: rank 0's (ISAs may differ between nodes).
+  std::string text = run.dump();
+  comm.broadcast_string(text, 0);
+  const Record same = Record::parse(text);
+  for (const auto& [key, value] : same.items())
+    slice.attributes.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+  io::write_topn(comm, path, slice, data.user_ids, data.item_ids);
 }
 
 }  // namespace hpcrec::app

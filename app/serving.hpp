@@ -59,8 +59,10 @@ io::TopNSlice topn_slice(const dist::Communicator& comm, const TrainingData& dat
                          int n, const std::vector<std::string>& titles);
 
 // Collective. Every user's lists (this rank's users, all of them) to a
-// top-N file (CSV or .h5 by extension), with titles if not empty.
+// top-N file (CSV or .h5 by extension), with titles if not empty; an HDF5
+// file's /topn gets `run`'s keys as attributes (rank 0's).
 void write_lists(const dist::Communicator& comm, const std::string& path, const TrainingData& data,
-                 const ServedLists& served, int n, const std::vector<std::string>& titles);
+                 const ServedLists& served, int n, const std::vector<std::string>& titles,
+                 const Record& run = Record::object());
 
 }  // namespace hpcrec::app

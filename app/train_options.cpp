@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <utility>
 
 #include "io/item_features.hpp"
@@ -66,11 +67,16 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "iterations", po::value(&o.iterations)->default_value(15), "ALS iterations (each: users, then items)")(
       "lambda", po::value(&o.als.lambda)->default_value(0.12),
       "L2 regularisation of the factors (als: default 0.12, times the row's count under als-wr; ials: plain "
-      "lambda, default 0.025 sqrt(users x items))")(
+      "lambda, default 0.007 mean(c - 1) sqrt(users x items))")(
       "reg-scaling", po::value(&o.reg_scaling)->default_value("als-wr"),
       "als: als-wr (lambda times the row's rating count) or none (plain lambda)")(
       "bias-lambda", po::value(&o.als.bias_lambda)->default_value(0.05, "0.05"),
       "als: L2 regularisation of the biases")(
+      "rank-by", po::value(&o.rank_by)->default_value("support"),
+      "als top-N order: support (items the user would pick and like: log(1 + item's ratings) + log P(rating "
+      ">= like threshold)) or rating (the predicted rating; rarely rated items first)")(
+      "like-threshold", po::value(&o.like_threshold),
+      "als --rank-by support: the rating that counts as liked (default: the training mean)")(
       "alpha", po::value(&o.ials.kernel.alpha)->default_value(1.0),
       "ials: confidence weight (c = 1 + alpha r, or 1 + alpha log(1 + r / eps))")(
       "confidence", po::value(&o.confidence)->default_value("auto"),
@@ -156,6 +162,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   desc.add(data).add(model).add(knn).add(content).add(hybrid).add(out);
   po::variables_map vm;
   if (!parse_options("train", "Train a recommender across MPI ranks.", desc, args, vm, print)) return false;
+  o.settings = options_json(vm);
   for (const char* name : {"factors", "iterations", "threads", "top-n", "eval-k"}) require_positive(vm, name);
   for (const char* name : {"lambda", "bias-lambda", "alpha", "cg-steps", "ranking-every", "folds"})
     require_non_negative(vm, name);
@@ -214,6 +221,10 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   if (o.reg_scaling != "als-wr" && o.reg_scaling != "none")
     throw InputError("--reg-scaling must be als-wr or none, got '" + o.reg_scaling + "'");
   o.als.weighted_lambda = o.reg_scaling == "als-wr";
+  if (o.rank_by != "support" && o.rank_by != "rating")
+    throw InputError("--rank-by must be support or rating, got '" + o.rank_by + "'");
+  if (vm.count("like-threshold") && !std::isfinite(o.like_threshold))
+    throw InputError("--like-threshold must be a finite rating");
   if (o.confidence == "linear")
     o.ials.kernel.confidence = math::ImplicitAlsConfig::Confidence::kLinear;
   else if (o.confidence == "log")

@@ -1,11 +1,13 @@
 // Options of `hpcrec train`, parsed and validated once.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "app/checkpointing.hpp"
 #include "app/commands.hpp"
 #include "app/reader_options.hpp"
+#include "app/run_info.hpp"
 #include "app/split_options.hpp"
 #include "app/training_data.hpp"
 #include "mpi/als_driver.hpp"
@@ -61,6 +63,10 @@ struct TrainOptions {
   int ranking_every = 0;                // ranking metrics every N iterations (0: at the end only)
   ReaderCli reader;
   std::string duplicates = "last", reg_scaling = "als-wr";
+  // als top-N order: support (picked and liked, src/support_ranking.hpp) or
+  // rating (the predicted rating); the like threshold t (NaN: the training mean).
+  std::string rank_by = "support";
+  double like_threshold = NAN;
   // ials: linear, log, or auto: resolved to linear or log on the training
   // data before a model is made (resolve_confidence), so models only ever
   // see and store linear or log.
@@ -70,6 +76,10 @@ struct TrainOptions {
   bool bench_dense = false;
   bool bench_sparse = false;
   CheckpointOptions checkpoint;
+  // For the run records: the command that runs the training (train,
+  // update, fold-in, tune) and every option as parsed.
+  std::string command = "train";
+  Record settings = Record::object();
 };
 
 // "2,3" -> {1, 2} (0-based); "" -> {} (all but the id column). Throws InputError.

@@ -43,11 +43,20 @@ Report::~Report() {
   }
 }
 
-void Report::json(const std::string& fields) {
+void Report::set_context(Record head, Record tail) {
+  head_ = std::move(head);
+  tail_ = std::move(tail);
+}
+
+void Report::json(const Record& fields) {
   if (path_.empty()) return;
   dist::collective_phase(comm_, [&] {
     if (!root_) return;
-    const std::string record = "{" + fields + "}\n";
+    Record line = head_;
+    for (const auto& [key, value] : fields.items()) line[key] = value;
+    for (const auto& [key, value] : tail_.items()) line[key] = value;
+    // NaN and infinities have no JSON form: null (nlohmann writes them so).
+    const std::string record = line.dump() + "\n";
     errno = 0;
     out_ << record;
     out_.flush();
@@ -67,6 +76,12 @@ void Report::json(const std::string& fields) {
   });
 }
 
+Record run_head(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,
+                int threads) {
+  return Record{{"command", command}, {"algorithm", algorithm}, {"version", version()},
+                {"isa", cpu_isa()},   {"ranks", comm.size()},   {"threads", threads}};
+}
+
 std::vector<std::pair<std::string, double>> ranking_metrics(const dist::RankingReport& r,
                                                             const std::string& prefix) {
   return {{prefix + "precision_at_k", r.mean.precision}, {prefix + "recall_at_k", r.mean.recall},
@@ -74,11 +89,10 @@ std::vector<std::pair<std::string, double>> ranking_metrics(const dist::RankingR
           {prefix + "hit_rate_at_k", r.mean.hit_rate},   {prefix + "coverage_at_k", r.coverage}};
 }
 
-std::string ranking_fields(const dist::RankingReport& r, const std::string& prefix) {
-  std::string out;
-  for (const auto& [key, value] : ranking_metrics(r, prefix)) out += "\"" + key + "\": " + num(value) + ", ";
-  return out + "\"k\": " + std::to_string(r.k) + ", \"" + prefix +
-         "ranking_users\": " + std::to_string(r.users);
+void add_ranking_fields(Record& record, const dist::RankingReport& r, const std::string& prefix) {
+  for (const auto& [key, value] : ranking_metrics(r, prefix)) record[key] = value;
+  record["k"] = r.k;
+  record[prefix + "ranking_users"] = r.users;
 }
 
 void print_ranking(const dist::Communicator& comm, const std::string& what, const dist::RankingReport& r) {

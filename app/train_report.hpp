@@ -1,5 +1,6 @@
 // What `hpcrec train` prints: rank 0's table on stdout and JSON lines in
-// --metrics-out.
+// --metrics-out (docs/METRICS.md: one record a line, each carrying the
+// run's context: command, algorithm, version, ISA, ranks, threads, settings).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/run_info.hpp"
 #include "mpi/communicator.hpp"
 #include "mpi/evaluation.hpp"
 
@@ -29,10 +31,13 @@ class Report {
   Report(const Report&) = delete;
   Report& operator=(const Report&) = delete;
   bool root() const { return root_; }
-  // One JSON object: `fields` is its body without braces, e.g. "\"a\": 1".
+  // What every record carries around its own fields: `head` first (command,
+  // algorithm, ...), `tail` last (settings).
+  void set_context(Record head, Record tail);
+  // One JSON line: the context's head, `fields`, the context's tail.
   // Collective when there is a file: every rank calls it, and a failed
   // write is agreed at once (rank 0 alone knows).
-  void json(const std::string& fields);
+  void json(const Record& fields);
 
  private:
   const dist::Communicator& comm_;
@@ -41,10 +46,17 @@ class Report {
   bool committed_ = false;      // the records are under path_ (not its temporary name)
   std::uintmax_t written_ = 0;  // bytes of the file up to the last complete record
   std::ofstream out_;
+  Record head_ = Record::object(), tail_ = Record::object();
 };
 
-// The ranking metrics as JSON fields, keys prefixed by `prefix` ("" or "cold_").
-std::string ranking_fields(const dist::RankingReport& r, const std::string& prefix = "");
+// The context of a run record: {"command", "algorithm", "version", "isa",
+// "ranks", "threads"}.
+Record run_head(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,
+                int threads);
+
+// The ranking metrics as record fields, keys prefixed by `prefix` ("" or
+// "cold_"), with "k" and PREFIX"ranking_users".
+void add_ranking_fields(Record& record, const dist::RankingReport& r, const std::string& prefix = "");
 
 // The same metrics as (key, value) pairs, in report order.
 std::vector<std::pair<std::string, double>> ranking_metrics(const dist::RankingReport& r,

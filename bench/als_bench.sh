@@ -4,11 +4,16 @@
 # seconds per iteration, solver GFLOP/s (normal-equation build + Cholesky)
 # and its ratio to a dense Eigen product timed in the same process, parse
 # MB/s, peak RSS per rating, MB exchanged per iteration, 2-rank speed-up.
+# The same as a tab-separated table in $OUT/als_bench.tsv (with the CPU and
+# its ISA; scripts/plot.py scaling draws it).
 #
 #   bench/als_bench.sh                 # defaults
 #   RATINGS=1000000 bench/als_bench.sh # smaller
 source "$(dirname "$0")/common.bash"
 K=${K:-64} ITERS=${ITERS:-3}
+tsv="$OUT/als_bench.tsv" cpu=$(cpu_name) isa=$(cpu_isa)
+printf "series\tranks\tthreads\ts_per_iter\tsolver_gflops\tdense_gflops\tspeedup\tisa\tcpu\n" >"$tsv"
+echo "CPU: $cpu, ISA $isa, 1 thread per rank; $RATINGS ratings, k = $K, $ITERS iterations"
 printf "%-5s %10s %10s %8s %7s %9s %10s %11s %11s %8s\n" ranks s/iter solverGF/s denseGF/s ratio parseMB/s \
   RSSB/rating RSSmax_MB MB_exch/it speedup
 base=""
@@ -25,6 +30,8 @@ for n in $RANKS; do
     -v ex="$(field mb_exchanged_per_iteration "$final")" -v base="$base" 'BEGIN {
       printf "%-5d %10.2f %10.1f %8.1f %7.2f %9.0f %10.1f %11.0f %11.1f %8.2f\n",
         n, spi, gf, dense, gf / (n * dense), parse, rss, rmax, ex, base / spi }'
+  printf "als k=%s\t%s\t1\t%s\t%s\t%s\t%s\t%s\t%s\n" "$K" "$n" "$spi" "$gf" "$dense" \
+    "$(awk -v b="$base" -v s="$spi" 'BEGIN { printf "%.3f", b / s }')" "$isa" "$cpu" >>"$tsv"
 done
 echo "ratio = solver GFLOP/s / (ranks x dense GFLOP/s of a 1024^3 Eigen product in the same process)"
-echo "RSS B/rating = sum over ranks of peak RSS / training ratings; logs in $OUT/np*.log"
+echo "RSS B/rating = sum over ranks of peak RSS / training ratings; logs in $OUT/np*.log; table in $tsv"

@@ -18,7 +18,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 [ -f "$DATA/ratings.csv" ] || { echo "no $DATA/ratings.csv: skipped"; exit 0; }
 mkdir -p "$OUT"
-field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" <<<"$2"; }
+field() { sed -n "s/.*\"$1\": *\([-0-9.e+]*\).*/\1/p" <<<"$2"; }
 base=(--ratings "$DATA/ratings.csv" --split temporal --holdout 0.2 --relevance-threshold 4)
 features=(--item-features "$DATA/movies.csv" "$DATA/tags.csv")
 
@@ -41,12 +41,12 @@ hybrid_table() {  # hybrid_table NAME MODE extra-args...
     >"$OUT/$name-als.log"
   mpirun -n "$NP" "$BIN" train "${base[@]}" "${features[@]}" "$@" --algo hybrid --blend "$BLEND" \
     --metrics-out "$OUT/$name-hybrid.jsonl" >"$OUT/$name-hybrid.log"
-  row als "$(grep '"final": true' "$OUT/$name-als.jsonl")" "$mode"
+  row als "$(grep '"final": *true' "$OUT/$name-als.jsonl")" "$mode"
   for c in ials knn content popular; do
-    row "$c" "$(grep "\"component\": \"$c\"" "$OUT/$name-hybrid.jsonl" | grep -v validation | tail -n 1)" "$mode"
+    row "$c" "$(grep "\"component\": *\"$c\"" "$OUT/$name-hybrid.jsonl" | grep -v validation | tail -n 1)" "$mode"
   done
   row "hybrid ($(grep -E '^hybrid:' "$OUT/$name-hybrid.log" | sed 's/^hybrid: //; s/ (min-history.*//'))" \
-    "$(grep '"final": true' "$OUT/$name-hybrid.jsonl")" "$mode"
+    "$(grep '"final": *true' "$OUT/$name-hybrid.jsonl")" "$mode"
 }
 
 echo "ml-latest-small, temporal 20%, threshold 4 (mpirun -n $NP hpcrec train ${base[*]} ${features[*]} --algo hybrid --blend $BLEND)"

@@ -3,11 +3,16 @@
 # k = 64, conjugate gradient (3 steps) against exact Cholesky, at 1 and 2
 # ranks (1 thread each): seconds per iteration, solver GFLOP/s and its ratio
 # to a dense Eigen product timed in the same process, and CG's speed-up.
+# The same as a tab-separated table in $OUT/ials_bench.tsv (with the CPU and
+# its ISA; scripts/plot.py scaling draws it).
 #
 #   bench/ials_bench.sh                  # defaults
 #   RATINGS=1000000 bench/ials_bench.sh  # smaller
 source "$(dirname "$0")/common.bash"
 K=${K:-64} ITERS=${ITERS:-5}
+tsv="$OUT/ials_bench.tsv" cpu=$(cpu_name) isa=$(cpu_isa)
+printf "series\tranks\tthreads\ts_per_iter\tsolver_gflops\tdense_gflops\tisa\tcpu\n" >"$tsv"
+echo "CPU: $cpu, ISA $isa, 1 thread per rank; $RATINGS interactions, k = $K, $ITERS iterations"
 printf "%-9s %-5s %10s %11s %10s %7s %12s\n" solver ranks s/iter solverGF/s denseGF/s ratio "CG speed-up"
 for n in $RANKS; do
   chol=""
@@ -21,6 +26,8 @@ for n in $RANKS; do
       -v dense="$(field dense_gflops "$final")" -v chol="$chol" 'BEGIN {
         printf "%-9s %-5d %10.2f %11.1f %10.1f %7.2f %12s\n", s, n, spi, gf, dense, gf / (n * dense),
           (s == "cg" ? sprintf("%.2fx", chol / spi) : "-") }'
+    printf "ials %s k=%s\t%s\t1\t%s\t%s\t%s\t%s\t%s\n" "$solver" "$K" "$n" "$spi" \
+      "$(field solver_gflops "$final")" "$(field dense_gflops "$final")" "$isa" "$cpu" >>"$tsv"
   done
 done
-echo "ratio = solver GFLOP/s / (ranks x dense GFLOP/s of a 1024^3 Eigen product in the same process)"
+echo "ratio = solver GFLOP/s / (ranks x dense GFLOP/s of a 1024^3 Eigen product in the same process); table in $tsv"

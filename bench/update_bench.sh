@@ -46,8 +46,8 @@ for n in $RANKS; do
   rf=$(tail -n 1 "$OUT/retrain_np$n.jsonl")
   ur=$(field test_rmse "$uf")
   # The retrain's first iteration within 0.5% of update's test RMSE, and its training seconds to there.
-  reach=$(awk -v target="$ur" '!/final/ { it++; match($0, /"seconds": [0-9.e+-]+/); s += substr($0, RSTART + 11, RLENGTH - 11)
-      match($0, /"test_rmse": [0-9.e+-]+/); r = substr($0, RSTART + 13, RLENGTH - 13)
+  reach=$(awk -v target="$ur" '!/final/ { it++; if (match($0, /"seconds": ?[0-9.e+-]+/)) { v = substr($0, RSTART, RLENGTH); sub(/.*: ?/, "", v); s += v }
+      if (match($0, /"test_rmse": ?[0-9.e+-]+/)) { r = substr($0, RSTART, RLENGTH); sub(/.*: ?/, "", r) }
       if (r <= target * 1.005) { printf "%d (%.1f s)", it, s; found = 1; exit } }
     END { if (!found) print "never" }' "$OUT/retrain_np$n.jsonl")
   printf "%-5d %-8s %8.1f %8.1f %11.4f %26s\n" "$n" update "$uw" "$(field seconds "$uf")" "$ur" "-"

@@ -218,6 +218,7 @@ void write_topn_h5(const dist::Communicator& comm, const std::string& path, cons
             h5::write_rows(ds.get(), first, rows, flags.data(), dxpl.get());
           }
           h5::write_attribute(group.get(), "n", static_cast<std::int64_t>(n));
+          for (const auto& [key, value] : slice.attributes) h5::write_attribute(group.get(), key, value);
         }
         dxpl.close();
         file.close();

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mpi/communicator.hpp"
@@ -30,6 +31,10 @@ struct TopNSlice {
   std::vector<double> scores;      // users * n
   std::vector<char> popular;       // per user (optional): 1 = the popularity list, not the model's
   const std::vector<std::string>* titles = nullptr;  // per dense item (optional): a title column
+  // HDF5 only: attributes of /topn (the run that made the lists:
+  // command, algorithm, version, ...), every value as text (JSON for
+  // numbers and objects).
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
 // Collective. Whether any rank's slice has a user with the popularity list

@@ -22,6 +22,11 @@ struct TopNInput {
   const math::Matrix* item_factors = nullptr;  // this rank's items x k
   const math::Vector* item_bias = nullptr;     // this rank's items
   math::Index first_item = 0;
+  // Support-aware ranking (src/support_ranking.hpp): this rank's items'
+  // log(n_i + 1), travelling with their block; null: rank by score. Set on
+  // every rank or on none.
+  const math::Vector* item_log_prior = nullptr;
+  double like_threshold = 0, like_inv_sigma = 1;
   int n = 10;
   int threads = 1;
 };

@@ -76,13 +76,14 @@ void pack_rows(const Matrix& m, Index first, Index count, std::vector<double>& o
 void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
                       const Vector& item_bias, Index first_item,
                       const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
-                      int threads, const std::vector<char>* blocked) {
+                      int threads, const std::vector<char>* blocked, const SupportRanking* support) {
   const auto users = static_cast<Index>(user_factors.rows());
   const auto items = static_cast<Index>(item_factors.rows());
   const Eigen::Index k = user_factors.cols();
   if (item_factors.cols() != k || user_offset.size() != users || item_bias.size() != items ||
       static_cast<Index>(heaps.size()) != users ||
-      (!exclusions.empty() && static_cast<Index>(exclusions.size()) != users)) {
+      (!exclusions.empty() && static_cast<Index>(exclusions.size()) != users) ||
+      (support && support->log_prior->size() != items)) {
     throw std::invalid_argument("score_block_into: shapes of factors, biases, exclusions and heaps differ");
   }
   if (users == 0 || items == 0) return;
@@ -120,7 +121,13 @@ void score_block_into(const Matrix& user_factors, const Vector& user_offset, con
                 const Index item = first_item + local;
                 while (e < excl.size() && excl[e] < item) ++e;
                 if (e < excl.size() && excl[e] == item) continue;
-                const double score = (user_offset[u] + item_bias[local]) + acc[a][b];
+                double score = (user_offset[u] + item_bias[local]) + acc[a][b];
+                if (support) {
+                  // The prior bounds the rank score (log Φ <= 0): most
+                  // rarely rated items stop here, before the log Φ.
+                  if (!heap.admits(item, (*support->log_prior)[local])) continue;
+                  score = support->score(score, local);
+                }
                 if (!heap.admits(item, score) || (blocked && (*blocked)[item])) continue;
                 heap.push(item, score);
               }

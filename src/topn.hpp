@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "src/support_ranking.hpp"
 #include "src/types.hpp"
 
 namespace hpcrec::math {
@@ -48,10 +49,13 @@ class TopNHeap {
 // one dense product per (user chunk, item block). Items in a user's exclusion
 // list (sorted global item ids, e.g. the items rated in training) are skipped.
 // `first_item` is the global id of row 0 of `item_factors`. Items flagged in
-// `blocked` (per global item, optional) are never pushed.
+// `blocked` (per global item, optional) are never pushed. With `support`,
+// the heaps rank by support->score(score, item) instead (its log_prior
+// indexed by the block's rows; src/support_ranking.hpp).
 void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
                       const Vector& item_bias, Index first_item,
                       const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
-                      int threads, const std::vector<char>* blocked = nullptr);
+                      int threads, const std::vector<char>* blocked = nullptr,
+                      const SupportRanking* support = nullptr);
 
 }  // namespace hpcrec::math

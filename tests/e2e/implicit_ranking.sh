@@ -20,7 +20,7 @@ final=$(tail -n 1 "$TMP/ials.jsonl")
 for key in precision_at_k recall_at_k ndcg_at_k map_at_k hit_rate_at_k coverage_at_k '"k"' loss; do
   grep -q "$key" <<<"$final" || fail "ials final metrics lack $key"
 done
-get() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" <<<"$2"; }
+get() { sed -n "s/.*\"$1\": *\([-0-9.e+]*\).*/\1/p" <<<"$2"; }
 p_ials=$(get ndcg_at_k "$final")
 p_pop=$(get ndcg_at_k "$(tail -n 1 "$TMP/pop.jsonl")")
 echo "ndcg@10: ials $p_ials, popular $p_pop"
@@ -43,7 +43,7 @@ fi
 # Cross-validation: one line per fold, then the summary with _std keys.
 run_np 2 train --ratings "$TMP/r.tsv" --algo ials --factors 4 --iterations 2 --folds 3 --metrics-out "$TMP/cv.jsonl" \
   | tail -n 4
-tail -n 1 "$TMP/cv.jsonl" | grep -q '"folds": 3' || fail "no cross-validation summary"
+tail -n 1 "$TMP/cv.jsonl" | grep -q '"folds": *3' || fail "no cross-validation summary"
 tail -n 1 "$TMP/cv.jsonl" | grep -q 'ndcg_at_k_std' || fail "no standard deviation"
 expect_fail 2 "folds" run_np 2 train --ratings "$TMP/r.tsv" --folds 3 --holdout 0.2
 expect_fail 2 "--solver" run_np 1 train --ratings "$TMP/r.tsv" --algo ials --solver qr

@@ -12,11 +12,11 @@ grep -q "^final:.* test_rmse [0-9.]*" "$TMP/out.txt" || fail "no final test RMSE
 
 # Metrics: one JSON object per iteration and a final one.
 [ "$(grep -c '"iteration"' "$TMP/m.jsonl")" = 7 ] || fail "expected 7 metrics lines"
-tail -n 1 "$TMP/m.jsonl" | grep -q '"final": true' || fail "no final metrics line"
+tail -n 1 "$TMP/m.jsonl" | grep -q '"final": *true' || fail "no final metrics line"
 for key in iteration seconds train_rmse test_rmse test_mae; do
   head -n 1 "$TMP/m.jsonl" | grep -q "\"$key\"" || fail "metrics key $key missing"
 done
-rmse=$(tail -n 1 "$TMP/m.jsonl" | sed 's/.*"test_rmse": \([0-9.]*\).*/\1/')
+rmse=$(tail -n 1 "$TMP/m.jsonl" | sed 's/.*"test_rmse": *\([0-9.]*\).*/\1/')
 awk -v r="$rmse" 'BEGIN { exit !(r > 0 && r < 1.2) }' || fail "test RMSE $rmse out of range"
 
 # Top-N CSV: header, 5 rows for each of the 300 users, ranks 1..5.
@@ -36,6 +36,9 @@ head -n 1 "$TMP/new.txt" | grep -qx "user,rank,item,score,source" || fail "no so
 run_np 3 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --recommendations "$TMP/top.h5" >/dev/null
 if command -v h5dump >/dev/null; then
   h5dump -H "$TMP/top.h5" | grep -q '"items"' || fail "/topn/items missing"
+  for a in command algorithm version isa ranks threads settings; do
+    h5dump -a "/topn/$a" "$TMP/top.h5" >/dev/null 2>&1 || fail "/topn lacks the run attribute $a"
+  done
   h5dump -H "$TMP/m.h5" | grep -q '"factors"' || fail "model factors missing"
 fi
 

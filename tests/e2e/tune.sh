@@ -15,7 +15,7 @@ tune_run() {
   run_np "$n" tune --algo ials --ratings "$TMP/train.tsv" --relevance-threshold 4 --budget 4 --iterations 6 \
     --work-dir "$TMP/w_$name" --out-config "$TMP/$name.ini" --trials-out "$TMP/$name.jsonl" "$@" >"$TMP/$name.log" ||
     fail "tune $name"
-  sed 's/"seconds": [^,]*, //' "$TMP/$name.jsonl" >"$TMP/$name.trials"
+  sed 's/"seconds": *[^,]*, *//' "$TMP/$name.jsonl" >"$TMP/$name.trials"
 }
 tune_run np1 1 --test "$TMP/test.tsv"
 grep -q '^trial iters' "$TMP/np1.log" || fail "no trial table"

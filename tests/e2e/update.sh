@@ -48,6 +48,8 @@ for algo in als ials; do
 done
 expect_fail 2 "refitted on all ratings" "$HPCREC" update --model "$TMP/knn.h5" --ratings "$TMP/new.tsv" \
   --model-out "$TMP/kt.h5" --scope touched
+expect_fail 2 "--rank-by applies to explicit rating models" "$HPCREC" recommend --model "$TMP/ials.h5" --all \
+  --rank-by rating
 expect_fail 2 "--scope must be all or touched" "$HPCREC" update --model "$TMP/als.h5" --ratings "$TMP/new.tsv" \
   --model-out "$TMP/kt.h5" --scope some
 
@@ -67,8 +69,12 @@ for algo in als ials; do
   if command -v h5diff >/dev/null; then
     h5diff "$TMP/$algo.h5" "$TMP/$algo.f1.h5" /items/factors /items/factors >/dev/null || fail "fold-in $algo changed items"
   fi
-  "$HPCREC" recommend --model "$TMP/$algo.f1.h5" --users "$TMP/fold_users.txt" 2>/dev/null >"$TMP/fa.csv"
-  "$HPCREC" recommend --model "$TMP/$algo.h5" --user-ratings "$TMP/fold.tsv" 2>/dev/null >"$TMP/fb.csv"
+  # als by rating: its default support ranking counts the folded users'
+  # ratings in the item supports, which recommend --user-ratings leaves alone.
+  by=()
+  if [ $algo = als ]; then by=(--rank-by rating); fi
+  "$HPCREC" recommend --model "$TMP/$algo.f1.h5" --users "$TMP/fold_users.txt" "${by[@]}" 2>/dev/null >"$TMP/fa.csv"
+  "$HPCREC" recommend --model "$TMP/$algo.h5" --user-ratings "$TMP/fold.tsv" "${by[@]}" 2>/dev/null >"$TMP/fb.csv"
   cmp -s "$TMP/fa.csv" "$TMP/fb.csv" || fail "fold-in $algo: the written users are not served as recommend --user-ratings"
 done
 expect_fail 2 "has none of" "$HPCREC" fold-in --model "$TMP/knn.h5" --ratings "$TMP/fold.tsv" --model-out "$TMP/kf.h5"
