@@ -88,6 +88,14 @@ std::vector<char> pack(const SparseRows& b) {
   return buf;
 }
 
+// Fills `out` from `p` and returns the bytes after it. An empty vector's
+// data() may be null, which memcpy must not be given even for 0 bytes (UBSan).
+template <class T>
+const char* take(const char* p, std::vector<T>& out) {
+  if (!out.empty()) std::memcpy(out.data(), p, out.size() * sizeof(T));
+  return p + out.size() * sizeof(T);
+}
+
 SparseRows unpack(const std::vector<char>& buf) {
   std::int64_t head[3];
   std::memcpy(head, buf.data(), sizeof(head));
@@ -97,11 +105,9 @@ SparseRows unpack(const std::vector<char>& buf) {
   b.cols.resize(static_cast<size_t>(head[2]));
   b.values.resize(static_cast<size_t>(head[2]));
   const char* p = buf.data() + sizeof(head);
-  std::memcpy(b.indptr.data(), p, b.indptr.size() * sizeof(Offset));
-  p += b.indptr.size() * sizeof(Offset);
-  std::memcpy(b.cols.data(), p, b.cols.size() * sizeof(Index));
-  p += b.cols.size() * sizeof(Index);
-  std::memcpy(b.values.data(), p, b.values.size() * sizeof(double));
+  p = take(p, b.indptr);
+  p = take(p, b.cols);
+  take(p, b.values);
   return b;
 }
 

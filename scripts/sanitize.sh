@@ -6,10 +6,12 @@
 # Leak checking stays on. Leaks that belong to Open MPI, its PMIx/hwloc/
 # libevent and HDF5 (allocated once at MPI_Init or H5open and never freed)
 # are suppressed by name in scripts/sanitize/lsan.supp; a leak in hpcrec's
-# own code still fails. Every sanitizer report goes to a log file under
-# $BUILD_DIR/sanitizer-logs, and the run fails if any exists, so that a
+# own code still fails. ASan/LSan reports go to log files under
+# $BUILD_DIR/sanitizer-logs and the run fails if any exists, so that a
 # report in a process whose exit status a test does not check (a rank
-# mpirun aborts, a command expected to fail) is not missed.
+# mpirun aborts, a command expected to fail) is not missed. UBSan reports
+# (GCC's runtime prints them on stderr, whatever log_path says) end the
+# process (halt_on_error) and are looked for in ctest's log as well.
 #
 #   scripts/sanitize.sh                   # build-asan/, every test but e2e_slurm
 #   scripts/sanitize.sh -R '^unit_'       # more ctest arguments: a subset
@@ -40,6 +42,13 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan:su
 start=$(date +%s)
 status=0
 (cd "$BUILD_DIR" && ctest --output-on-failure -j "${CTEST_JOBS:-1}" -E '^e2e_slurm$' "$@") || status=$?
+if grep -qE "runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer" \
+  "$BUILD_DIR/Testing/Temporary/LastTest.log" 2>/dev/null; then
+  echo "sanitizer reports in $BUILD_DIR/Testing/Temporary/LastTest.log:"
+  grep -E -A8 "runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer" \
+    "$BUILD_DIR/Testing/Temporary/LastTest.log" | head -n 60
+  status=1
+fi
 reports=$(find "$logs" -type f | sort)
 if [ -n "$reports" ]; then
   echo "sanitizer reports ($(wc -l <<<"$reports") files):"
