@@ -35,6 +35,13 @@ void validate_checkpoint_options(const CheckpointOptions& o) {
   if (o.every > 0 && o.dir.empty()) throw InputError("--checkpoint-every needs --checkpoint-dir");
   if (o.resume == "auto" && o.dir.empty()) throw InputError("--resume auto needs --checkpoint-dir");
   if (o.force && o.resume.empty()) throw InputError("--resume-force needs --resume");
+  // A named checkpoint must exist before any data is read (bad input, exit 2).
+  if (!o.resume.empty() && o.resume != "auto") {
+    std::error_code ec;
+    if (!fs::is_regular_file(o.resume, ec))
+      throw InputError("--resume " + o.resume + ": " +
+                       (fs::exists(o.resume, ec) ? "not a regular file" : "no such checkpoint file"));
+  }
 }
 
 Checkpointing::Checkpointing(const dist::Communicator& comm, CheckpointOptions options, io::Attributes hyper,
@@ -99,7 +106,10 @@ std::optional<io::LoadedCheckpoint> Checkpointing::load(const dist::AlsSide& use
       loaded =
           io::read_checkpoint(comm_, candidates[i], users.first(), users.rows(), items.first(), items.rows());
     } catch (const dist::JobError& e) {
-      if (!automatic || e.exit_code() == kExitBadInput) throw;
+      // A checkpoint the user named that cannot be read is bad input (exit
+      // 2), like any other damaged input file; auto tries the next one.
+      if (!automatic) throw dist::JobError(e.what(), kExitBadInput);
+      if (e.exit_code() == kExitBadInput) throw;
       if (root) {
         std::fprintf(
             stderr, "hpcrec: warning: %s; %s\n", e.what(),

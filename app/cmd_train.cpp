@@ -10,6 +10,7 @@
 #include "app/item_content.hpp"
 #include "app/item_titles.hpp"
 #include "app/model.hpp"
+#include "app/progress.hpp"
 #include "app/resources.hpp"
 #include "app/serving.hpp"
 #include "app/test_sets.hpp"
@@ -43,6 +44,27 @@ void print_data_summary(const dist::Communicator& comm, const TrainingData& data
   if (data.duplicates) std::printf(", %lld duplicates resolved", static_cast<long long>(data.duplicates));
   if (data.cold_count) std::printf(", %lld cold items held out", static_cast<long long>(data.cold_count));
   std::printf("\n");
+}
+
+// The model's hyper-parameters as it will store them, on rank 0: the run
+// header's second line. Figures the data decides (the mean, the range, ...)
+// are left out: they are not settings and are not known yet.
+void print_settings(const dist::Communicator& comm, const Model& model) {
+  if (comm.rank() != 0) return;
+  std::string line = "  " + model.name() + ":";
+  for (const auto& [key, value] : model.attributes()) {
+    if (key == "algorithm" || key == "global_mean" || key == "rating_min" || key == "rating_max" ||
+        key == "residual_sd" || key == "format_version")
+      continue;
+    line += " " + key + " ";
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+      line += std::to_string(*i);
+    else if (const auto* d = std::get_if<double>(&value))
+      line += num(*d);
+    else
+      line += std::get<std::string>(value);
+  }
+  std::printf("%s\n", line.c_str());
 }
 
 // --split strong: `data` without the held-out users' ratings (their rows
@@ -97,12 +119,50 @@ TopLists strong_lists(const dist::Communicator& comm, const Model& model, const 
   return lists;
 }
 
+// als and ials (alone or in a hybrid) need memory that grows with k^2 per
+// thread: estimated here, before training, so that an impossible --factors
+// is refused with the figure (exit 2) instead of ending in std::bad_alloc
+// (or the OOM killer) minutes later. A rough upper bound per rank: its
+// share of both sides' factors twice (old and new), every counterpart row
+// it may receive, and per thread two padded (k+1) x (k+1) systems plus the
+// k x k Gram matrix and its padded copy.
+void check_memory(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
+  bool factorises = o.algo == Algorithm::kAls || o.algo == Algorithm::kImplicitAls;
+  for (const Algorithm a : o.blend_models) factorises |= a == Algorithm::kAls || a == Algorithm::kImplicitAls;
+  if (!factorises) return;
+  const double k = o.als.factors, m = data.user_ids.size(), n = data.item_ids.size();
+  const double threads = std::max(o.als.threads, 1), ranks = comm.size();
+  const double factor_bytes = 8.0 * k * (2.0 * (m + n) / ranks + std::max(m, n));
+  const double system_bytes = 8.0 * (2.0 * threads + 2.0) * (k + 1.0) * (k + 1.0);
+  const double per_rank = factor_bytes + system_bytes;
+  MPI_Comm node = MPI_COMM_NULL;
+  HPCREC_MPI(MPI_Comm_split_type(comm.raw(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  int node_ranks = 1;
+  HPCREC_MPI(MPI_Comm_size(node, &node_ranks));
+  HPCREC_MPI(MPI_Comm_free(&node));
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != 0) return;
+    const double avail = available_memory_bytes();
+    const double need = per_rank * node_ranks;
+    if (avail <= 0 || need <= avail) return;
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "--factors %d: training needs about %.1f GB of memory per rank (factors %.1f GB, %.0f "
+                  "k x k systems for %d thread(s) %.1f GB), %.1f GB for the %d rank(s) on this node, but "
+                  "%.1f GB is available; lower --factors or --threads, or spread the ranks over more nodes",
+                  o.als.factors, per_rank / 1e9, factor_bytes / 1e9, 2.0 * threads + 2.0, o.als.threads,
+                  system_bytes / 1e9, need / 1e9, node_ranks, avail / 1e9);
+    throw InputError(buf);
+  });
+}
+
 // Trains, evaluates and writes one model (or a hybrid's models); its final
 // metrics go to `outcome`. Returns the exit status (kExitPreempted when a
 // stop signal ended the training after a checkpoint).
 int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const DataOptions& data_options,
                        Report& report, Outcome& outcome, const Record& fold_label, const WarmStart* warm) {
   const bool root = comm.rank() == 0;
+  const double t_start = MPI_Wtime();
   // Content models know items from their metadata too: those without
   // ratings (cold start) join the item map, so they can be recommended.
   ItemContent content;
@@ -112,8 +172,13 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     read_content(comm, o, content);
     load_options.extra_items = &content.ids;
   }
-  TrainingData data = load_training_data(comm, load_options);
+  TrainingData data;
+  {
+    Progress step(comm, "reading and distributing the ratings");
+    data = load_training_data(comm, load_options);
+  }
   print_data_summary(comm, data, o);
+  check_memory(comm, data, o);
   // Before any model is made from `o` (with --folds: on the first fold's
   // data, and every fold then uses that choice).
   resolve_confidence(comm, data, o);
@@ -142,11 +207,15 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   TrainingData& fitted = strong ? trained : data;
 
   std::unique_ptr<Model> model = make_model(o.algo_name, o);
+  print_settings(comm, *model);
+  const double t_fit = MPI_Wtime();
   const int status = model->fit(comm, ctx, outcome.metrics);
   if (status != kExitOk) return status;
+  const double t_evaluate = MPI_Wtime();
 
   // Final evaluation: ranking metrics over the test users.
   if (has_test) {
+    Progress step(comm, "evaluation");
     TopLists lists;
     std::string what = model->parts().empty() ? "ranking" : "ranking " + model->name();
     if (strong) {
@@ -204,10 +273,14 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     report.json(fields);
   }
 
+  const double t_write = MPI_Wtime();
   std::vector<std::string> titles;
   if (!o.model.empty() || !o.recommendations.empty()) titles = item_titles(comm, o, data, warm);
   if (!o.model.empty()) {
-    save_model_file(comm, o.model, *model, fitted, titles);
+    {
+      Progress step(comm, "writing the model");
+      save_model_file(comm, o.model, *model, fitted, titles);
+    }
     if (root) std::printf("model: %s\n", o.model.c_str());
   }
   if (!o.recommendations.empty()) {
@@ -220,6 +293,13 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     if (root)
       std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,
                   data.user_ids.size(), secs);
+  }
+  if (root) {
+    const double end = MPI_Wtime();
+    std::printf(
+        "wall time %.2f s: reading %.2f, preparing %.2f, training %.2f, evaluation %.2f, writing %.2f\n",
+        end - t_start, data.read_seconds, t_fit - t_start - data.read_seconds, t_evaluate - t_fit,
+        t_write - t_evaluate, end - t_write);
   }
   return kExitOk;
 }
@@ -295,6 +375,10 @@ int run_train(const Args& args, const dist::Communicator& comm) {
 
 int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStart* warm, Outcome* result) {
   const bool resuming = !o.checkpoint.resume.empty();
+  // Before the metrics file is opened (and truncated): a bad output path
+  // then leaves nothing behind.
+  check_output_path(comm, "model", o.model);
+  check_output_path(comm, "recommendations", o.recommendations);
   Report report(comm, o.metrics_out, resuming);
   report.set_context(run_head(comm, o.command, o.algo_name, o.als.threads), Record{{"settings", o.settings}});
   if (o.folds <= 1) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "app/progress.hpp"
 #include "mpi/topn_driver.hpp"
 #include "src/errors.hpp"
 #include "src/metrics.hpp"
@@ -51,6 +52,8 @@ TopLists FactorModel::recommend(const dist::Communicator& comm, const TrainingDa
   }
   in.n = n;
   in.threads = threads_;
+  Progress progress(comm, "top-" + std::to_string(n) + " lists", "");
+  in.progress = progress.callback();
   return dist::top_n_ring(comm, in);
 }
 

@@ -29,6 +29,7 @@
 #include "app/checkpointing.hpp"
 #include "app/commands.hpp"
 #include "app/factor_model.hpp"
+#include "app/progress.hpp"
 #include "app/train_options.hpp"
 #include "app/train_report.hpp"
 #include "mpi/als_driver.hpp"
@@ -103,8 +104,10 @@ class AlsFamily : public FactorModel {
     const TrainOptions& run = *ctx.run;
     const bool root = comm.rank() == 0;
     checkpoints.resume(driver);
+    Progress progress(comm, "training", "iterations");
     while (driver.iterations_done() < iterations) {
       const auto s = driver.iterate();
+      progress.update(driver.iterations_done(), iterations);
       const auto [line, fields] = row(s);
       figures_.seconds += s.seconds;
       figures_.flops += s.flops;
@@ -307,6 +310,9 @@ class AlsModel : public AlsFamily {
                            {"test_mae", s.test.count ? s.test.mae() : NAN}};
           return std::pair{std::string(line), fields};
         });
+    // Resumed at or past --iterations: no iteration ran, so report the
+    // checkpoint's factors (not an empty train_rmse 0, no test figures).
+    if (status == kExitOk && figures_.iterations_run == 0) last = driver.current_stats();
     take(driver);
     restore_blocks(driver, data);
     // A resumed run that had nothing left to do fitted no residuals.
@@ -472,6 +478,7 @@ class IalsModel : public AlsFamily {
                         s.bytes_exchanged / 1e6);
           return std::pair{std::string(line), Record{{"loss", s.loss}}};
         });
+    if (status == kExitOk && figures_.iterations_run == 0) loss = driver.current_stats().loss;  // as als
     take(driver);
     restore_blocks(driver, data);
     if (status != kExitOk) return status;

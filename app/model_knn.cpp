@@ -9,6 +9,7 @@
 
 #include "app/commands.hpp"
 #include "app/factor_model.hpp"
+#include "app/progress.hpp"
 #include "app/resources.hpp"
 #include "app/train_options.hpp"
 #include "mpi/knn_driver.hpp"
@@ -66,7 +67,12 @@ class KnnModel : public FactorModel {
     const dist::KnnMatrix m = matrix(data, data.by_user);
     dist::KnnBaselines base = dist::fit_baselines(comm, m, data.global_mean);
     dist::KnnStats stats;
-    neighbors_ = dist::compute_neighbors(comm, m, base, opt_.knn, &stats);
+    {
+      Progress progress(comm, opt_.on == "items" ? "item similarities" : "user similarities", "ring steps");
+      dist::KnnOptions ko = opt_.knn;
+      ko.progress = progress.callback();
+      neighbors_ = dist::compute_neighbors(comm, m, base, ko, &stats);
+    }
     figures_.seconds = stats.seconds;
     figures_.knn_rss_max = comm.allreduce<double>(peak_rss_bytes(), MPI_MAX);
     if (run.bench_sparse && comm.size() == 1) {
@@ -103,9 +109,13 @@ class KnnModel : public FactorModel {
     if (batch.histories && opt_.knn.on == dist::KnnOn::kUsers)
       throw InputError(
           "a user-based KNN model cannot score users by their ratings alone (use item-based KNN)");
-    if (batch.all && !batch.histories)
-      return dist::knn_top_n(comm, matrix(data, data.by_user), neighbors_, opt_.knn, n, &exclusions,
+    if (batch.all && !batch.histories) {
+      Progress progress(comm, "top-" + std::to_string(n) + " lists", "ring steps");
+      dist::KnnOptions ko = opt_.knn;
+      ko.progress = progress.callback();
+      return dist::knn_top_n(comm, matrix(data, data.by_user), neighbors_, ko, n, &exclusions,
                              filter.blocked);
+    }
     const math::CsrBlock rows = batch_rows(data.by_user, batch);
     math::NeighborLists lists;
     if (opt_.knn.on == dist::KnnOn::kUsers && !batch.histories) {

@@ -1,5 +1,7 @@
 #include "app/train_report.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +19,24 @@ std::string num(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", x);
   return buf;
+}
+
+void check_output_path(const dist::Communicator& comm, const std::string& option, const std::string& path) {
+  if (path.empty()) return;
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != 0) return;
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const std::string where = "--" + option + " " + path;
+    if (fs::is_directory(path, ec)) throw InputError(where + ": is a directory, expected a file name");
+    fs::path dir = fs::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    if (!fs::is_directory(dir, ec))
+      throw InputError(where + ": directory " + dir.string() + " does not exist");
+    // The file is written as PATH.TOKEN.tmp in the same directory, then renamed.
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+      throw InputError(where + ": directory " + dir.string() + " is not writable: " + std::strerror(errno));
+  });
 }
 
 Report::Report(const dist::Communicator& comm, const std::string& path, bool append)

@@ -15,6 +15,11 @@
 
 namespace hpcrec::app {
 
+// Collective: rank 0 checks that `path` (an output of --`option`) can be
+// written: its directory exists and is writable, and the path is not a
+// directory. Run at start, so that a typo costs no training (exit 2).
+void check_output_path(const dist::Communicator& comm, const std::string& option, const std::string& path);
+
 // "%.6g", or "null" for NaN and infinities (JSON has neither).
 std::string num(double x);
 

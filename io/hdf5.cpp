@@ -155,6 +155,10 @@ void write_rows(hid_t dataset, hid_t mem_type, hsize_t first, hsize_t count, con
                   ") outside a dataset of " + std::to_string(dims[0]) + " rows");
   }
   const hsize_t width = rank == 2 ? dims[1] : 1;
+  // A dataset of no elements (a KNN model whose items have no neighbours:
+  // [n, 0]) has no storage: HDF5 fails even an empty write ("addr
+  // overflow"). Every rank sees the same shape, so all skip alike.
+  if (dims[0] == 0 || width == 0) return;
   Dataspace mem_space;
   if (count == 0 || width == 0) {
     // Collective I/O needs every rank in the call, even one with nothing to

@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <filesystem>
 #include <stdexcept>
 
 #include "io/atomic_file.hpp"
+#include "io/checkpoint.hpp"
 #include "io/hdf5.hpp"
 #include "mpi/failure.hpp"
 #include "src/errors.hpp"
+#include "src/rng.hpp"
 
 namespace hpcrec::io {
 
@@ -252,6 +255,20 @@ InputError bad_file(const std::string& path, const std::string& what) {
   return InputError(path + ": " + what);
 }
 
+// Root attribute: a checksum of what serving trusts (both id maps, factors,
+// biases and the training matrix), so that a file damaged on disk is
+// refused on load instead of answering from garbage. Files written before
+// it existed have none and load unchecked.
+constexpr const char* kChecksumAttribute = "model_checksum";
+
+std::uint64_t combine_checksum(const math::IdMap& users, const math::IdMap& items, std::uint64_t user_rows,
+                               std::uint64_t item_rows, std::uint64_t train) {
+  std::uint64_t h = math::hash64(hash_ids(users), hash_ids(items), 1);
+  h = math::hash64(h, user_rows, 2);
+  h = math::hash64(h, item_rows, 3);
+  return math::hash64(h, train, 4);
+}
+
 }  // namespace
 
 void write_model(const dist::Communicator& comm, const std::string& path, const ModelSlice& slice) {
@@ -261,6 +278,13 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
   dist::collective_phase(comm, [&] { check_local(slice); });
   Layout layout;
   dist::collective_phase(comm, [&] { layout = plan(comm, slice); });
+  // Partition-independent sums (ModelReader recomputes them from the whole file).
+  std::uint64_t sums[3] = {hash_rows(slice.users.first, *slice.users.factors, *slice.users.bias),
+                           hash_rows(slice.items.first, *slice.items.factors, *slice.items.bias),
+                           slice.train ? hash_ratings(*slice.train) : 0};
+  comm.allreduce_inplace<std::uint64_t>(sums, MPI_SUM);
+  const auto checksum = static_cast<std::int64_t>(
+      combine_checksum(*slice.users.ids, *slice.items.ids, sums[0], sums[1], sums[2]));
 
   h5::write_atomically(
       comm, path,
@@ -279,6 +303,7 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
         for (const auto& [name, value] : slice.attributes) h5::write_attribute(file.get(), name, value);
         h5::write_attribute(file.get(), "format_version", std::int64_t{kModelFormatVersion});
         h5::write_attribute(file.get(), "factors", static_cast<std::int64_t>(layout.k));
+        h5::write_attribute(file.get(), kChecksumAttribute, checksum);
         for (const auto& [name, value] : slice.trailing_attributes)
           h5::write_attribute(file.get(), name, value);
         dxpl.close();
@@ -566,6 +591,34 @@ ModelReader::ModelReader(const std::string& path) : path_(path), impl_(std::make
       throw bad_file(path, "/users/train_values and /users/train_items differ in length");
     for (math::Index item : model.train_items) {
       if (item < 0 || item >= n) throw bad_file(path, "/users/train_items holds an item index out of range");
+    }
+    // NaN first: a non-finite factor would rank nothing (an empty list, silently).
+    auto require_finite = [&](const auto& values, const char* name) {
+      for (Eigen::Index i = 0; i < values.size(); ++i) {
+        if (!std::isfinite(values.data()[i]))
+          throw bad_file(path, std::string(name) + " holds a non-finite value (" +
+                                   std::to_string(values.data()[i]) +
+                                   "): the model is damaged; train it again");
+      }
+    };
+    require_finite(model.user_factors, "/users/factors");
+    require_finite(model.item_factors, "/items/factors");
+    require_finite(model.user_bias, "/users/bias");
+    require_finite(model.item_bias, "/items/bias");
+    if (const auto it = model.attributes.find(kChecksumAttribute); it != model.attributes.end()) {
+      math::CsrBlock train;
+      train.indptr = model.train_indptr;
+      train.cols = model.train_items;
+      train.values = model.train_values;
+      const std::uint64_t expected =
+          combine_checksum(model.user_ids, model.item_ids, hash_rows(0, model.user_factors, model.user_bias),
+                           hash_rows(0, model.item_factors, model.item_bias), hash_ratings(train));
+      const auto* stored = std::get_if<std::int64_t>(&it->second);
+      if (!stored || static_cast<std::uint64_t>(*stored) != expected)
+        throw bad_file(
+            path,
+            "ids, factors or training ratings do not match the stored checksum: the file is damaged "
+            "(write it again)");
     }
   } catch (const h5::H5Error& e) {
     throw bad_file(path, std::string("cannot read the model: ") + e.what());

@@ -451,7 +451,9 @@ inline bool parse_short_decimal(std::string_view s, double& value) {
   return true;
 }
 
-// Finite in the float that stores it: "1e300" would silently become inf.
+// Finite and within +-kMaxAbsRating (README: accepted ratings): "1e300"
+// would silently become inf in the float that stores it, and squares of
+// values near 1e26 overflow the exact sums of the metrics.
 inline bool parse_rating(std::string_view s, float& value) {
   double d = 0;
   if (!parse_short_decimal(s, d)) {
@@ -459,7 +461,7 @@ inline bool parse_rating(std::string_view s, float& value) {
     if (!parse_whole(s, d)) return false;
   }
   value = static_cast<float>(d);
-  return std::isfinite(d) && std::isfinite(value);
+  return std::isfinite(d) && std::fabs(d) <= kMaxAbsRating;
 }
 
 bool is_number(std::string_view s) {
@@ -566,7 +568,7 @@ class RangeParser {
       return fail(line_in_range, expected("a non-empty id in the item column", text));
     float rating = 0;
     if (!parse_rating(fields_.field[2], rating)) {
-      return fail(line_in_range, expected("a finite number in the rating column", fields_.field[2]));
+      return fail(line_in_range, expected(kRatingExpected, fields_.field[2]));
     }
     std::int64_t timestamp = 0;
     if (fields_.count == 4 && !parse_int64(fields_.field[3], timestamp)) {

@@ -21,6 +21,12 @@ namespace hpcrec::io {
 
 using math::Offset;
 
+// Accepted ratings (values): finite, |r| <= 1e9. Beyond that float ratings
+// lose whole units and the metrics' exact sums of squares could overflow;
+// counts and star ratings are far inside. A line outside is bad input.
+inline constexpr double kMaxAbsRating = 1e9;
+inline constexpr const char* kRatingExpected = "a finite number in [-1e9, 1e9] in the rating column";
+
 enum class Delimiter { kAuto, kTab, kComma, kDoubleColon, kWhitespace };
 
 // Parses "auto|tab|comma|csv|dcolon|::|space|whitespace"; throws InputError.

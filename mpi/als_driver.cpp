@@ -153,6 +153,20 @@ IterationCost reduce_cost(const Communicator& comm, double t0, double solve_seco
   return cost;
 }
 
+IterationStats ExplicitAls::current_stats() {
+  IterationStats stats;
+  stats.iteration = iteration_;
+  // What the item half-step would have gathered: the current user rows.
+  items_.plan.exchange_into(comm_, users_.factors, &users_.bias, gathered_users_);
+  evaluate(gathered_users_, stats);
+  double sums[6] = {stats.train.squared, stats.train.absolute, static_cast<double>(stats.train.count),
+                    stats.test.squared,  stats.test.absolute,  static_cast<double>(stats.test.count)};
+  comm_.allreduce_inplace<double>(sums, MPI_SUM);
+  stats.train = {sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
+  stats.test = {sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
+  return stats;
+}
+
 IterationStats ExplicitAls::iterate() {
   const double t0 = MPI_Wtime();
   IterationStats stats;

@@ -113,6 +113,10 @@ class ExplicitAls {
 
   // Collective. One user half-step, one item half-step, then the metrics.
   IterationStats iterate();
+  // Collective. The metrics of the current factors without an iteration
+  // (a run resumed at or past its last iteration reports these); the cost
+  // figures are zero.
+  IterationStats current_stats();
 
   const AlsSide& users() const { return users_; }
   const AlsSide& items() const { return items_; }

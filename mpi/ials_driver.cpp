@@ -79,6 +79,24 @@ double ImplicitAls::half_step(AlsSide& solve, const math::Matrix& gathered, cons
   return MPI_Wtime() - t0;
 }
 
+ImplicitIterationStats ImplicitAls::current_stats() {
+  ImplicitIterationStats stats;
+  stats.iteration = iteration_;
+  gather(users_, items_, gathered_items_);
+  items_gathered_ = true;
+  item_gram_ = global_gram(items_);
+  const math::ColMatrix& yty = *item_gram_;
+  const math::ColMatrix xtx = global_gram(users_);
+  math::ExactSum corrections;
+  const math::CsrView view{users_.ratings.indptr, users_.ratings.cols, users_.ratings.values};
+  math::implicit_loss_terms(view, gathered(users_, items_, gathered_items_), users_.factors, options_.kernel,
+                            corrections);
+  const math::ExactSum total = exact_allreduce(comm_, corrections);
+  stats.loss =
+      xtx.cwiseProduct(yty).sum() + total.value() + options_.kernel.lambda * (xtx.trace() + yty.trace());
+  return stats;
+}
+
 ImplicitIterationStats ImplicitAls::iterate() {
   const double t0 = MPI_Wtime();
   ImplicitIterationStats stats;

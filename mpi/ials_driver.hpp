@@ -33,6 +33,9 @@ class ImplicitAls {
 
   // Collective. Users, then items, then the loss.
   ImplicitIterationStats iterate();
+  // Collective. The loss of the current factors without an iteration (a run
+  // resumed at or past its last iteration); the cost figures are zero.
+  ImplicitIterationStats current_stats();
 
   // Replaces the state, e.g. from a checkpoint (the biases of an implicit
   // model are zero; the arguments mirror ExplicitAls::restore).

@@ -88,12 +88,14 @@ std::vector<char> pack(const SparseRows& b) {
   return buf;
 }
 
-// Fills `out` from `p` and returns the bytes after it. An empty vector's
-// data() may be null, which memcpy must not be given even for 0 bytes (UBSan).
+// Copies v.size() elements from p into v and advances p. An empty vector's
+// data() may be null, and memcpy from or to null is undefined even for 0
+// bytes (UBSan reported it for a rank whose block has no ratings).
 template <class T>
-const char* take(const char* p, std::vector<T>& out) {
-  if (!out.empty()) std::memcpy(out.data(), p, out.size() * sizeof(T));
-  return p + out.size() * sizeof(T);
+void take(const char*& p, std::vector<T>& v) {
+  if (v.empty()) return;
+  std::memcpy(v.data(), p, v.size() * sizeof(T));
+  p += v.size() * sizeof(T);
 }
 
 SparseRows unpack(const std::vector<char>& buf) {
@@ -105,8 +107,8 @@ SparseRows unpack(const std::vector<char>& buf) {
   b.cols.resize(static_cast<size_t>(head[2]));
   b.values.resize(static_cast<size_t>(head[2]));
   const char* p = buf.data() + sizeof(head);
-  p = take(p, b.indptr);
-  p = take(p, b.cols);
+  take(p, b.indptr);
+  take(p, b.cols);
   take(p, b.values);
   return b;
 }
@@ -209,6 +211,7 @@ NeighborLists compute_neighbors(const Communicator& comm, const KnnMatrix& m, co
     math::accumulate_neighbors(own, visiting, options.similarity, heaps, options.threads);
     compute += MPI_Wtime() - c0;
     if (step + 1 < comm.size()) sent += ring_shift(comm, visiting);
+    if (options.progress) options.progress(step + 1, comm.size());
   }
   NeighborLists out = math::to_neighbor_lists(own.first_row, heaps);
   if (stats) {
@@ -383,6 +386,7 @@ std::vector<std::vector<math::ScoredItem>> knn_top_n(const Communicator& comm, c
   for (int step = 0; step < comm.size(); ++step) {
     math::accumulate_scores(own, visiting, *exclusions, heaps, options.threads, blocked);
     if (step + 1 < comm.size()) ring_shift(comm, visiting);
+    if (options.progress) options.progress(step + 1, comm.size());
   }
   std::vector<std::vector<math::ScoredItem>> out;
   out.reserve(heaps.size());

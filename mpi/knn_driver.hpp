@@ -55,6 +55,7 @@
 //   auto top = dist::knn_top_n(comm, m, nb, o, /*n=*/10);  // this rank's users, best first
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -107,6 +108,8 @@ struct KnnOptions {
   KnnOn on = KnnOn::kItems;
   math::SimilarityOptions similarity;
   int threads = 1;
+  // Called after each ring step with (steps done, steps), if set (a progress line).
+  std::function<void(double, double)> progress;
 };
 
 struct KnnStats {

@@ -52,8 +52,12 @@ std::vector<std::vector<math::ScoredItem>> top_n_ring(const Communicator& comm, 
   const int next = (rank + 1) % p, prev = (rank + p - 1) % p;
   for (int step = 0; step < p; ++step) {
     const math::SupportRanking ranking{&visiting.prior, in.like_threshold, in.like_inv_sigma};
+    std::function<void(double, double)> chunk_progress;
+    if (in.progress)
+      chunk_progress = [&](double done, double total) { in.progress(step * total + done, p * total); };
     math::score_block_into(*in.user_factors, in.user_offset, visiting.factors, visiting.bias, visiting.first,
-                           in.exclusions, heaps, in.threads, in.blocked, support ? &ranking : nullptr);
+                           in.exclusions, heaps, in.threads, in.blocked, support ? &ranking : nullptr,
+                           chunk_progress);
     if (step + 1 == p) break;
     // Pass the block on: send to the previous rank, receive from the next.
     std::vector<double> out = pack(visiting);

@@ -4,6 +4,7 @@
 // more than its own item block and one visiting block.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct TopNInput {
   double like_threshold = 0, like_inv_sigma = 1;
   int n = 10;
   int threads = 1;
+  // Called on the way with (work done, total work), if set (a progress line).
+  std::function<void(double, double)> progress;
 };
 
 // Collective. The best n items of each of this rank's users (best first).

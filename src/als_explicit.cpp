@@ -10,10 +10,14 @@
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
+
+#include "src/first_error.hpp"
 
 namespace hpcrec::math {
 
@@ -359,14 +363,21 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
   // Rows are independent and each is solved by one fixed code path, chosen
   // by its own n and k only, so the result does not depend on the thread
   // count or on the schedule.
+  FirstError errors;
 #pragma omp parallel num_threads(threads)
   {
-    RowWorkspace ws(k);
+    // Each thread allocates its own workspace (from its own malloc arena:
+    // no cache line shared with another thread's).
+    std::optional<RowWorkspace> ws;
+    errors.run([&] { ws.emplace(k); });
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < rows; ++r) {
-      solve_row(ratings, r, src_factors, src_bias, config, ws, dst_factors, dst_bias);
+      if (!ws) continue;  // its allocation failed: rethrown below
+      // The rare LDLT fallback allocates too.
+      errors.run([&] { solve_row(ratings, r, src_factors, src_bias, config, *ws, dst_factors, dst_bias); });
     }
   }
+  errors.rethrow();
 }
 
 double explicit_rows_flops(const CsrView& ratings, int k) {

@@ -15,11 +15,14 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
+
+#include "src/first_error.hpp"
 
 namespace hpcrec::math {
 
@@ -774,14 +777,22 @@ std::vector<double> loss_terms_per_row(const CsrView& m, const FactorsRef& src, 
     throw std::invalid_argument("implicit_loss_terms: factor shapes do not match the block");
   }
   std::vector<double> terms(static_cast<std::size_t>(m.rows()));
+  FirstError errors;
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
-    Workspace ws(src.cols());
+    std::optional<Workspace> slot;  // allocated by its own thread
+    errors.run([&] { slot.emplace(src.cols()); });
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < m.rows(); ++r) {
-      terms[static_cast<std::size_t>(r)] = row_loss_terms_in_place(m, r, src, rows.row(r).data(), config, ws);
+      if (!slot) continue;  // its allocation failed: rethrown below
+      Workspace& ws = *slot;
+      errors.run([&] {
+        terms[static_cast<std::size_t>(r)] =
+            row_loss_terms_in_place(m, r, src, rows.row(r).data(), config, ws);
+      });
     }
   }
+  errors.rethrow();
   return terms;
 }
 
@@ -815,34 +826,41 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
 
   // Each row runs one fixed code path chosen by its own interactions and k,
   // so neither the thread count nor the schedule changes any result.
+  FirstError errors;  // a row's solve may allocate (its Cholesky fallback)
 #pragma omp parallel num_threads(std::max(config.threads, 1))
   {
-    Workspace ws(k);
+    std::optional<Workspace> slot;  // allocated by its own thread
+    errors.run([&] { slot.emplace(k); });
     ExactSum loss;  // integer sum: merging the threads' parts in any order is exact
 #pragma omp for schedule(dynamic, 16)
     for (Index r = 0; r < rows; ++r) {
-      const RowGather gather(interactions, r, src_factors, config, mirror);
-      double* x = dst_factors.row(r).data();
-      const Offset n = gather.positives();
-      Eigen::Index resident = 0;  // > 0: ws.g holds all the row's y_i
-      if (n == 0) {
-        std::fill_n(x, k, 0.0);  // b = 0: the exact minimiser is 0
-        continue;                // and the row's loss terms are an empty sum
-      } else if (use_float) {
-        resident = solve_row_cg_float(gather, n, ytyp, config, loss_terms != nullptr, ws, x);
-      } else if (use_cg) {
-        resident = solve_row_cg(gather, n, ytyp, config, ws, x);
-      } else {
-        resident = solve_row_cholesky(gather, n, ytyp, config, ws, x);
-      }
-      // resident: ws.g holds the row's exact y_i (else they are gathered again).
-      if (loss_terms != nullptr) loss.add(row_loss_terms(gather, resident, x, ws));
+      if (!slot) continue;  // its allocation failed: rethrown below
+      Workspace& ws = *slot;
+      errors.run([&] {
+        const RowGather gather(interactions, r, src_factors, config, mirror);
+        double* x = dst_factors.row(r).data();
+        const Offset n = gather.positives();
+        Eigen::Index resident = 0;  // > 0: ws.g holds all the row's y_i
+        if (n == 0) {
+          std::fill_n(x, k, 0.0);  // b = 0: the exact minimiser is 0
+          return;                  // and the row's loss terms are an empty sum
+        } else if (use_float) {
+          resident = solve_row_cg_float(gather, n, ytyp, config, loss_terms != nullptr, ws, x);
+        } else if (use_cg) {
+          resident = solve_row_cg(gather, n, ytyp, config, ws, x);
+        } else {
+          resident = solve_row_cholesky(gather, n, ytyp, config, ws, x);
+        }
+        // resident: ws.g holds the row's exact y_i (else they are gathered again).
+        if (loss_terms != nullptr) loss.add(row_loss_terms(gather, resident, x, ws));
+      });
     }
     if (loss_terms != nullptr) {
 #pragma omp critical(hpcrec_implicit_loss)
       loss_terms->merge(loss);
     }
   }
+  errors.rethrow();
 }
 
 double implicit_rows_flops(const CsrView& interactions, int k, const ImplicitAlsConfig& config) {

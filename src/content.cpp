@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "src/errors.hpp"
+#include "src/first_error.hpp"
 
 namespace hpcrec::math {
 
@@ -95,26 +96,30 @@ std::vector<std::vector<ScoredItem>> content_top_n(const ContentIndex& index, co
                                                    const std::vector<char>* blocked, bool include_seen) {
   const Index users = user_rows.rows();
   std::vector<std::vector<ScoredItem>> out(static_cast<size_t>(users));
+  FirstError errors;  // the bodies allocate: nothing may be thrown out of the region
 #pragma omp parallel num_threads(std::max(1, options.threads))
   {
     std::vector<double> scores;
     std::vector<Index> touched;
 #pragma omp for schedule(dynamic, 16)
     for (Index u = 0; u < users; ++u) {
-      auto items = user_rows.row_cols(u);
-      const auto profile = index.profile(items, user_rows.row_values(u), options.weight);
-      touched.clear();
-      index.score(profile, scores, touched);
-      TopNHeap heap(n);
-      for (Index i : touched) {
-        if (!include_seen && std::binary_search(items.begin(), items.end(), i)) continue;
-        if (blocked && (*blocked)[static_cast<size_t>(i)]) continue;
-        const double s = scores[static_cast<size_t>(i)];
-        if (s != 0 && heap.admits(i, s)) heap.push(i, s);
-      }
-      out[static_cast<size_t>(u)] = heap.sorted();
+      errors.run([&] {
+        auto items = user_rows.row_cols(u);
+        const auto profile = index.profile(items, user_rows.row_values(u), options.weight);
+        touched.clear();
+        index.score(profile, scores, touched);
+        TopNHeap heap(n);
+        for (Index i : touched) {
+          if (!include_seen && std::binary_search(items.begin(), items.end(), i)) continue;
+          if (blocked && (*blocked)[static_cast<size_t>(i)]) continue;
+          const double s = scores[static_cast<size_t>(i)];
+          if (s != 0 && heap.admits(i, s)) heap.push(i, s);
+        }
+        out[static_cast<size_t>(u)] = heap.sorted();
+      });
     }
   }
+  errors.rethrow();
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "src/errors.hpp"
+#include "src/first_error.hpp"
 
 namespace hpcrec::math {
 
@@ -185,66 +186,78 @@ void neighbors_kernel(const SparseRows& own, const SparseRows& visiting, const S
   const Index min_support = std::max(1, o.min_support);
   const Index self_shift = own.first_row - visiting.first_row;  // visiting local id of own row a: a + shift
 
+  // Each thread's accumulators; an allocation failure is rethrown after the
+  // region (first_error.hpp). touched never outgrows its reservation.
+  FirstError errors;
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<Acc> acc(static_cast<size_t>(vrows), Acc{});
+    std::vector<Acc> acc;
     std::vector<Index> touched;
-    touched.reserve(static_cast<size_t>(vrows));
+    bool ready = false;
+    errors.run([&] {
+      acc.assign(static_cast<size_t>(vrows), Acc{});
+      touched.reserve(static_cast<size_t>(vrows));
+      ready = true;
+    });
 #pragma omp for schedule(dynamic, 8)
     for (Index a = 0; a < own.rows(); ++a) {
-      for (Offset k = own.indptr[a]; k < own.indptr[a + 1]; ++k) {
-        const Index c = own.cols[k];
-        if (c > t.max_col) break;  // columns ascend: nothing further is shared
-        const double x = own.values[k];
-        for (Offset q = t.ptr[c]; q < t.ptr[c + 1]; ++q) {
-          Acc& s = acc[t.row[q]];
-          const double y = t.value[q];
-          if (s.n == 0) touched.push_back(t.row[q]);
-          ++s.n;
-          s.sxy += x * y;
-          if constexpr (!std::is_same_v<Acc, AccDot>) {
-            s.sxx += x * x;
-            s.syy += y * y;
-          }
-          if constexpr (std::is_same_v<Acc, AccPearson>) {
-            s.sx += x;
-            s.sy += y;
+      if (!ready) continue;  // its allocation failed: rethrown below
+      errors.run([&] {
+        for (Offset k = own.indptr[a]; k < own.indptr[a + 1]; ++k) {
+          const Index c = own.cols[k];
+          if (c > t.max_col) break;  // columns ascend: nothing further is shared
+          const double x = own.values[k];
+          for (Offset q = t.ptr[c]; q < t.ptr[c + 1]; ++q) {
+            Acc& s = acc[t.row[q]];
+            const double y = t.value[q];
+            if (s.n == 0) touched.push_back(t.row[q]);
+            ++s.n;
+            s.sxy += x * y;
+            if constexpr (!std::is_same_v<Acc, AccDot>) {
+              s.sxx += x * x;
+              s.syy += y * y;
+            }
+            if constexpr (std::is_same_v<Acc, AccPearson>) {
+              s.sx += x;
+              s.sy += y;
+            }
           }
         }
-      }
-      NeighborHeap& heap = heaps[a];
-      const Index self = a + self_shift;
-      for (Index b : touched) {
-        const Acc s = acc[b];
-        acc[b] = Acc{};
-        if (s.n < min_support || b == self) continue;
-        const double n = s.n;
-        double sim = 0;
-        if constexpr (K == SimilarityKind::kCosine) {
-          const double den = own_norm[a] * vis_norm[b];
-          sim = den > 0 ? s.sxy / den : 0.0;
-        } else if constexpr (K == SimilarityKind::kJaccard) {
-          const double na = static_cast<double>(own.indptr[a + 1] - own.indptr[a]);
-          const double nb = static_cast<double>(visiting.indptr[b + 1] - visiting.indptr[b]);
-          sim = n / (na + nb - n);
-        } else if constexpr (K == SimilarityKind::kPearson) {
-          const double vx = s.sxx - s.sx * s.sx / n, vy = s.syy - s.sy * s.sy / n;
-          if (vx > kConstantEps * s.sxx && vy > kConstantEps * s.syy) {
-            sim = (s.sxy - s.sx * s.sy / n) / std::sqrt(vx * vy);
+        NeighborHeap& heap = heaps[a];
+        const Index self = a + self_shift;
+        for (Index b : touched) {
+          const Acc s = acc[b];
+          acc[b] = Acc{};
+          if (s.n < min_support || b == self) continue;
+          const double n = s.n;
+          double sim = 0;
+          if constexpr (K == SimilarityKind::kCosine) {
+            const double den = own_norm[a] * vis_norm[b];
+            sim = den > 0 ? s.sxy / den : 0.0;
+          } else if constexpr (K == SimilarityKind::kJaccard) {
+            const double na = static_cast<double>(own.indptr[a + 1] - own.indptr[a]);
+            const double nb = static_cast<double>(visiting.indptr[b + 1] - visiting.indptr[b]);
+            sim = n / (na + nb - n);
+          } else if constexpr (K == SimilarityKind::kPearson) {
+            const double vx = s.sxx - s.sx * s.sx / n, vy = s.syy - s.sy * s.sy / n;
+            if (vx > kConstantEps * s.sxx && vy > kConstantEps * s.syy) {
+              sim = (s.sxy - s.sx * s.sy / n) / std::sqrt(vx * vy);
+            }
+          } else {
+            const double den = s.sxx * s.syy;
+            sim = den > 0 ? s.sxy / std::sqrt(den) : 0.0;
           }
-        } else {
-          const double den = s.sxx * s.syy;
-          sim = den > 0 ? s.sxy / std::sqrt(den) : 0.0;
+          sim = std::clamp(sim, -1.0, 1.0);
+          if (o.shrink > 0) sim *= n / (n + o.shrink);
+          if (o.positive_only && !(sim > 0)) continue;
+          const Index id = visiting.first_row + b;
+          if (heap.admits(id, sim)) heap.push(Neighbor{id, sim, s.n});
         }
-        sim = std::clamp(sim, -1.0, 1.0);
-        if (o.shrink > 0) sim *= n / (n + o.shrink);
-        if (o.positive_only && !(sim > 0)) continue;
-        const Index id = visiting.first_row + b;
-        if (heap.admits(id, sim)) heap.push(Neighbor{id, sim, s.n});
-      }
-      touched.clear();
+        touched.clear();
+      });
     }
   }
+  errors.rethrow();
 }
 
 }  // namespace
@@ -286,42 +299,55 @@ void accumulate_scores(const SparseRows& own, const SparseRows& visiting,
   if (own.rows() == 0 || visiting.rows() == 0) return;
   const Transposed t = transpose(visiting);
   const Index vrows = visiting.rows(), vfirst = visiting.first_row;
+  // Each thread's accumulators, as in neighbors_kernel.
+  FirstError errors;
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<double> acc(static_cast<size_t>(vrows), 0.0);
-    std::vector<char> seen(static_cast<size_t>(vrows), 0);  // 1 touched, 2 excluded
+    std::vector<double> acc;
+    std::vector<char> seen;  // 1 touched, 2 excluded
     std::vector<Index> touched;
+    bool ready = false;
+    errors.run([&] {
+      acc.assign(static_cast<size_t>(vrows), 0.0);
+      seen.assign(static_cast<size_t>(vrows), 0);
+      touched.reserve(static_cast<size_t>(vrows));
+      ready = true;
+    });
 #pragma omp for schedule(dynamic, 16)
     for (Index a = 0; a < own.rows(); ++a) {
-      const auto& ex = exclusions[a];
-      auto lo = std::lower_bound(ex.begin(), ex.end(), vfirst);
-      auto hi = std::lower_bound(lo, ex.end(), vfirst + vrows);
-      for (auto it = lo; it != hi; ++it) seen[*it - vfirst] = 2;
-      for (Offset k = own.indptr[a]; k < own.indptr[a + 1]; ++k) {
-        const Index c = own.cols[k];
-        if (c > t.max_col) break;
-        const double x = own.values[k];
-        for (Offset q = t.ptr[c]; q < t.ptr[c + 1]; ++q) {
-          const Index b = t.row[q];
-          if (seen[b] != 1) {
-            if (seen[b] == 2) continue;  // excluded
-            seen[b] = 1;
-            touched.push_back(b);
+      if (!ready) continue;  // its allocation failed: rethrown below
+      errors.run([&] {
+        const auto& ex = exclusions[a];
+        auto lo = std::lower_bound(ex.begin(), ex.end(), vfirst);
+        auto hi = std::lower_bound(lo, ex.end(), vfirst + vrows);
+        for (auto it = lo; it != hi; ++it) seen[*it - vfirst] = 2;
+        for (Offset k = own.indptr[a]; k < own.indptr[a + 1]; ++k) {
+          const Index c = own.cols[k];
+          if (c > t.max_col) break;
+          const double x = own.values[k];
+          for (Offset q = t.ptr[c]; q < t.ptr[c + 1]; ++q) {
+            const Index b = t.row[q];
+            if (seen[b] != 1) {
+              if (seen[b] == 2) continue;  // excluded
+              seen[b] = 1;
+              touched.push_back(b);
+            }
+            acc[b] += x * t.value[q];
           }
-          acc[b] += x * t.value[q];
         }
-      }
-      TopNHeap& heap = heaps[a];
-      for (Index b : touched) {
-        if ((!blocked || !(*blocked)[vfirst + b]) && heap.admits(vfirst + b, acc[b]))
-          heap.push(vfirst + b, acc[b]);
-        acc[b] = 0;
-        seen[b] = 0;
-      }
-      for (auto it = lo; it != hi; ++it) seen[*it - vfirst] = 0;
-      touched.clear();
+        TopNHeap& heap = heaps[a];
+        for (Index b : touched) {
+          if ((!blocked || !(*blocked)[vfirst + b]) && heap.admits(vfirst + b, acc[b]))
+            heap.push(vfirst + b, acc[b]);
+          acc[b] = 0;
+          seen[b] = 0;
+        }
+        for (auto it = lo; it != hi; ++it) seen[*it - vfirst] = 0;
+        touched.clear();
+      });
     }
   }
+  errors.rethrow();
 }
 
 NeighborLists to_neighbor_lists(Index first_row, const std::vector<NeighborHeap>& heaps) {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "src/first_error.hpp"
 #include "src/rng.hpp"
 
 namespace hpcrec::math {
@@ -333,13 +334,17 @@ void SyntheticGenerator::generate(const Sink& sink, int threads, Offset chunk_ra
       bounds.push_back(next);
     }
     const auto chunks = static_cast<int>(bounds.size() - 1);
+    FirstError errors;  // the buffers grow: nothing may be thrown out of the region
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1) if (chunks > 1)
     for (int b = 0; b < chunks; ++b) {
-      auto& buf = bufs[static_cast<std::size_t>(b)];
-      buf.clear();
-      generate_users(bounds[static_cast<std::size_t>(b)], bounds[static_cast<std::size_t>(b) + 1], buf,
-                     scratch[static_cast<std::size_t>(b)]);
+      errors.run([&] {
+        auto& buf = bufs[static_cast<std::size_t>(b)];
+        buf.clear();
+        generate_users(bounds[static_cast<std::size_t>(b)], bounds[static_cast<std::size_t>(b) + 1], buf,
+                       scratch[static_cast<std::size_t>(b)]);
+      });
     }
+    errors.rethrow();
     for (int b = 0; b < chunks; ++b) sink(bufs[static_cast<std::size_t>(b)]);
   }
 }

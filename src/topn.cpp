@@ -1,8 +1,13 @@
 #include "src/topn.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <stdexcept>
+
+#include "src/first_error.hpp"
 
 namespace hpcrec::math {
 
@@ -76,7 +81,8 @@ void pack_rows(const Matrix& m, Index first, Index count, std::vector<double>& o
 void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
                       const Vector& item_bias, Index first_item,
                       const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
-                      int threads, const std::vector<char>* blocked, const SupportRanking* support) {
+                      int threads, const std::vector<char>* blocked, const SupportRanking* support,
+                      const std::function<void(double, double)>& progress) {
   const auto users = static_cast<Index>(user_factors.rows());
   const auto items = static_cast<Index>(item_factors.rows());
   const Eigen::Index k = user_factors.cols();
@@ -88,7 +94,9 @@ void score_block_into(const Matrix& user_factors, const Vector& user_offset, con
   }
   if (users == 0 || items == 0) return;
   const Index chunks = (users + kUserChunk - 1) / kUserChunk;
+  std::atomic<Index> chunks_done{0};
 
+  FirstError errors;  // the bodies allocate: nothing may be thrown out of the region
 #pragma omp parallel num_threads(std::max(threads, 1))
   {
     std::vector<double> upack, vpack;
@@ -96,47 +104,53 @@ void score_block_into(const Matrix& user_factors, const Vector& user_offset, con
     double acc[kTileUsers][kTileItems];
 #pragma omp for schedule(dynamic, 1)
     for (Index chunk = 0; chunk < chunks; ++chunk) {
-      const Index u0 = chunk * kUserChunk;
-      const Index nu = std::min(kUserChunk, users - u0);
-      pack_rows<kTileUsers>(user_factors, u0, nu, upack);
-      next_excluded.assign(static_cast<std::size_t>(nu), 0);
-      for (Index i0 = 0; i0 < items; i0 += kItemPanel) {
-        const Index ni = std::min(kItemPanel, items - i0);
-        pack_rows<kTileItems>(item_factors, i0, ni, vpack);
-        for (Index ut = 0; ut < nu; ut += kTileUsers) {
-          for (Index it = 0; it < ni; it += kTileItems) {
-            micro_kernel(upack.data() + static_cast<std::size_t>(ut) * k,
-                         vpack.data() + static_cast<std::size_t>(it) * k, k, acc);
-            // Users inner, items ascending: each user's exclusion pointer
-            // only moves forward.
-            for (int a = 0; a < kTileUsers && ut + a < nu; ++a) {
-              const Index u = u0 + ut + a;
-              TopNHeap& heap = heaps[u];
-              if (heap.capacity() <= 0) continue;
-              const std::span<const Index> excl =
-                  exclusions.empty() ? std::span<const Index>{} : exclusions[u];
-              std::size_t& e = next_excluded[ut + a];
-              for (int b = 0; b < kTileItems && it + b < ni; ++b) {
-                const Index local = i0 + it + b;
-                const Index item = first_item + local;
-                while (e < excl.size() && excl[e] < item) ++e;
-                if (e < excl.size() && excl[e] == item) continue;
-                double score = (user_offset[u] + item_bias[local]) + acc[a][b];
-                if (support) {
-                  // The prior bounds the rank score (log Φ <= 0): most
-                  // rarely rated items stop here, before the log Φ.
-                  if (!heap.admits(item, (*support->log_prior)[local])) continue;
-                  score = support->score(score, local);
+      errors.run([&] {
+        const Index u0 = chunk * kUserChunk;
+        const Index nu = std::min(kUserChunk, users - u0);
+        pack_rows<kTileUsers>(user_factors, u0, nu, upack);
+        next_excluded.assign(static_cast<std::size_t>(nu), 0);
+        for (Index i0 = 0; i0 < items; i0 += kItemPanel) {
+          const Index ni = std::min(kItemPanel, items - i0);
+          pack_rows<kTileItems>(item_factors, i0, ni, vpack);
+          for (Index ut = 0; ut < nu; ut += kTileUsers) {
+            for (Index it = 0; it < ni; it += kTileItems) {
+              micro_kernel(upack.data() + static_cast<std::size_t>(ut) * k,
+                           vpack.data() + static_cast<std::size_t>(it) * k, k, acc);
+              // Users inner, items ascending: each user's exclusion pointer
+              // only moves forward.
+              for (int a = 0; a < kTileUsers && ut + a < nu; ++a) {
+                const Index u = u0 + ut + a;
+                TopNHeap& heap = heaps[u];
+                if (heap.capacity() <= 0) continue;
+                const std::span<const Index> excl =
+                    exclusions.empty() ? std::span<const Index>{} : exclusions[u];
+                std::size_t& e = next_excluded[ut + a];
+                for (int b = 0; b < kTileItems && it + b < ni; ++b) {
+                  const Index local = i0 + it + b;
+                  const Index item = first_item + local;
+                  while (e < excl.size() && excl[e] < item) ++e;
+                  if (e < excl.size() && excl[e] == item) continue;
+                  double score = (user_offset[u] + item_bias[local]) + acc[a][b];
+                  if (support) {
+                    // The prior bounds the rank score (log Φ <= 0): most
+                    // rarely rated items stop here, before the log Φ.
+                    if (!heap.admits(item, (*support->log_prior)[local])) continue;
+                    score = support->score(score, local);
+                  }
+                  if (!heap.admits(item, score) || (blocked && (*blocked)[item])) continue;
+                  heap.push(item, score);
                 }
-                if (!heap.admits(item, score) || (blocked && (*blocked)[item])) continue;
-                heap.push(item, score);
               }
             }
           }
         }
-      }
+        const Index done = ++chunks_done;
+        if (progress && omp_get_thread_num() == 0)
+          progress(static_cast<double>(done), static_cast<double>(chunks));
+      });
     }
   }
+  errors.rethrow();
 }
 
 }  // namespace hpcrec::math

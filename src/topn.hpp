@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -51,11 +52,13 @@ class TopNHeap {
 // `first_item` is the global id of row 0 of `item_factors`. Items flagged in
 // `blocked` (per global item, optional) are never pushed. With `support`,
 // the heaps rank by support->score(score, item) instead (its log_prior
-// indexed by the block's rows; src/support_ranking.hpp).
+// indexed by the block's rows; src/support_ranking.hpp). `progress`, if set,
+// is called by thread 0 with (user chunks done, chunks) as it goes.
 void score_block_into(const Matrix& user_factors, const Vector& user_offset, const Matrix& item_factors,
                       const Vector& item_bias, Index first_item,
                       const std::vector<std::span<const Index>>& exclusions, std::vector<TopNHeap>& heaps,
                       int threads, const std::vector<char>* blocked = nullptr,
-                      const SupportRanking* support = nullptr);
+                      const SupportRanking* support = nullptr,
+                      const std::function<void(double, double)>& progress = nullptr);
 
 }  // namespace hpcrec::math

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -143,7 +144,10 @@ void expect_model(const io::Model& m, const math::IdMap& users, const math::IdMa
                                    {"note", std::string()},
                                    {"format_version", std::int64_t{io::kModelFormatVersion}},
                                    {"factors", std::int64_t{kFactors}}};
-  EXPECT_EQ(m.attributes, expected);
+  // read_model verified the checksum; the other attributes are the slice's.
+  io::Attributes attributes = m.attributes;
+  EXPECT_EQ(attributes.erase("model_checksum"), 1u);
+  EXPECT_EQ(attributes, expected);
   EXPECT_EQ(m.global_mean(), 3.5);
 }
 
@@ -302,6 +306,54 @@ TEST(ModelFile, ReadRejectsFilesThatAreNotModels) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), other + ": not an hpcrec model file (missing /users/factors)");
   }
+}
+
+// Overwrites element 0 of /users/factors in place (rank 0, serial access).
+void poke_first_user_factor(const std::string& path, double value) {
+  auto self = Communicator::self();
+  io::h5::File f = io::h5::open_parallel(path, self.raw(), H5F_ACC_RDWR);
+  io::h5::Dataset ds = io::h5::open_dataset(f.get(), "/users/factors");
+  std::vector<double> all = io::h5::read_all<double>(ds.get());
+  all[0] = value;
+  HPCREC_H5(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, all.data()));
+  ds = io::h5::Dataset();
+  f.close();
+}
+
+std::string read_error(const std::string& path) {
+  try {
+    io::read_model(path);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(ModelFile, ReadRejectsAFileChangedOnDiskByItsChecksum) {
+  auto comm = Communicator::world();
+  TempDir dir(comm);
+  const std::string path = dir.file("model.h5");
+  auto s = make_slice(comm, int_users(), int_items());
+  io::write_model(comm, path, s->slice);
+  comm.barrier();
+  if (comm.rank() != 0) return;
+  poke_first_user_factor(path, 0.5);
+  EXPECT_EQ(read_error(path),
+            path +
+                ": ids, factors or training ratings do not match the stored checksum: the file "
+                "is damaged (write it again)");
+  // Files written before the checksum existed load unchecked.
+  {
+    auto self = Communicator::self();
+    io::h5::File f = io::h5::open_parallel(path, self.raw(), H5F_ACC_RDWR);
+    HPCREC_H5(H5Adelete(f.get(), "model_checksum"));
+    f.close();
+  }
+  EXPECT_EQ(io::read_model(path).user_factors(0, 0), 0.5);
+  // A non-finite factor is refused with or without a checksum.
+  poke_first_user_factor(path, std::nan(""));
+  EXPECT_NE(read_error(path).find(path + ": /users/factors holds a non-finite value"), std::string::npos)
+      << read_error(path);
 }
 
 TEST(ModelFile, ReadRejectsAnotherFormatVersion) {

@@ -212,7 +212,7 @@ TEST_F(RatingsReader, HeaderOverride) {
   ParsedRatings p = read_all(with, no);
   ASSERT_TRUE(p.error);
   EXPECT_EQ(p.error->line_in_range, 1);
-  EXPECT_EQ(p.error->message, "expected a finite number in the rating column, got 'rating'");
+  EXPECT_EQ(p.error->message, "expected a finite number in [-1e9, 1e9] in the rating column, got 'rating'");
   EXPECT_EQ(p.lines, 2);
 
   std::string without = write("d.csv", "1,2,3\n4,5,6\n");
@@ -304,23 +304,11 @@ TEST_F(RatingsReader, MissingTimestampIsZero) {
 // Short decimals and integers take a fast path; it must agree with
 // std::from_chars to the bit.
 TEST_F(RatingsReader, NumbersMatchFromChars) {
-  std::vector<std::string> ratings = {"3",
-                                      "4.5",
-                                      "3.7",
-                                      "0.1",
-                                      "-2.25",
-                                      ".5",
-                                      "5.",
-                                      "+4",
-                                      "1e2",
-                                      "2.5E-1",
-                                      "123456789012345",
-                                      "1234567890123456",
-                                      "0.3333333333333",
-                                      "0.33333333333333",
-                                      "-0",
-                                      "99999999999999.9",
-                                      "0000000000000000001.5"};
+  std::vector<std::string> ratings = {"3", "4.5", "3.7", "0.1", "-2.25", ".5", "5.", "+4", "1e2", "2.5E-1",
+                                      // 15 and 16 digits (the fast path, then from_chars),
+                                      // inside the accepted range |r| <= 1e9
+                                      "123456789.012345", "123456789.0123456", "0.3333333333333",
+                                      "0.33333333333333", "-0", "999999999.999999", "0000000000000000001.5"};
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> digit(0, 9), len(1, 8);
   for (int i = 0; i < 2000; ++i) {
@@ -370,14 +358,19 @@ TEST_F(RatingsReader, ReportsEachBadInputWithItsLine) {
       {"\t2\t3", "expected a non-empty id in the user column, got '\t2\t3'"},
       {" \t2\t3", "expected a non-empty id in the user column, got ' \t2\t3'"},
       {"1\t\t3", "expected a non-empty id in the item column, got '1\t\t3'"},
-      {"1\t2\tabc", "expected a finite number in the rating column, got 'abc'"},
-      {"1\t2\t", "expected a finite number in the rating column, got ''"},
-      {"1\t2\t3.5x", "expected a finite number in the rating column, got '3.5x'"},
-      {"1\t2\tnan", "expected a finite number in the rating column, got 'nan'"},
-      {"1\t2\tinf", "expected a finite number in the rating column, got 'inf'"},
-      {"1\t2\t-inf", "expected a finite number in the rating column, got '-inf'"},
-      {"1\t2\t1e400", "expected a finite number in the rating column, got '1e400'"},
-      {"1\t2\t1e39", "expected a finite number in the rating column, got '1e39'"},  // beyond float
+      {"1\t2\tabc", "expected a finite number in [-1e9, 1e9] in the rating column, got 'abc'"},
+      {"1\t2\t", "expected a finite number in [-1e9, 1e9] in the rating column, got ''"},
+      {"1\t2\t3.5x", "expected a finite number in [-1e9, 1e9] in the rating column, got '3.5x'"},
+      {"1\t2\tnan", "expected a finite number in [-1e9, 1e9] in the rating column, got 'nan'"},
+      {"1\t2\tinf", "expected a finite number in [-1e9, 1e9] in the rating column, got 'inf'"},
+      {"1\t2\t-inf", "expected a finite number in [-1e9, 1e9] in the rating column, got '-inf'"},
+      {"1\t2\t1e400", "expected a finite number in [-1e9, 1e9] in the rating column, got '1e400'"},
+      {"1\t2\t1e39",
+       "expected a finite number in [-1e9, 1e9] in the rating column, got '1e39'"},  // beyond float
+      // Beyond the accepted range (README): 1e26 used to end in ExactSum's overflow.
+      {"1\t2\t1e26", "expected a finite number in [-1e9, 1e9] in the rating column, got '1e26'"},
+      {"1\t2\t1000000001", "expected a finite number in [-1e9, 1e9] in the rating column, got '1000000001'"},
+      {"1\t2\t-1.5e9", "expected a finite number in [-1e9, 1e9] in the rating column, got '-1.5e9'"},
       {"1\t2\t3\t12x", "expected an integer in the timestamp column, got '12x'"},
       {"1\t2\t3\t1.5", "expected an integer in the timestamp column, got '1.5'"},
       {"1\t2\t3\t", "expected an integer in the timestamp column, got ''"},
