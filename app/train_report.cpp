@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "io/atomic_file.hpp"
 #include "mpi/failure.hpp"
 #include "src/errors.hpp"
 
@@ -39,13 +40,27 @@ void check_output_path(const dist::Communicator& comm, const std::string& option
 }
 
 Report::Report(const dist::Communicator& comm, const std::string& path, bool append)
-    : root_(comm.rank() == 0) {
+    : comm_(comm), root_(comm.rank() == 0), path_(path), committed_(append) {
   dist::collective_phase(comm, [&] {
     if (root_ && !path.empty()) {
-      out_.open(path, append ? std::ios::app : std::ios::out);
-      if (!out_) throw InputError(path + ": cannot open for writing");
+      const std::string name = append ? path : io::tmp_path(path);
+      errno = 0;
+      out_.open(name, append ? std::ios::app : std::ios::out);
+      if (!out_)
+        throw InputError(path + ": cannot open for writing" +
+                         (errno ? std::string(": ") + std::strerror(errno) : ""));
+      std::error_code ec;
+      if (append) written_ = std::filesystem::file_size(path, ec);
     }
   });
+}
+
+Report::~Report() {
+  // No record was written: the previous file at the path stays.
+  if (root_ && !path_.empty() && !committed_) {
+    out_.close();
+    io::discard_tmp(path_);
+  }
 }
 
 void Report::set_context(Record head, Record tail) {
@@ -54,13 +69,31 @@ void Report::set_context(Record head, Record tail) {
 }
 
 void Report::json(const Record& fields) {
-  if (!root_ || !out_.is_open()) return;
-  Record line = head_;
-  for (const auto& [key, value] : fields.items()) line[key] = value;
-  for (const auto& [key, value] : tail_.items()) line[key] = value;
-  // NaN and infinities have no JSON form: null (nlohmann writes them so).
-  out_ << line.dump() << "\n";
-  out_.flush();
+  if (path_.empty()) return;
+  dist::collective_phase(comm_, [&] {
+    if (!root_) return;
+    Record line = head_;
+    for (const auto& [key, value] : fields.items()) line[key] = value;
+    for (const auto& [key, value] : tail_.items()) line[key] = value;
+    // NaN and infinities have no JSON form: null (nlohmann writes them so).
+    const std::string record = line.dump() + "\n";
+    errno = 0;
+    out_ << record;
+    out_.flush();
+    if (!out_) {
+      const int err = errno;
+      // Cut a partial record off, so the file holds whole records only.
+      out_.close();
+      std::error_code ec;
+      std::filesystem::resize_file(committed_ ? path_ : io::tmp_path(path_), written_, ec);
+      throw InputError(path_ + ": cannot write the metrics: " + (err ? std::strerror(err) : "write failed"));
+    }
+    written_ += record.size();
+    if (!committed_) {
+      io::commit_tmp(path_);
+      committed_ = true;
+    }
+  });
 }
 
 Record run_head(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,

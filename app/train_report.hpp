@@ -3,6 +3,7 @@
 // run's context: command, algorithm, version, ISA, ranks, threads, settings).
 #pragma once
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -22,19 +23,33 @@ void check_output_path(const dist::Communicator& comm, const std::string& option
 // "%.6g", or "null" for NaN and infinities (JSON has neither).
 std::string num(double x);
 
+// Rank 0 writes the records. Without `append` they go to PATH's temporary
+// name until the first one is complete, which then replaces PATH: a run
+// that cannot write a single record leaves the previous file as it was.
+// A write that fails (a full disk) is cut back to the last complete record
+// and ends every rank with exit 2, naming the path and the OS error.
 class Report {
  public:
   // Collective: opening the file is agreed (a rank-0 failure ends every rank).
   Report(const dist::Communicator& comm, const std::string& path, bool append);
+  ~Report();
+  Report(const Report&) = delete;
+  Report& operator=(const Report&) = delete;
   bool root() const { return root_; }
   // What every record carries around its own fields: `head` first (command,
   // algorithm, ...), `tail` last (settings).
   void set_context(Record head, Record tail);
   // One JSON line: the context's head, `fields`, the context's tail.
+  // Collective when there is a file: every rank calls it, and a failed
+  // write is agreed at once (rank 0 alone knows).
   void json(const Record& fields);
 
  private:
+  const dist::Communicator& comm_;
   bool root_;
+  std::string path_;
+  bool committed_ = false;      // the records are under path_ (not its temporary name)
+  std::uintmax_t written_ = 0;  // bytes of the file up to the last complete record
   std::ofstream out_;
   Record head_ = Record::object(), tail_ = Record::object();
 };

@@ -2,7 +2,7 @@
 # Checkpoints: a rank killed (SIGKILL) mid-run at -n 2, resumed at -n 3 with
 # --resume auto, ends bitwise equal to an uninterrupted run; a truncated or
 # corrupt newest checkpoint is reported and the previous one used; SIGTERM
-# checkpoints and exits 3; mismatches name the field; keep-K rotation; an
+# checkpoints and exits 3; SIGUSR1 to mpirun gives exit 3 and a checkpoint; mismatches name the field; keep-K rotation; an
 # unwritable checkpoint directory is a clear error.
 source "$(dirname "$0")/common.bash"
 command -v h5diff >/dev/null || { echo "h5diff not installed: skip"; exit 77; }
@@ -110,6 +110,32 @@ else
   same_model "$TMP/full8.h5" "$TMP/sig.h5"
   [ "$(grep -c '"iteration"' "$TMP/sig.jsonl")" -ge 9 ] || fail "metrics not appended on resume"
 fi
+
+echo "== SIGUSR1 to mpirun (README: how to stop a job under mpirun): exit 3 and a checkpoint, 3 times in a row"
+# Open MPI forwards SIGUSR1 to every rank; SIGTERM to mpirun would make it
+# end the job itself (exit 1, ranks killed 1 s after its own SIGTERM).
+for t in 1 2 3; do
+  CU=$TMP/cu$t
+  "$MPIEXEC" -n 2 "$HPCREC" "${args[@]}" --iterations 500 --checkpoint-dir "$CU" --metrics-out "$TMP/usr1.jsonl" \
+    >"$TMP/usr1.log" 2>&1 &
+  mpi=$!
+  # The first record is written after the stop handlers are installed.
+  for _ in $(seq 1 1200); do
+    [ -s "$TMP/usr1.jsonl" ] && break
+    kill -0 "$mpi" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -USR1 "$mpi"
+  rc=0
+  wait "$mpi" || rc=$?
+  [ "$rc" = 3 ] || fail "try $t: mpirun exit $rc after SIGUSR1, expected 3: $(tail -n 8 "$TMP/usr1.log")"
+  grep -qE "stopped by SIGUSR1 after iteration [0-9]+: resume with --resume auto \(exit status 3\)" "$TMP/usr1.log" ||
+    fail "try $t: no stop message: $(tail -n 5 "$TMP/usr1.log")"
+  ck=$(newest "$CU")
+  [ -n "$ck" ] || fail "try $t: no checkpoint written on SIGUSR1"
+  echo "try $t: mpirun exit 3, $ck"
+  rm -f "$TMP/usr1.jsonl"
+done
 
 echo "== unwritable checkpoint directory: clear error before training"
 touch "$TMP/plainfile"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real single-node Slurm (slurmctld + slurmd on localhost, config in a temp
-# dir, ../shared/RECIPES.md): train.sbatch with sbatch --wait; a 2 x 2 sweep
+# dir, ../shared/RECIPES.md): train.sbatch with sbatch --wait, and cancelled
+# mid-training (checkpoint, exit code 3); a 2 x 2 sweep
 # (job array) and best.sh; requeue.sbatch requeued from outside mid-training,
 # which completes from its checkpoint with the model of an uninterrupted run.
 # Skips (77) only when the Slurm binaries are missing.
@@ -84,6 +85,26 @@ grep -q "on 2 rank(s)" hpcrec-train-*.out || fail "not 2 ranks"
 run_np 1 train --ratings "$RATINGS" --holdout 0.1 --factors 8 --iterations 4 --model "$TMP/ref4.h5" >/dev/null
 h5diff "$TMP/train/model.h5" "$TMP/ref4.h5" /items/factors /items/factors || fail "Slurm model differs"
 
+echo "== train.sbatch cancelled mid-training (scancel: TERM to the script and the step): checkpoint, exit code 3"
+"$HPCREC" generate --out "$TMP/big.tsv" --users 20000 --items 3000 --ratings 400000 --seed 5 >/dev/null
+job=$(RATINGS=$TMP/big.tsv OUT=$TMP/cancel FACTORS=24 ITERATIONS=100000 \
+  sbatch --parsable --ntasks=2 --cpus-per-task=1 "$SLURM_DIR/train.sbatch")
+for _ in $(seq 1 1200); do
+  [ -s "$TMP/cancel/metrics.jsonl" ] && break
+  sleep 0.1
+done
+[ -s "$TMP/cancel/metrics.jsonl" ] || fail "train.sbatch: no iteration: $(cat hpcrec-train-"$job".out)"
+scancel "$job"
+for _ in $(seq 1 600); do
+  [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+  sleep 0.1
+done
+cat hpcrec-train-"$job".out
+scontrol show job "$job" | grep -q "ExitCode=3:0" ||
+  fail "cancelled train.sbatch: $(scontrol show job "$job" | grep -oE 'JobState=[A-Z]+|ExitCode=[0-9:]+' | tr '\n' ' ')"
+ls "$TMP"/cancel/checkpoints/ckpt-*.h5 >/dev/null || fail "cancelled train.sbatch: no checkpoint"
+grep -qE "stopped by SIG[A-Z0-9]+ after iteration [0-9]+" hpcrec-train-"$job".out || fail "no stop message"
+
 echo "== update.sbatch"
 mkdir -p "$TMP/models"
 cp "$TMP/train/model.h5" "$TMP/models/model-0.h5"
@@ -109,8 +130,7 @@ grep -q "^factors = [48]$" "$TMP/sweep/best.ini" || fail "sweep: best.ini: $(cat
 [ -f "$TMP/sweep/model.h5" ] || fail "sweep: no model"
 
 echo "== requeue.sbatch, requeued from outside mid-training"
-# Slower runs so the requeue lands mid-training: bigger data, more iterations.
-"$HPCREC" generate --out "$TMP/big.tsv" --users 20000 --items 3000 --ratings 400000 --seed 5 >/dev/null
+# Slower runs so the requeue lands mid-training: bigger data (big.tsv), more iterations.
 run_np 2 train --ratings "$TMP/big.tsv" --holdout 0.1 --factors 24 --iterations 10 --model "$TMP/ref10.h5" >/dev/null
 job=$(RATINGS=$TMP/big.tsv OUT=$TMP/rq FACTORS=24 ITERATIONS=10 \
   sbatch --parsable --ntasks=2 --cpus-per-task=1 "$SLURM_DIR/requeue.sbatch")
