@@ -11,8 +11,9 @@ all_options=()
 checked=0
 for c in "${commands[@]}"; do
   help=$("$HPCREC" "$c" --help)
-  # "  --name arg ..." takes a value; "  --name   text" is a flag; "-h [ --help ]" skipped.
-  mapfile -t lines < <(grep -E '^  --[a-z0-9-]+' <<<"$help")
+  # "  --name arg ..." takes a value; "  --name   text" is a flag; the short
+  # forms "  -q [ --quiet ]" are read as "  --quiet".
+  mapfile -t lines < <(grep -E '^  (-[a-z] \[ )?--[a-z0-9-]+' <<<"$help" | sed -E 's/^  -[a-z] \[ (--[a-z0-9-]+) \]/  \1/' | grep -v '^  --help')
   names=()
   for line in "${lines[@]}"; do
     names+=("$(sed -E 's/^  --([a-z0-9-]+).*/\1/' <<<"$line")")
