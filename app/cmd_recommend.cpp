@@ -141,14 +141,13 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
   const ItemFilter filter = bf.get();
 
   if (all) {
+    const Record run = run_record(comm, "recommend", lm.algorithm, threads, settings);
     const double load_seconds = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
     const double t1 = MPI_Wtime();
     const ServedLists served = serve(comm, *lm.model, data, UserBatch{}, top_n, filter);
     const double score_seconds = comm.allreduce<double>(MPI_Wtime() - t1, MPI_MAX);
     const double t2 = MPI_Wtime();
     if (!out.empty()) {
-      Record run = run_head(comm, "recommend", lm.algorithm, threads);
-      run["settings"] = settings;
       write_lists(comm, out, data, served, top_n, lm.titles, run);
     } else {
       const io::TopNSlice slice = topn_slice(comm, data, served, top_n, lm.titles);
@@ -171,7 +170,7 @@ int run_recommend(const Args& args, const dist::Communicator& comm) {
       double dense = NAN;
       if (bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
       Report report(comm, metrics_out, false);
-      report.set_context(run_head(comm, "recommend", lm.algorithm, threads), Record{{"settings", settings}});
+      report.set_context(run);
       report.json({{"users", users},
                    {"items", data.item_ids.size()},
                    {"factors", lm.factors},

@@ -119,6 +119,12 @@ TopLists strong_lists(const dist::Communicator& comm, const Model& model, const 
   return lists;
 }
 
+// Whether the run trains `a`, alone or as a hybrid's part (ials' automatic
+// choices are printed only then; the memory check is for factor models).
+bool trains(const TrainOptions& o, Algorithm a) {
+  return o.algo == a || std::count(o.blend_models.begin(), o.blend_models.end(), a) > 0;
+}
+
 // als and ials (alone or in a hybrid) need memory that grows with k^2 per
 // thread: estimated here, before training, so that an impossible --factors
 // is refused with the figure (exit 2) instead of ending in std::bad_alloc
@@ -127,9 +133,7 @@ TopLists strong_lists(const dist::Communicator& comm, const Model& model, const 
 // it may receive, and per thread two padded (k+1) x (k+1) systems plus the
 // k x k Gram matrix and its padded copy.
 void check_memory(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
-  bool factorises = o.algo == Algorithm::kAls || o.algo == Algorithm::kImplicitAls;
-  for (const Algorithm a : o.blend_models) factorises |= a == Algorithm::kAls || a == Algorithm::kImplicitAls;
-  if (!factorises) return;
+  if (!trains(o, Algorithm::kAls) && !trains(o, Algorithm::kImplicitAls)) return;
   const double k = o.als.factors, m = data.user_ids.size(), n = data.item_ids.size();
   const double threads = std::max(o.als.threads, 1), ranks = comm.size();
   const double factor_bytes = 8.0 * k * (2.0 * (m + n) / ranks + std::max(m, n));
@@ -285,10 +289,9 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   }
   if (!o.recommendations.empty()) {
     const double t0 = MPI_Wtime();
-    Record run = run_head(comm, o.command, o.algo_name, o.als.threads);
-    run["settings"] = o.settings;
     write_lists(comm, o.recommendations, fitted,
-                serve(comm, *model, fitted, UserBatch{}, o.top_n, ItemFilter{}), o.top_n, titles, run);
+                serve(comm, *model, fitted, UserBatch{}, o.top_n, ItemFilter{}), o.top_n, titles,
+                report.context());
     const double secs = comm.allreduce<double>(MPI_Wtime() - t0, MPI_MAX);
     if (root)
       std::printf("recommendations: %s (top %d for %d users, %.2f s)\n", o.recommendations.c_str(), o.top_n,
@@ -302,17 +305,6 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
         t_write - t_evaluate, end - t_write);
   }
   return kExitOk;
-}
-
-}  // namespace
-
-namespace {
-
-// Whether the run trains an ials model, alone or as a hybrid's part (the
-// automatic choices are printed only then).
-bool trains_ials(const TrainOptions& o) {
-  return o.algo == Algorithm::kImplicitAls ||
-         std::count(o.blend_models.begin(), o.blend_models.end(), Algorithm::kImplicitAls) > 0;
 }
 
 }  // namespace
@@ -333,7 +325,7 @@ void resolve_confidence(const dist::Communicator& comm, const TrainingData& data
   o.confidence = counts ? "log" : "linear";
   o.ials.kernel.confidence =
       counts ? math::ImplicitAlsConfig::Confidence::kLog : math::ImplicitAlsConfig::Confidence::kLinear;
-  const bool ials = trains_ials(o);
+  const bool ials = trains(o, Algorithm::kImplicitAls);
   if (comm.rank() != 0 || !ials) return;
   if (counts)
     std::printf("confidence auto: log (values look like counts: integers >= 0, max %.0f > %.0f)\n",
@@ -358,7 +350,7 @@ void resolve_ials_lambda(const dist::Communicator& comm, const TrainingData& dat
   const double mean_weight =
       data.train > 0 ? dist::exact_allreduce(comm, weights).value() / static_cast<double>(data.train) : 1.0;
   o.ials.kernel.lambda = kAutoIalsLambda * mean_weight * std::sqrt(users * items);
-  const bool ials = trains_ials(o);
+  const bool ials = trains(o, Algorithm::kImplicitAls);
   if (comm.rank() == 0 && ials)
     std::printf(
         "lambda auto (ials): %g x mean confidence weight %.4g x sqrt(%.0f users x %.0f items) = %.4g\n",
@@ -380,7 +372,7 @@ int run_training(const dist::Communicator& comm, TrainOptions& o, const WarmStar
   check_output_path(comm, "model", o.model);
   check_output_path(comm, "recommendations", o.recommendations);
   Report report(comm, o.metrics_out, resuming);
-  report.set_context(run_head(comm, o.command, o.algo_name, o.als.threads), Record{{"settings", o.settings}});
+  report.set_context(run_record(comm, o.command, o.algo_name, o.als.threads, o.settings));
   if (o.folds <= 1) {
     Outcome outcome;
     const int status = train_and_evaluate(comm, o, o.data, report, outcome, Record::object(), warm);

@@ -45,16 +45,21 @@ TopLists FactorModel::recommend(const dist::Communicator& comm, const TrainingDa
     if (data.by_item.rows() != item_factors_.rows())
       throw std::logic_error("FactorModel::recommend: support ranking needs this rank's item ratings");
     prior = math::log_support_prior(data.by_item);
+    const math::SupportRanking ranking = support_ranking(prior);
     in.item_log_prior = &prior;
-    in.like_threshold = std::isnan(like_threshold_) ? mu_ : like_threshold_;
-    // A perfect fit (sigma 0) would make (r - t) / sigma NaN at r = t.
-    in.like_inv_sigma = 1.0 / std::max(residual_sd_, 1e-9);
+    in.like_threshold = ranking.threshold;
+    in.like_inv_sigma = ranking.inv_sigma;
   }
   in.n = n;
   in.threads = threads_;
   Progress progress(comm, "top-" + std::to_string(n) + " lists", "");
   in.progress = progress.callback();
   return dist::top_n_ring(comm, in);
+}
+
+math::SupportRanking FactorModel::support_ranking(const math::Vector& prior) const {
+  // A perfect fit (sigma 0) would make (r - t) / sigma NaN at r = t.
+  return {&prior, std::isnan(like_threshold_) ? mu_ : like_threshold_, 1.0 / std::max(residual_sd_, 1e-9)};
 }
 
 std::vector<double> FactorModel::predict(const dist::Communicator&, const TrainingData&,

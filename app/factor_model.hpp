@@ -12,6 +12,7 @@
 #include <string>
 
 #include "app/model.hpp"
+#include "src/support_ranking.hpp"
 
 namespace hpcrec::app {
 
@@ -60,6 +61,8 @@ class FactorModel : public Model {
   // with threshold like_threshold_ (NaN: mu_) and sigma residual_sd_.
   bool rank_by_support_ = false;
   double like_threshold_ = NAN, residual_sd_ = NAN;
+  // The support ranking over items whose log(1 + n_i) are `prior`.
+  math::SupportRanking support_ranking(const math::Vector& prior) const;
 };
 
 }  // namespace hpcrec::app

@@ -363,16 +363,16 @@ class AlsModel : public AlsFamily {
     if (rank_by_support_) {
       // Ranked by the support score of src/support_ranking.hpp, not by the rating.
       const math::Offset n = data.by_item.row_nnz(i);
-      const double t = std::isnan(like_threshold_) ? mu_ : like_threshold_;
-      const double sd = std::max(residual_sd_, 1e-9);
-      const double log_like = math::log_normal_cdf((e.model - t) / sd);
+      const math::Vector prior = math::Vector::Constant(1, std::log1p(static_cast<double>(n)));
+      const math::SupportRanking ranking = support_ranking(prior);
+      const double score = ranking.score(e.model, 0);
       char how[200];
       std::snprintf(
           how, sizeof how,
           "; ranked by support: log(1 + %lld ratings) + log P(rating >= %.4g) = %.4g + %.4g (sigma %.4g)",
-          static_cast<long long>(n), t, std::log1p(static_cast<double>(n)), log_like, sd);
+          static_cast<long long>(n), ranking.threshold, prior[0], score - prior[0], 1.0 / ranking.inv_sigma);
       e.method += how;
-      e.model = std::log1p(static_cast<double>(n)) + log_like;
+      e.model = score;
     }
     return e;
   }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <utility>
 
 #include "io/item_features.hpp"
@@ -223,8 +222,6 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   o.als.weighted_lambda = o.reg_scaling == "als-wr";
   if (o.rank_by != "support" && o.rank_by != "rating")
     throw InputError("--rank-by must be support or rating, got '" + o.rank_by + "'");
-  if (vm.count("like-threshold") && !std::isfinite(o.like_threshold))
-    throw InputError("--like-threshold must be a finite rating");
   if (o.confidence == "linear")
     o.ials.kernel.confidence = math::ImplicitAlsConfig::Confidence::kLinear;
   else if (o.confidence == "log")

@@ -63,18 +63,15 @@ Report::~Report() {
   }
 }
 
-void Report::set_context(Record head, Record tail) {
-  head_ = std::move(head);
-  tail_ = std::move(tail);
-}
-
 void Report::json(const Record& fields) {
   if (path_.empty()) return;
   dist::collective_phase(comm_, [&] {
     if (!root_) return;
-    Record line = head_;
-    for (const auto& [key, value] : fields.items()) line[key] = value;
-    for (const auto& [key, value] : tail_.items()) line[key] = value;
+    Record line = Record::object();
+    for (const auto& [key, value] : run_.items())
+      if (key != "settings") line[key] = value;
+    line.update(fields);
+    if (run_.contains("settings")) line["settings"] = run_["settings"];
     // NaN and infinities have no JSON form: null (nlohmann writes them so).
     const std::string record = line.dump() + "\n";
     errno = 0;
@@ -100,6 +97,13 @@ Record run_head(const dist::Communicator& comm, const std::string& command, cons
                 int threads) {
   return Record{{"command", command}, {"algorithm", algorithm}, {"version", version()},
                 {"isa", cpu_isa()},   {"ranks", comm.size()},   {"threads", threads}};
+}
+
+Record run_record(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,
+                  int threads, const Record& settings) {
+  Record run = run_head(comm, command, algorithm, threads);
+  run["settings"] = settings;
+  return run;
 }
 
 std::vector<std::pair<std::string, double>> ranking_metrics(const dist::RankingReport& r,

@@ -36,10 +36,11 @@ class Report {
   Report(const Report&) = delete;
   Report& operator=(const Report&) = delete;
   bool root() const { return root_; }
-  // What every record carries around its own fields: `head` first (command,
-  // algorithm, ...), `tail` last (settings).
-  void set_context(Record head, Record tail);
-  // One JSON line: the context's head, `fields`, the context's tail.
+  // What every record carries around its own fields (run_record's): its
+  // keys first, the record's own, then "settings" last.
+  void set_context(Record run) { run_ = std::move(run); }
+  const Record& context() const { return run_; }
+  // One JSON line: the context, `fields`, the context's settings.
   // Collective when there is a file: every rank calls it, and a failed
   // write is agreed at once (rank 0 alone knows).
   void json(const Record& fields);
@@ -51,13 +52,17 @@ class Report {
   bool committed_ = false;      // the records are under path_ (not its temporary name)
   std::uintmax_t written_ = 0;  // bytes of the file up to the last complete record
   std::ofstream out_;
-  Record head_ = Record::object(), tail_ = Record::object();
+  Record run_ = Record::object();
 };
 
 // The context of a run record: {"command", "algorithm", "version", "isa",
 // "ranks", "threads"}.
 Record run_head(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,
                 int threads);
+// run_head plus {"settings": settings}: what a metrics file's records and a
+// top-N file's attributes say of the run.
+Record run_record(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,
+                  int threads, const Record& settings);
 
 // The ranking metrics as record fields, keys prefixed by `prefix` ("" or
 // "cold_"), with "k" and PREFIX"ranking_users".
