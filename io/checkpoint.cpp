@@ -191,6 +191,22 @@ CheckpointWritten write_checkpoint(const dist::Communicator& comm, const std::st
         }
       }
     }
+    // A job killed mid-write leaves its ckpt-NNNNNN.h5.TOKEN.tmp behind; one
+    // numbered at or below the checkpoint just completed can only be such a
+    // leftover (this job's own was renamed), so the directory does not fill
+    // up with them over preemptions.
+    static const std::regex stale("ckpt-([0-9]+)\\.h5(\\..*)?\\.tmp");
+    std::vector<fs::path> leftovers;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      std::smatch m;
+      const std::string name = entry.path().filename().string();
+      if (std::regex_match(name, m, stale) && std::stoll(m[1]) <= slice.iteration)
+        leftovers.push_back(entry.path());
+    }
+    for (const fs::path& p : leftovers) {
+      std::error_code rm;
+      if (fs::remove(p, rm)) out.removed.push_back(p.string());
+    }
   }
   return out;
 }

@@ -61,14 +61,15 @@ struct CheckpointWritten {
   std::string path;
   double seconds = 0;                // wall time of the collective write (max over ranks)
   std::uintmax_t bytes = 0;          // file size
-  std::vector<std::string> removed;  // older checkpoints rotated away
+  std::vector<std::string> removed;  // older checkpoints rotated away, and leftover .tmp files
 };
 
 // "DIR/ckpt-000012.h5" for iteration 12.
 std::string checkpoint_path(const std::string& dir, std::int64_t iteration);
 
 // Collective. Writes DIR/ckpt-NNNNNN.h5 through .tmp, then (rank 0) removes
-// checkpoints beyond the newest `keep` (keep <= 0: none). Throws on every
+// checkpoints beyond the newest `keep` (keep <= 0: none) and any .tmp a
+// killed job left numbered at or below this one. Throws on every
 // rank if anything fails; earlier checkpoints are then untouched.
 CheckpointWritten write_checkpoint(const dist::Communicator& comm, const std::string& dir,
                                    const CheckpointSlice& slice, int keep);

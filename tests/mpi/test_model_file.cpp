@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "io/atomic_file.hpp"
+#include "io/checkpoint.hpp"
 #include "io/hdf5.hpp"
 #include "io/model_file.hpp"
 #include "mpi/communicator.hpp"
@@ -376,6 +378,38 @@ TEST(ModelFile, ReadRejectsAnotherFormatVersion) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("version 99 is not supported"), std::string::npos) << e.what();
   }
+}
+
+// Rotation keeps the newest two and removes what a job killed mid-write left
+// (ckpt-000002.h5.vm-1.tmp), but not a .tmp numbered above the checkpoint
+// just written, nor files that are not checkpoints.
+TEST(Checkpoint, RotationKeepsTheNewestAndRemovesLeftoverTmpFiles) {
+  auto comm = Communicator::world();
+  TempDir dir(comm);
+  const std::string ck = dir.file("ck");
+  if (comm.rank() == 0) {
+    fs::create_directories(ck);
+    for (const char* name :
+         {"ckpt-000002.h5.vm-1.tmp", "ckpt-000003.h5.tmp", "ckpt-000009.h5.vm-1.tmp", "notes.tmp"})
+      std::ofstream(ck + "/" + name) << "partial";
+  }
+  comm.barrier();
+  auto s = make_slice(comm, int_users(), int_items());
+  io::CheckpointSlice c;
+  c.hyper = {{"algorithm", std::string("als-explicit")}, {"factors", std::int64_t{kFactors}}};
+  c.users = s->slice.users;
+  c.items = s->slice.items;
+  for (std::int64_t it = 1; it <= 4; ++it) {
+    c.iteration = it;
+    io::write_checkpoint(comm, ck, c, 2);
+  }
+  comm.barrier();
+  if (comm.rank() != 0) return;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(ck)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"ckpt-000003.h5", "ckpt-000004.h5", "ckpt-000009.h5.vm-1.tmp",
+                                             "notes.tmp"}));
 }
 
 }  // namespace
