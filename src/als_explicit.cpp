@@ -185,8 +185,10 @@ bool cholesky_in_place(double* a, Eigen::Index ld, double* inv) {
 }
 
 // Solves L L^T x = b in place, L and inv from cholesky_in_place (order and
-// leading dimension ld; b padded to ld with zeros, which stay zero).
-void cholesky_solve_in_place(const double* l, const double* inv, Eigen::Index ld, double* b) {
+// leading dimension ld; b padded to ld with zeros, which stay zero). With
+// `noise` (d values) it is added between the two triangular solves.
+void cholesky_solve_in_place(const double* l, const double* inv, Eigen::Index ld, double* b,
+                             const double* noise, Eigen::Index d) {
   for (Eigen::Index j = 0; j < ld; ++j) {
     const double* cj = l + j * ld;
     const double bj = b[j] * inv[j];
@@ -198,6 +200,8 @@ void cholesky_solve_in_place(const double* l, const double* inv, Eigen::Index ld
     }
     b[j] = bj;
   }
+  if (noise)
+    for (Eigen::Index j = 0; j < d; ++j) b[j] += noise[j];
   for (Eigen::Index j = ld - 1; j >= 0; --j) {
     const double* cj = l + j * ld;
     const Eigen::Index i0 = j / 8 * 8;
@@ -254,14 +258,17 @@ bool cholesky_in_place(double* a, Eigen::Index ld, double* /*inv*/) {
 }
 
 // Solves L L^T x = b in place, L from cholesky_in_place (order and leading
-// dimension ld).
-void cholesky_solve_in_place(const double* l, const double* /*inv*/, Eigen::Index ld, double* b) {
+// dimension ld); `noise` (d values) added between the two triangular solves.
+void cholesky_solve_in_place(const double* l, const double* /*inv*/, Eigen::Index ld, double* b,
+                             const double* noise, Eigen::Index d) {
   for (Eigen::Index j = 0; j < ld; ++j) {
     const double* cj = l + j * ld;
     b[j] /= cj[j];
     const double bj = b[j];
     for (Eigen::Index i = j + 1; i < ld; ++i) b[i] -= cj[i] * bj;
   }
+  if (noise)
+    for (Eigen::Index j = 0; j < d; ++j) b[j] += noise[j];
   for (Eigen::Index j = ld - 1; j >= 0; --j) {
     const double* cj = l + j * ld;
     double sum = b[j];
@@ -282,6 +289,11 @@ void assemble(const CsrView& ratings, Index row, const FactorsRef& src_factors, 
   const float* values = ratings.values.data() + begin;
   const Eigen::Index row_bytes = k * Eigen::Index{sizeof(double)};
   double tsum = 0.0;
+  if (n == 0) {  // only with a prior: no chunk initialises the sums
+    ws.yy.setZero();
+    ws.ys.setZero();
+    ws.yt.setZero();
+  }
   for (Offset c0 = 0; c0 < n; c0 += kChunk) {
     const Eigen::Index len = std::min<Offset>(kChunk, n - c0);
     for (Eigen::Index j = 0; j < len; ++j) {
@@ -319,13 +331,24 @@ void assemble(const CsrView& ratings, Index row, const FactorsRef& src_factors, 
   a[k * ld + k] = static_cast<double>(n) + config.bias_lambda * s;
   ws.b.head(k) = ws.yt.head(k);
   ws.b[k] = tsum;
+  if (config.prior) {
+    // The ridge above is replaced: take it out again and add the prior.
+    const ColMatrix& p = *config.prior;
+    for (Eigen::Index j = 0; j < k; ++j) {
+      double* cj = a + j * ld;
+      cj[j] = ws.yy.data()[j * ws.kp + j];
+      for (Eigen::Index i = j; i <= k; ++i) cj[i] += p(i, j);
+    }
+    a[k * ld + k] = static_cast<double>(n) + p(k, k);
+    ws.b.head(k + 1) += *config.prior_rhs;
+  }
   // ws.b's padding is zero from the constructor and never written.
 }
 
 void solve_row(const CsrView& ratings, Index row, const FactorsRef& src_factors, const BiasRef& src_bias,
                const ExplicitAlsConfig& config, RowWorkspace& ws, Matrix& dst_factors, Vector& dst_bias) {
   const Eigen::Index k = ws.k;
-  if (ratings.indptr[row + 1] == ratings.indptr[row]) {
+  if (ratings.indptr[row + 1] == ratings.indptr[row] && !config.prior) {
     dst_factors.row(row).setZero();
     dst_bias[row] = 0.0;
     return;
@@ -333,7 +356,8 @@ void solve_row(const CsrView& ratings, Index row, const FactorsRef& src_factors,
   assemble(ratings, row, src_factors, src_bias, config, ws);
   // In place: no allocation per row on the common path.
   if (cholesky_in_place(ws.a.data(), ws.ld, ws.inv.data())) {
-    cholesky_solve_in_place(ws.a.data(), ws.inv.data(), ws.ld, ws.b.data());
+    cholesky_solve_in_place(ws.a.data(), ws.inv.data(), ws.ld, ws.b.data(),
+                            config.noise ? config.noise->row(row).data() : nullptr, k + 1);
   } else {
     // Only reachable with lambda = 0 and rank-deficient Z. Rare, so the
     // re-assembly and the allocating LDL^T do not matter.
@@ -357,6 +381,11 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
   if (dst_factors.rows() != rows || dst_factors.cols() != k || dst_bias.size() != rows ||
       src_bias.size() != src_factors.rows()) {
     throw std::invalid_argument("solve_explicit_rows: factor and bias shapes do not match the block");
+  }
+  if ((config.prior && (config.prior->rows() != k + 1 || config.prior->cols() != k + 1 || !config.prior_rhs ||
+                        config.prior_rhs->size() != k + 1)) ||
+      (config.noise && (config.noise->rows() != rows || config.noise->cols() != k + 1))) {
+    throw std::invalid_argument("solve_explicit_rows: prior or noise shapes do not match k + 1");
   }
   const int threads = std::max(config.threads, 1);
 

@@ -33,6 +33,16 @@ struct ExplicitAlsConfig {
   bool weighted_lambda = true;  // ALS-WR: scale regularisation by the row's count
   double global_mean = 0.0;
   int threads = 1;
+  // Bayesian MF's Gibbs step (src/bpmf.hpp) instead of the ridge above: the
+  // system is (Z^T Z + prior) w = Z^T t + prior_rhs, with `prior` a full
+  // d x d matrix (lower triangle read), and a row without ratings is solved
+  // too (against the prior alone). With `noise` (rows x d) row r's result is
+  // not the solution but L^-T (L^-1 b + noise.row(r)), L L^T the Cholesky
+  // factor of the system: for standard normal noise scaled by s, a draw from
+  // N(solution, s^2 (Z^T Z + prior)^-1) at no cost beyond the solve.
+  const ColMatrix* prior = nullptr;
+  const Vector* prior_rhs = nullptr;
+  const Matrix* noise = nullptr;
 };
 
 // Solves every row of `ratings`, whose column ids are indices into the rows
