@@ -133,18 +133,23 @@ std::optional<io::LoadedCheckpoint> Checkpointing::load(const dist::AlsSide& use
   return loaded;
 }
 
-bool Checkpointing::after_iteration(const dist::AlsSide& users, const dist::AlsSide& items, int iteration) {
-  if (o_.dir.empty()) return false;
+int Checkpointing::due(int iteration) {
+  if (o_.dir.empty()) return -1;
   const int sig = dist::agree_on_stop(comm_);
-  const bool due = o_.every > 0 && iteration % o_.every == 0;
-  if (!due && sig == 0) return false;
+  const bool every = o_.every > 0 && iteration % o_.every == 0;
+  return every || sig != 0 ? sig : -1;
+}
+
+void Checkpointing::write(const dist::AlsSide& users, const dist::AlsSide& items, int iteration, int sig,
+                          const math::Matrix& user_factors, const math::Vector& user_bias,
+                          const math::Matrix& item_factors, const math::Vector& item_bias) {
   complete_data(users);
   io::CheckpointSlice slice;
   slice.hyper = hyper_;
   slice.iteration = iteration;
   slice.data = data_;
-  slice.users = {&user_ids_, users.first(), &users.factors, &users.bias};
-  slice.items = {&item_ids_, items.first(), &items.factors, &items.bias};
+  slice.users = {&user_ids_, users.first(), &user_factors, &user_bias};
+  slice.items = {&item_ids_, items.first(), &item_factors, &item_bias};
   io::CheckpointWritten w;
   try {
     w = io::write_checkpoint(comm_, o_.dir, slice, o_.keep);
@@ -167,7 +172,6 @@ bool Checkpointing::after_iteration(const dist::AlsSide& users, const dist::AlsS
     }
     std::fflush(stdout);
   }
-  return sig != 0;
 }
 
 }  // namespace hpcrec::app

@@ -56,16 +56,33 @@ class Checkpointing {
   // Collective, after each iteration. Writes a checkpoint when one is due or
   // when any rank got a stop signal; returns true if the job must now stop
   // (and exit with kExitPreempted).
+  // A model whose state is more than its sides' factors and biases (bpmf's
+  // kept samples) gives it as checkpoint_state() {user_factors, user_bias,
+  // item_factors, item_bias}, asked for only when a checkpoint is written.
   template <class Model>
   bool stop_after_iteration(const Model& model) {
-    return after_iteration(model.users(), model.items(), model.iterations_done());
+    const int sig = due(model.iterations_done());
+    if (sig < 0) return false;
+    if constexpr (requires { model.checkpoint_state(); }) {
+      const auto state = model.checkpoint_state();
+      write(model.users(), model.items(), model.iterations_done(), sig, state.user_factors, state.user_bias,
+            state.item_factors, state.item_bias);
+    } else {
+      write(model.users(), model.items(), model.iterations_done(), sig, model.users().factors,
+            model.users().bias, model.items().factors, model.items().bias);
+    }
+    return sig != 0;
   }
 
   bool resumed() const { return resumed_; }
 
  private:
   std::optional<io::LoadedCheckpoint> load(const dist::AlsSide& users, const dist::AlsSide& items);
-  bool after_iteration(const dist::AlsSide& users, const dist::AlsSide& items, int iteration);
+  // Collective. -1: no checkpoint now; else the stop signal agreed on (0: none, due by --checkpoint-every).
+  int due(int iteration);
+  void write(const dist::AlsSide& users, const dist::AlsSide& items, int iteration, int sig,
+             const math::Matrix& user_factors, const math::Vector& user_bias,
+             const math::Matrix& item_factors, const math::Vector& item_bias);
   void complete_data(const dist::AlsSide& users);
 
   const dist::Communicator& comm_;

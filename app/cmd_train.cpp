@@ -133,10 +133,14 @@ bool trains(const TrainOptions& o, Algorithm a) {
 // it may receive, and per thread two padded (k+1) x (k+1) systems plus the
 // k x k Gram matrix and its padded copy.
 void check_memory(const dist::Communicator& comm, const TrainingData& data, const TrainOptions& o) {
-  if (!trains(o, Algorithm::kAls) && !trains(o, Algorithm::kImplicitAls)) return;
+  const bool bpmf = trains(o, Algorithm::kBpmf);
+  if (!trains(o, Algorithm::kAls) && !trains(o, Algorithm::kImplicitAls) && !bpmf) return;
   const double k = o.als.factors, m = data.user_ids.size(), n = data.item_ids.size();
   const double threads = std::max(o.als.threads, 1), ranks = comm.size();
-  const double factor_bytes = 8.0 * k * (2.0 * (m + n) / ranks + std::max(m, n));
+  // bpmf also keeps every kept sample's rows ((k + 1) values each), twice
+  // while a checkpoint or the model is written.
+  const double kept = bpmf ? 2.0 * o.bpmf.kept_capacity() * (k + 1) / k : 0.0;
+  const double factor_bytes = 8.0 * k * ((2.0 + kept) * (m + n) / ranks + std::max(m, n));
   const double system_bytes = 8.0 * (2.0 * threads + 2.0) * (k + 1.0) * (k + 1.0);
   const double per_rank = factor_bytes + system_bytes;
   MPI_Comm node = MPI_COMM_NULL;

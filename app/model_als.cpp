@@ -26,6 +26,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "app/als_family.hpp"
 #include "app/checkpointing.hpp"
 #include "app/commands.hpp"
 #include "app/factor_model.hpp"
@@ -65,157 +66,6 @@ GatheredItems gather_items(const dist::Communicator& comm, const TrainingData& d
   return g;
 }
 
-// The local rows [0, rows) of a block starting at global row `first` whose
-// original ids are among `names`.
-std::vector<Index> rows_named(Index first, Index rows, const math::IdMap& ids,
-                              const std::set<std::string>& names) {
-  std::vector<Index> out;
-  for (Index r = 0; r < rows; ++r)
-    if (names.count(ids.name(first + r))) out.push_back(r);
-  return out;
-}
-
-// The rows a finished driver leaves, and the blocks given back to the data.
-template <class Driver>
-void restore_blocks(const Driver& d, TrainingData& data) {
-  data.by_user = d.users().global_ratings();
-  data.by_item = d.items().global_ratings();
-}
-
-class AlsFamily : public FactorModel {
- protected:
-  // Copies the driver's rows into the model.
-  template <class Driver>
-  void take(const Driver& d) {
-    user_factors_ = d.users().factors;
-    user_bias_ = d.users().bias;
-    item_factors_ = d.items().factors;
-    item_bias_ = d.items().bias;
-    first_user_ = d.users().first();
-    first_item_ = d.items().first();
-  }
-
-  // The iteration loop shared by als and ials; `row` formats an iteration's
-  // table row and JSON fields from its stats.
-  template <class Driver, class Row>
-  int iterate(const dist::Communicator& comm, const FitContext& ctx, Driver& driver,
-              Checkpointing& checkpoints, int iterations, Row row) {
-    const TrainingData& data = *ctx.data;
-    const TrainOptions& run = *ctx.run;
-    const bool root = comm.rank() == 0;
-    checkpoints.resume(driver);
-    Progress progress(comm, "training", "iterations");
-    while (driver.iterations_done() < iterations) {
-      const auto s = driver.iterate();
-      progress.update(driver.iterations_done(), iterations);
-      const auto [line, fields] = row(s);
-      figures_.seconds += s.seconds;
-      figures_.flops += s.flops;
-      figures_.solve_seconds += s.solve_seconds;
-      figures_.last_bytes = s.bytes_exchanged;
-      ++figures_.iterations_run;
-      Record record = ctx.label;
-      record["iteration"] = s.iteration;
-      record["seconds"] = s.seconds;
-      record.update(fields);
-      record["mb_exchanged"] = s.bytes_exchanged / 1e6;
-      record["gflops"] = s.flops / s.solve_seconds / 1e9;
-      if (run.ranking_every > 0 && data.test_count > 0 && s.iteration % run.ranking_every == 0) {
-        take(driver);
-        TrainingData seen;
-        seen.by_user = driver.users().global_ratings();
-        seen.by_item = driver.items().global_ratings();
-        auto r = dist::evaluate_ranking(comm, recommend(comm, seen, UserBatch{}, run.eval_k, ItemFilter{}),
-                                        *ctx.ranking_test, data.users, data.item_ids.size(), run.eval_k,
-                                        run.relevance_threshold);
-        add_ranking_fields(record, r);
-        if (root) std::printf("%s   ndcg@%d %.4f\n", line.c_str(), r.k, r.mean.ndcg);
-      } else if (root) {
-        std::printf("%s\n", line.c_str());
-      }
-      if (root) std::fflush(stdout);
-      ctx.report->json(record);
-      if (checkpoints.stop_after_iteration(driver)) return kExitPreempted;
-    }
-    return kExitOk;
-  }
-
-  // `update`: the rows of known users and items from the previous model
-  // (by original id), the others as the seed made them; iteration 0.
-  template <class Driver>
-  void warm_start(const FitContext& ctx, Driver& driver) const {
-    if (!ctx.warm) return;
-    const io::Model& w = *ctx.warm->model;
-    const TrainingData& data = *ctx.data;
-    auto rows = [&](const dist::AlsSide& side, const math::IdMap& ids, const math::IdMap& old_ids,
-                    const math::Matrix& old_f, const math::Vector& old_b, math::Matrix& f, math::Vector& b) {
-      f = side.factors;
-      b = side.bias;
-      if (old_f.cols() != f.cols()) return;
-      for (Index r = 0; r < side.rows(); ++r) {
-        if (const auto old = old_ids.find_text(ids.name(side.first() + r))) {
-          f.row(r) = old_f.row(*old);
-          b[r] = old_b[*old];
-        }
-      }
-    };
-    math::Matrix uf, itf;
-    math::Vector ub, ib;
-    rows(driver.users(), data.user_ids, w.user_ids, w.user_factors, w.user_bias, uf, ub);
-    rows(driver.items(), data.item_ids, w.item_ids, w.item_factors, w.item_bias, itf, ib);
-    driver.restore(0, std::move(uf), std::move(ub), std::move(itf), std::move(ib));
-  }
-
-  // update --scope touched: the sweeps solve only the rows of the users and
-  // items the new interactions name, against all of the other side.
-  template <class Driver>
-  void limit_to_touched(const dist::Communicator& comm, const FitContext& ctx, Driver& driver) const {
-    if (!ctx.warm || !ctx.warm->touched_users) return;
-    const TrainingData& data = *ctx.data;
-    std::vector<Index> users =
-        rows_named(driver.users().first(), driver.users().rows(), data.user_ids, *ctx.warm->touched_users);
-    std::vector<Index> items =
-        rows_named(driver.items().first(), driver.items().rows(), data.item_ids, *ctx.warm->touched_items);
-    const Index counts[2] = {comm.allreduce<Index>(static_cast<Index>(users.size()), MPI_SUM),
-                             comm.allreduce<Index>(static_cast<Index>(items.size()), MPI_SUM)};
-    if (comm.rank() == 0)
-      std::printf("scope touched: %d of %d users and %d of %d items solved per sweep\n", counts[0],
-                  data.user_ids.size(), counts[1], data.item_ids.size());
-    driver.solve_only(std::move(users), std::move(items));
-  }
-
-  // fold-in: no sweeps; the listed users solved against the warm items.
-  template <class Driver>
-  int fold_only(const dist::Communicator& comm, const FitContext& ctx, Driver& driver) {
-    TrainingData& data = *ctx.data;
-    take(driver);
-    restore_blocks(driver, data);
-    mu_ = ctx.warm->model->global_mean();  // the previous biases are relative to it
-    const std::set<std::string>& fold = *ctx.warm->fold_users;
-    UserBatch batch;
-    batch.all = false;
-    batch.rows = rows_named(data.by_user.first_row, data.by_user.rows(), data.user_ids, fold);
-    const math::CsrBlock histories = batch_rows(data.by_user, batch);
-    const Folded folded = fold_in(comm, data, histories);
-    for (size_t j = 0; j < batch.rows.size(); ++j) {
-      user_factors_.row(batch.rows[j]) = folded.factors.row(static_cast<Index>(j));
-      user_bias_[batch.rows[j]] = folded.bias[static_cast<Index>(j)];
-    }
-    const Index n = comm.allreduce<Index>(static_cast<Index>(batch.rows.size()), MPI_SUM);
-    if (comm.rank() == 0) std::printf("fold-in: %d users solved against the model's items\n", n);
-    return kExitOk;
-  }
-
-  Checkpointing checkpointing(const dist::Communicator& comm, const FitContext& ctx) const {
-    const TrainingData& data = *ctx.data;
-    CheckpointOptions copt = ctx.checkpoints ? ctx.run->checkpoint : CheckpointOptions{};
-    return Checkpointing(comm, copt, hyper(), data.user_ids, data.item_ids, data.train, data.global_mean);
-  }
-
-  // The hyper-parameters a checkpoint must match.
-  virtual io::Attributes hyper() const = 0;
-};
-
 // --- als -----------------------------------------------------------------
 
 struct AlsOptions {
@@ -223,26 +73,6 @@ struct AlsOptions {
   std::string reg_scaling = "als-wr";
   int iterations = 15;
 };
-
-// Collective. The spread of the training ratings around their mean: the
-// support ranking's sigma where the fit left no training RMSE (an upper
-// bound on it). Exact sums: the same at any rank count.
-double rating_sd(const dist::Communicator& comm, const TrainingData& data) {
-  math::ExactSum sum;
-  for (const float v : data.by_user.values) sum.add((v - data.global_mean) * (v - data.global_mean));
-  const double n = static_cast<double>(data.train);
-  return n > 0 ? std::sqrt(dist::exact_allreduce(comm, sum).value() / n) : 1.0;
-}
-
-// The ranking attributes of an als model; files written before they existed
-// rank by rating.
-void load_ranking(const io::Attributes& a, const io::ModelReader& in, bool& by_support, double& threshold,
-                  double& sd) {
-  by_support = a.count("rank_by") && attr_string(a, "rank_by", in) == "support";
-  threshold = a.count("like_threshold") ? attr_double(a, "like_threshold", in) : NAN;
-  sd = a.count("residual_sd") ? attr_double(a, "residual_sd", in) : NAN;
-  if (by_support && !(sd >= 0)) in.fail("rank_by support needs a residual_sd attribute >= 0");
-}
 
 class AlsModel : public AlsFamily {
  public:
@@ -291,7 +121,7 @@ class AlsModel : public AlsFamily {
     if (ctx.warm && ctx.warm->fold_users) {
       const int status = fold_only(comm, ctx, driver);
       residual_sd_ = ctx.warm->model->number("residual_sd", NAN);
-      if (std::isnan(residual_sd_)) residual_sd_ = rating_sd(comm, data);
+      if (std::isnan(residual_sd_)) residual_sd_ = als_family::rating_sd(comm, data);
       return status;
     }
     limit_to_touched(comm, ctx, driver);
@@ -317,9 +147,9 @@ class AlsModel : public AlsFamily {
       residual_sd_ = last.train.rmse();
     }
     take(driver);
-    restore_blocks(driver, data);
+    als_family::restore_blocks(driver, data);
     // Stopped by a signal before the first iteration: no residuals yet.
-    if (std::isnan(residual_sd_)) residual_sd_ = rating_sd(comm, data);
+    if (std::isnan(residual_sd_)) residual_sd_ = als_family::rating_sd(comm, data);
     if (status != kExitOk) return status;
     metrics.emplace_back("train_rmse", last.train.rmse());
     if (last.test.count) {
@@ -418,7 +248,7 @@ class AlsModel : public AlsFamily {
     mu_ = attr_double(a, "global_mean", in);
     clip_min_ = opt_.als.clip_min = attr_double(a, "rating_min", in);
     clip_max_ = opt_.als.clip_max = attr_double(a, "rating_max", in);
-    load_ranking(a, in, rank_by_support_, like_threshold_, residual_sd_);
+    als_family::load_ranking(a, in, rank_by_support_, like_threshold_, residual_sd_);
   }
 
  private:
@@ -483,7 +313,7 @@ class IalsModel : public AlsFamily {
         });
     if (status == kExitOk && figures_.iterations_run == 0) loss = driver.current_stats().loss;  // as als
     take(driver);
-    restore_blocks(driver, data);
+    als_family::restore_blocks(driver, data);
     if (status != kExitOk) return status;
     metrics.emplace_back("loss", loss);
     return kExitOk;

@@ -14,6 +14,8 @@ std::unique_ptr<Model> make_content(const TrainOptions&);
 std::unique_ptr<Model> blank_content();
 std::unique_ptr<Model> make_popular(const TrainOptions&);
 std::unique_ptr<Model> blank_popular();
+std::unique_ptr<Model> make_bpmf(const TrainOptions&);
+std::unique_ptr<Model> blank_bpmf();
 std::unique_ptr<Model> make_hybrid(const TrainOptions&);
 std::vector<std::string> als_train_flags(const io::Attributes&, const io::ModelReader&);
 std::vector<std::string> ials_train_flags(const io::Attributes&, const io::ModelReader&);
@@ -26,6 +28,7 @@ const std::vector<ModelEntry>& model_table() {
   static const std::vector<ModelEntry> table{
       {"als", "explicit ALS with biases (ALS-WR)", make_als, blank_als, als_train_flags},
       {"ials", "implicit-feedback ALS (Hu-Koren-Volinsky)", make_ials, blank_ials, ials_train_flags},
+      {"bpmf", "Bayesian MF by Gibbs sampling (Salakhutdinov-Mnih)", make_bpmf, blank_bpmf},
       {"knn", "item- or user-based neighbourhood CF", make_knn, blank_knn, knn_train_flags},
       {"content", "TF-IDF or embedding user profiles", make_content, blank_content, content_train_flags},
       {"popular", "items by training interactions (baseline)", make_popular, blank_popular,

@@ -10,8 +10,9 @@ namespace hpcrec::app {
 
 namespace {
 constexpr std::pair<Algorithm, const char*> kAlgorithms[] = {
-    {Algorithm::kAls, "als"},         {Algorithm::kImplicitAls, "ials"}, {Algorithm::kKnn, "knn"},
-    {Algorithm::kContent, "content"}, {Algorithm::kHybrid, "hybrid"},    {Algorithm::kPopular, "popular"}};
+    {Algorithm::kAls, "als"},        {Algorithm::kImplicitAls, "ials"}, {Algorithm::kBpmf, "bpmf"},
+    {Algorithm::kKnn, "knn"},        {Algorithm::kContent, "content"},  {Algorithm::kHybrid, "hybrid"},
+    {Algorithm::kPopular, "popular"}};
 }  // namespace
 
 const char* algorithm_name(Algorithm algo) {
@@ -24,7 +25,7 @@ Algorithm parse_algorithm(const std::string& name) {
   for (const auto& [a, n] : kAlgorithms)
     if (name == n) return a;
   throw InputError("--algo: unknown algorithm '" + name +
-                   "' (available: als, ials, knn, content, hybrid, popular)");
+                   "' (available: als, ials, bpmf, knn, content, hybrid, popular)");
 }
 
 std::vector<int> parse_text_columns(const std::string& text) {
@@ -60,7 +61,8 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   po::options_description model("Model");
   model.add_options()(
       "algo", po::value(&o.algo_name)->default_value("als"),
-      "als (explicit, biased ALS-WR), ials (implicit feedback, Hu-Koren-Volinsky), knn (neighbourhood), "
+      "als (explicit, biased ALS-WR), ials (implicit feedback, Hu-Koren-Volinsky), bpmf (Bayesian MF, Gibbs "
+      "sampling), knn (neighbourhood), "
       "content (TF-IDF or embeddings), hybrid (a blend of these), popular (baseline)")(
       "factors", po::value(&o.als.factors)->default_value(64), "latent factors k")(
       "iterations", po::value(&o.iterations)->default_value(15), "ALS iterations (each: users, then items)")(
@@ -87,6 +89,16 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "ials: CG steps per row and half-step")("seed", po::value(&o.als.seed)->default_value(42),
                                               "seed of the initial factors")(
       "threads", po::value(&o.als.threads)->default_value(1), "OpenMP threads per rank");
+
+  po::options_description bpmf("Bayesian MF (--algo bpmf; --factors, --seed and --threads as above)");
+  bpmf.add_options()("samples", po::value(&o.bpmf.samples)->default_value(o.bpmf.samples),
+                     "Gibbs samples in all, burn-in included")(
+      "burn-in", po::value(&o.bpmf.burn_in)->default_value(o.bpmf.burn_in),
+      "samples discarded before the mean starts")(
+      "thin", po::value(&o.bpmf.thin)->default_value(o.bpmf.thin),
+      "keep every N-th sample after the burn-in (the model stores every kept sample)")(
+      "noise-precision", po::value(&o.bpmf.noise_precision)->default_value(o.bpmf.noise_precision),
+      "alpha, the precision of the rating noise; 0: drawn from its posterior each sample");
 
   po::options_description knn("KNN (--algo knn)");
   knn.add_options()("knn-on", po::value(&o.knn_on)->default_value("items"),
@@ -158,7 +170,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   add_checkpoint_options(out, o.checkpoint);
 
   po::options_description desc;
-  desc.add(data).add(model).add(knn).add(content).add(hybrid).add(out);
+  desc.add(data).add(model).add(bpmf).add(knn).add(content).add(hybrid).add(out);
   po::variables_map vm;
   if (!parse_options("train", "Train a recommender across MPI ranks.", desc, args, vm, print)) return false;
   o.settings = options_json(vm);
@@ -170,6 +182,21 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   o.data.split = make_split_spec(o.split, !o.data.test.empty());
 
   o.algo = parse_algorithm(o.algo_name);
+  require_positive(vm, "samples");
+  require_positive(vm, "thin");
+  require_non_negative(vm, "burn-in");
+  require_non_negative(vm, "noise-precision");
+  if (o.algo == Algorithm::kBpmf) {
+    // BPMF is not overfitted by more factors, but each kept sample is
+    // stored: 32 is the best of 10, 32 and 64 on ml-100k u1 at 36 kept
+    // samples (docs/BENCHMARKS.md, "Bayesian MF").
+    if (vm["factors"].defaulted()) o.als.factors = kBpmfDefaultFactors;
+    if (o.bpmf.burn_in >= o.bpmf.samples)
+      throw InputError("--burn-in " + std::to_string(o.bpmf.burn_in) + " must be below --samples " +
+                       std::to_string(o.bpmf.samples) + " (no sample would be kept)");
+    if (!vm["iterations"].defaulted())
+      throw InputError("--algo bpmf counts --samples (and --burn-in), not --iterations");
+  }
   if (o.algo == Algorithm::kContent && o.item_features.empty() && o.item_embeddings.empty())
     throw InputError("--algo content needs --item-features FILE or --item-embeddings FILE.h5");
   if (!o.item_features.empty() && !o.item_embeddings.empty())

@@ -11,6 +11,7 @@
 #include "app/split_options.hpp"
 #include "app/training_data.hpp"
 #include "mpi/als_driver.hpp"
+#include "mpi/bpmf_driver.hpp"
 #include "mpi/ials_driver.hpp"
 #include "mpi/knn_driver.hpp"
 #include "src/hybrid.hpp"
@@ -22,9 +23,12 @@ struct Model;
 
 namespace hpcrec::app {
 
-enum class Algorithm { kAls, kImplicitAls, kPopular, kKnn, kContent, kHybrid };
+// --algo bpmf without --factors.
+inline constexpr int kBpmfDefaultFactors = 32;
 
-// "als", "ials", "popular", "knn", "content", "hybrid".
+enum class Algorithm { kAls, kImplicitAls, kBpmf, kPopular, kKnn, kContent, kHybrid };
+
+// "als", "ials", "bpmf", "popular", "knn", "content", "hybrid".
 const char* algorithm_name(Algorithm algo);
 Algorithm parse_algorithm(const std::string& name);
 
@@ -35,6 +39,7 @@ struct TrainOptions {
   Algorithm algo = Algorithm::kAls;
   dist::ExplicitAlsOptions als;
   dist::ImplicitAlsOptions ials;
+  dist::BpmfOptions bpmf;  // factors, seed and threads are als's
   dist::KnnOptions knn;
   dist::PredictOptions knn_predict;
   std::string knn_on = "items", similarity = "pearson-baseline", knn_mean = "baseline";

@@ -153,9 +153,6 @@ IterationCost reduce_cost(const Communicator& comm, double t0, double solve_seco
   return cost;
 }
 
-namespace {
-
-// This rank's train and test error sums to the totals over all ranks.
 void reduce_errors(const Communicator& comm, IterationStats& stats) {
   double sums[6] = {stats.train.squared, stats.train.absolute, static_cast<double>(stats.train.count),
                     stats.test.squared,  stats.test.absolute,  static_cast<double>(stats.test.count)};
@@ -163,8 +160,6 @@ void reduce_errors(const Communicator& comm, IterationStats& stats) {
   stats.train = {sums[0], sums[1], static_cast<std::int64_t>(sums[2])};
   stats.test = {sums[3], sums[4], static_cast<std::int64_t>(sums[5])};
 }
-
-}  // namespace
 
 IterationStats ExplicitAls::current_stats() {
   IterationStats stats;

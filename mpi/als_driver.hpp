@@ -164,6 +164,9 @@ void plan_side(const Communicator& comm, AlsSide& side, const BlockPartition& ot
 IterationCost reduce_cost(const Communicator& comm, double t0, double solve_seconds, double flops,
                           const AlsSide& users, const AlsSide& items, int width);
 
+// Collective. This rank's train and test error sums to the totals over all ranks.
+void reduce_errors(const Communicator& comm, IterationStats& stats);
+
 // Collective. Moves test ratings (user, item: dense ids, -1 unknown) to where
 // ExplicitAls evaluates them.
 TestSet place_test_ratings(const Communicator& comm, const std::vector<Rating>& test,
