@@ -24,6 +24,8 @@ class BpmfModel : public AlsFamily {
     opt_.factors = o.als.factors;
     opt_.seed = o.als.seed;
     opt_.threads = o.als.threads;
+    opt_.init_lambda = o.als.lambda;
+    opt_.init_bias_lambda = o.als.bias_lambda;
     threads_ = o.als.threads;
     rank_by_support_ = o.rank_by == "support";
     like_threshold_ = o.like_threshold;
@@ -42,7 +44,9 @@ class BpmfModel : public AlsFamily {
             {"burn_in", std::int64_t{opt_.burn_in}},
             {"thin", std::int64_t{opt_.thin}},
             {"noise_precision", opt_.noise_precision},
-            {"beta0", opt_.beta0}};
+            {"beta0", opt_.beta0},
+            {"init_sweeps", std::int64_t{opt_.init_sweeps}},
+            {"init_lambda", opt_.init_lambda}};
   }
   io::Attributes attributes() const override {
     io::Attributes a = hyper();
@@ -149,6 +153,8 @@ class BpmfModel : public AlsFamily {
     opt_.thin = static_cast<int>(attr_int(a, "thin", in));
     opt_.noise_precision = attr_double(a, "noise_precision", in);
     opt_.beta0 = attr_double(a, "beta0", in);
+    opt_.init_sweeps = static_cast<int>(attr_int(a, "init_sweeps", in));
+    opt_.init_lambda = attr_double(a, "init_lambda", in);
     kept_ = static_cast<int>(attr_int(a, "kept_samples", in));
     mu_ = attr_double(a, "global_mean", in);
     clip_min_ = opt_.clip_min = attr_double(a, "rating_min", in);

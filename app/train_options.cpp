@@ -98,7 +98,9 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "thin", po::value(&o.bpmf.thin)->default_value(o.bpmf.thin),
       "keep every N-th sample after the burn-in (the model stores every kept sample)")(
       "noise-precision", po::value(&o.bpmf.noise_precision)->default_value(o.bpmf.noise_precision),
-      "alpha, the precision of the rating noise; 0: drawn from its posterior each sample");
+      "alpha, the precision of the rating noise; 0: drawn from its posterior each sample")(
+      "init-sweeps", po::value(&o.bpmf.init_sweeps)->default_value(o.bpmf.init_sweeps),
+      "explicit ALS sweeps (--lambda, --bias-lambda) the chain starts from");
 
   po::options_description knn("KNN (--algo knn)");
   knn.add_options()("knn-on", po::value(&o.knn_on)->default_value("items"),
@@ -186,6 +188,7 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   require_positive(vm, "thin");
   require_non_negative(vm, "burn-in");
   require_non_negative(vm, "noise-precision");
+  require_non_negative(vm, "init-sweeps");
   if (o.algo == Algorithm::kBpmf) {
     // BPMF is not overfitted by more factors, but each kept sample is
     // stored: 32 is the best of 10, 32 and 64 on ml-100k u1 at 36 kept

@@ -60,6 +60,7 @@ Bpmf::Bpmf(const Communicator& comm, AlsSide users, AlsSide items, TestSet test,
 
   users_.factors = math::Matrix::Zero(users_.rows(), k);
   users_.bias = math::Vector::Zero(users_.rows());
+
   items_.factors.resize(items_.rows(), k);
   items_.bias = math::Vector::Zero(items_.rows());
   for (Index r = 0; r < items_.rows(); ++r) {
@@ -105,6 +106,22 @@ void Bpmf::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathere
   cfg.prior = &prior;
   cfg.prior_rhs = &prior_rhs;
   cfg.noise = &noise;
+  const double t0 = MPI_Wtime();
+  const math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
+  math::solve_explicit_rows(view, gathered.leftCols(k), gathered.col(k), cfg, solve.factors, solve.bias);
+  seconds += MPI_Wtime() - t0;
+  flops += math::explicit_rows_flops(view, k);
+}
+
+void Bpmf::als_half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops,
+                         double& seconds) {
+  const int k = options_.factors;
+  solve.plan.exchange_into(comm_, other.factors, &other.bias, gathered);
+  math::ExplicitAlsConfig cfg;
+  cfg.lambda = options_.init_lambda;
+  cfg.bias_lambda = options_.init_bias_lambda;
+  cfg.global_mean = mu_;
+  cfg.threads = options_.threads;
   const double t0 = MPI_Wtime();
   const math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
   math::solve_explicit_rows(view, gathered.leftCols(k), gathered.col(k), cfg, solve.factors, solve.bias);
@@ -180,10 +197,17 @@ void Bpmf::evaluate(BpmfStats& stats, bool add_to_mean) {
 BpmfStats Bpmf::iterate() {
   const double t0 = MPI_Wtime();
   BpmfStats stats;
+  double flops = 0, solve = 0;
+  if (sample_ == 0 && options_.init_sweeps > 0) {
+    for (int s = 0; s < options_.init_sweeps; ++s) {
+      als_half_step(users_, items_, gathered_items_, flops, solve);
+      als_half_step(items_, users_, gathered_users_, flops, solve);
+    }
+    current_stats();  // the residuals of the ALS state, for the first alpha
+  }
   stats.iteration = ++sample_;
   last_alpha_ = draw_alpha();
   stats.alpha = last_alpha_;
-  double flops = 0, solve = 0;
   half_step(users_, items_, gathered_items_, 0, flops, solve);
   half_step(items_, users_, gathered_users_, 1, flops, solve);
   const bool keep = options_.keeps(sample_);

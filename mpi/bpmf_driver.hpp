@@ -2,7 +2,8 @@
 // the blocks, routing plans and row kernel of explicit ALS, with each
 // half-step drawing its rows instead of solving them.
 //
-// One sample: the users' hyper-parameters from the exact moments of all
+// The chain starts from options.init_sweeps explicit ALS sweeps. One
+// sample: the users' hyper-parameters from the exact moments of all
 // user rows (every rank draws the same), the user rows, then the same for
 // the items, then the noise precision (when sampled) from the exact sum of
 // squared training residuals. Every draw is keyed by (seed, sample, side,
@@ -36,6 +37,12 @@ struct BpmfOptions {
   std::uint64_t seed = 42;
   int threads = 1;
   double init_scale = 0.1;
+  // The chain starts from this many explicit ALS sweeps (the MAP estimate,
+  // as Salakhutdinov & Mnih start from PMF's): from small random factors
+  // the first hyper-parameter draws shrink every row to zero and the
+  // sampler takes hundreds of samples to leave it.
+  int init_sweeps = 5;
+  double init_lambda = 0.12, init_bias_lambda = 0.05;  // ALS-WR, as --algo als
   double clip_min = 1.0, clip_max = 5.0;
 
   // Samples kept by a run of `samples`.
@@ -92,6 +99,8 @@ class Bpmf {
  private:
   void half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, int side, double& flops,
                  double& seconds);
+  void als_half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, double& flops,
+                     double& seconds);
   double draw_alpha();
   void keep_sample();
   void evaluate(BpmfStats& stats, bool add_to_mean);

@@ -17,7 +17,7 @@ final_rmse() { sed -n 's/^final:.* test_rmse \([0-9.]*\).*/\1/p' "$1"; }
 "$HPCREC" generate --out "$TMP/r.tsv" --users 400 --items 150 --ratings 8000 --seed 9 >/dev/null
 "$HPCREC" split --ratings "$TMP/r.tsv" --holdout 0.1 --split-seed 1 --out-train "$TMP/train.tsv" \
   --out-test "$TMP/test.tsv" >/dev/null
-args=(train --algo bpmf --ratings "$TMP/train.tsv" --test "$TMP/test.tsv" --factors 6 --samples 12 --burn-in 4
+args=(train --algo bpmf --ratings "$TMP/train.tsv" --test "$TMP/test.tsv" --factors 6 --samples 12 --burn-in 4 --init-sweeps 2
   --thin 2)
 
 echo "== bitwise the same at 1-4 ranks and 2 threads"
