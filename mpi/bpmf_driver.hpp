@@ -28,10 +28,10 @@
 namespace hpcrec::dist {
 
 struct BpmfOptions {
-  int factors = 10;
-  int samples = 100;  // Gibbs samples in all, burn-in included
+  int factors = 32;
+  int samples = 300;  // Gibbs samples in all, burn-in included
   int burn_in = 20;
-  int thin = 1;                // keep every thin-th sample after the burn-in
+  int thin = 5;                // keep every thin-th sample after the burn-in
   double noise_precision = 0;  // alpha; 0: drawn from its Gamma posterior each sample
   double beta0 = 2.0;          // the Normal-Wishart prior's mean strength
   std::uint64_t seed = 42;
