@@ -231,8 +231,10 @@ class HybridModel : public Model {
     if (rating_) {
       const std::vector<math::Rating> pair = {{user, item, 0.0f}};
       Explanation e;
-      e.method = "hybrid (rating): the intercept plus each model's weight times its predicted rating; the "
-                 "blend is their sum clipped to [" + num(clip_min_) + ", " + num(clip_max_) + "]";
+      e.method =
+          "hybrid (rating): the intercept plus each model's weight times its predicted rating; the "
+          "blend is their sum clipped to [" +
+          num(clip_min_) + ", " + num(clip_max_) + "]";
       e.terms.push_back({"bias", "intercept", intercept_});
       std::vector<double> p;
       for (size_t j = 0; j < parts_.size(); ++j) {
@@ -354,7 +356,8 @@ class HybridModel : public Model {
           "a rating blend (--blend-target rating) scores the users it was trained on only, not users given "
           "by their ratings");
     std::vector<TopLists> lists;
-    for (const auto& m : parts_) lists.push_back(m->recommend(comm, data, batch, std::max(n, depth_), filter));
+    for (const auto& m : parts_)
+      lists.push_back(m->recommend(comm, data, batch, std::max(n, depth_), filter));
     const Index users = batch.size(data);
     std::vector<math::Rating> pairs;
     std::vector<size_t> start(static_cast<size_t>(users) + 1, 0);
@@ -441,8 +444,8 @@ class HybridModel : public Model {
       }
       const math::ErrorSums err = exact_errors(comm, blended, data.test);
       if (root)
-        std::printf("test hybrid (rating blend): rmse %.4f mae %.4f over %lld ratings\n", err.rmse(), err.mae(),
-                    static_cast<long long>(err.count));
+        std::printf("test hybrid (rating blend): rmse %.4f mae %.4f over %lld ratings\n", err.rmse(),
+                    err.mae(), static_cast<long long>(err.count));
       metrics.emplace_back("test_rmse", err.rmse());
       metrics.emplace_back("test_mae", err.mae());
     }
@@ -498,9 +501,10 @@ class HybridModel : public Model {
       std::printf("blend auto (rating): least squares over %.0f validation ratings (ridge %g per rating): %s",
                   sums.count(), kRatingBlendRidge, num(w[0]).c_str());
       for (size_t m = 0; m < parts_.size(); ++m)
-        std::printf(" %s %s %s", w[m + 1] < 0 ? "-" : "+", num(std::abs(w[m + 1])).c_str(), names_[m].c_str());
-      std::printf("\nblend auto (rating): validation rmse %.4f mae %.4f (single models:%s)\n", blend_err.rmse(),
-                  blend_err.mae(), singles.c_str());
+        std::printf(" %s %s %s", w[m + 1] < 0 ? "-" : "+", num(std::abs(w[m + 1])).c_str(),
+                    names_[m].c_str());
+      std::printf("\nblend auto (rating): validation rmse %.4f mae %.4f (single models:%s)\n",
+                  blend_err.rmse(), blend_err.mae(), singles.c_str());
     }
     record["validation_rmse"] = blend_err.rmse();
     record["validation_mae"] = blend_err.mae();

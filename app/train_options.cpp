@@ -54,7 +54,8 @@ math::BlendSpec parse_rating_blend(const TrainOptions& o) {
     const std::string part = names.substr(begin, comma - begin);
     const std::string name = part.substr(0, part.find(':'));
     const auto& table = model_table();
-    const bool known = std::any_of(table.begin(), table.end(), [&](const ModelEntry& e) { return name == e.name; });
+    const bool known =
+        std::any_of(table.begin(), table.end(), [&](const ModelEntry& e) { return name == e.name; });
     if (known && std::find(allowed.begin(), allowed.end(), name) == allowed.end())
       throw InputError("--blend-target rating: " + name + " does not predict ratings (use " + list + ")");
     begin = comma + 1;

@@ -97,7 +97,8 @@ std::vector<double> answer_at(const Communicator& comm, const std::vector<Rating
   std::vector<std::int64_t> recv_counts;
   const std::vector<Rating> arrived = comm.alltoallv<Rating>(send, counts, &recv_counts);
   const std::vector<double> values = answer(arrived);
-  if (values.size() != arrived.size()) throw std::logic_error("answer_at: one value per arrived pair expected");
+  if (values.size() != arrived.size())
+    throw std::logic_error("answer_at: one value per arrived pair expected");
   // Back along the same route: what rank r sent here returns to it in its order.
   const std::vector<double> back = comm.alltoallv<double>(values, recv_counts);
   std::vector<double> out(pairs.size());

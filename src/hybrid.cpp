@@ -1,10 +1,9 @@
 #include "src/hybrid.hpp"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-
-#include <Eigen/Dense>
 
 #include "src/errors.hpp"
 #include "src/metrics.hpp"

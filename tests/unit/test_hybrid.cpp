@@ -148,8 +148,8 @@ TEST(Hybrid, RatingBlendRecoversExactWeightsInAnyOrder) {
   for (size_t j = 0; j < p.size(); ++j) {
     const double r = 1 + 0.5 * p[j][0] + 0.25 * p[j][1];
     all.add(p[j], r);
-    (j % 2 ? first : second).add(p[p.size() - 1 - j], 1 + 0.5 * p[p.size() - 1 - j][0] +
-                                                          0.25 * p[p.size() - 1 - j][1]);
+    (j % 2 ? first : second)
+        .add(p[p.size() - 1 - j], 1 + 0.5 * p[p.size() - 1 - j][0] + 0.25 * p[p.size() - 1 - j][1]);
   }
   const auto w = all.solve(0.0);
   EXPECT_NEAR(w[0], 1.0, 1e-9);
