@@ -54,7 +54,7 @@ void print_settings(const dist::Communicator& comm, const Model& model) {
   std::string line = "  " + model.name() + ":";
   for (const auto& [key, value] : model.attributes()) {
     if (key == "algorithm" || key == "global_mean" || key == "rating_min" || key == "rating_max" ||
-        key == "residual_sd" || key == "format_version")
+        key == "residual_sd" || key == "format_version" || key == "blend_intercept")
       continue;
     line += " " + key + " ";
     if (const auto* i = std::get_if<std::int64_t>(&value))

@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "app/progress.hpp"
+#include "mpi/distribute.hpp"
+#include "mpi/routing.hpp"
 #include "mpi/topn_driver.hpp"
 #include "src/errors.hpp"
 #include "src/metrics.hpp"
@@ -62,32 +64,49 @@ math::SupportRanking FactorModel::support_ranking(const math::Vector& prior) con
   return {&prior, std::isnan(like_threshold_) ? mu_ : like_threshold_, 1.0 / std::max(residual_sd_, 1e-9)};
 }
 
-std::vector<double> FactorModel::predict(const dist::Communicator&, const TrainingData&,
+std::vector<double> FactorModel::predict(const dist::Communicator& comm, const TrainingData& data,
                                          const std::vector<math::Rating>& pairs) const {
-  // The test set's rules (mpi/als_driver.cpp ExplicitAls::evaluate), in the
-  // same order of additions: mu + (b_u + b_i + x_u . y_i), clipped.
-  std::vector<double> out;
-  out.reserve(pairs.size());
-  for (const math::Rating& r : pairs) {
-    const Index u = r.user >= 0 ? r.user - first_user_ : -1;
-    const Index i = r.item >= 0 ? r.item - first_item_ : -1;
-    if ((u >= 0 && u >= user_factors_.rows()) || (i >= 0 && i >= item_factors_.rows()) ||
-        (r.user >= 0 && u < 0) || (r.item >= 0 && i < 0))
-      throw std::logic_error("FactorModel::predict: the pair's rows are not on this rank");
-    if (!rating_scale() && (u < 0 || i < 0)) {
-      out.push_back(std::nan(""));
-      continue;
+  // Each pair goes to its item's owner (else its user's, else stays), which
+  // gathers the users' rows it needs through a routing plan and scores by
+  // the test set's rules (mpi/als_driver.cpp ExplicitAls::evaluate), in the
+  // same order of additions: mu + (b_i + (b_u + x_u . y_i)), clipped. The
+  // same arithmetic at any rank count.
+  const int k = static_cast<int>(user_factors_.cols());
+  auto dest = [&](const math::Rating& r) {
+    if (r.item >= 0) return data.items.owner(r.item);
+    if (r.user >= 0) return data.users.owner(r.user);
+    return comm.rank();
+  };
+  return dist::answer_at(comm, pairs, dest, [&](const std::vector<math::Rating>& here) {
+    std::vector<Index> needed;
+    for (const math::Rating& r : here)
+      if (r.item >= 0 && r.user >= 0) needed.push_back(r.user);
+    std::sort(needed.begin(), needed.end());
+    needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+    const dist::RoutingPlan plan = dist::RoutingPlan::build(comm, needed, data.users);
+    const math::Matrix users = plan.exchange(comm, user_factors_, &user_bias_);
+    std::vector<double> out;
+    out.reserve(here.size());
+    for (const math::Rating& r : here) {
+      if (!rating_scale() && (r.user < 0 || r.item < 0)) {
+        out.push_back(std::nan(""));
+        continue;
+      }
+      double s = 0;
+      if (r.item >= 0) {
+        const Index i = r.item - first_item_;
+        s = item_bias_[i];
+        if (r.user >= 0) {
+          const Index u = plan.local_column(r.user);
+          s += users(u, k) + users.row(u).head(k).dot(item_factors_.row(i));
+        }
+      } else if (r.user >= 0) {
+        s = user_bias_[r.user - first_user_];
+      }
+      out.push_back(rating_scale() ? math::clip(mu_ + s, clip_min_, clip_max_) : mu_ + s);
     }
-    double s = 0;
-    if (i >= 0) {
-      s = item_bias_[i];
-      if (u >= 0) s += user_bias_[u] + user_factors_.row(u).dot(item_factors_.row(i));
-    } else if (u >= 0) {
-      s = user_bias_[u];
-    }
-    out.push_back(rating_scale() ? math::clip(mu_ + s, clip_min_, clip_max_) : mu_ + s);
-  }
-  return out;
+    return out;
+  });
 }
 
 Similar FactorModel::similar(const TrainingData& data, bool users, Index row, int n, int min_ratings) const {

@@ -5,12 +5,22 @@
 // popularity). --blend auto learns the weights on a validation split carved
 // from the training ratings (see learn_weights).
 //
+// --blend-target rating blends the rating models' predictions instead
+// (src/hybrid.hpp, "Rating blend"): r_hat = clip(w0 + sum_m w_m p_m), the
+// weights learnt by least squares on the same kind of validation split
+// (learn_rating_weights) or given; top-N lists rank the union of each
+// part's --blend-depth candidates by that blended rating.
+//
 // In the model file each part lives under /components/NAME (its own
 // attributes and datasets, as it would at the root) with its weights as the
 // group's attributes blend_weight, blend_cold_weight, light_weight,
 // light_cold_weight; the root says algorithm = hybrid, components =
-// "als,content,popular" (in blend order), min_history and blend_depth.
+// "als,content,popular" (in blend order), min_history and blend_depth. A
+// rating blend adds blend_target = "rating", blend_intercept (w0),
+// rating_min and rating_max at the root (files without blend_target are
+// ranking blends).
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -22,6 +32,7 @@
 #include "app/train_options.hpp"
 #include "app/train_report.hpp"
 #include "mpi/evaluation.hpp"
+#include "mpi/exact_reduce.hpp"
 #include "mpi/failure.hpp"
 #include "src/hybrid.hpp"
 
@@ -56,6 +67,29 @@ struct BlendWeights {
   std::vector<double> w, c;
 };
 
+// The rating blend's least-squares ridge per validation rating (on the
+// models' weights, not the intercept): small, only to keep the normal
+// equation solvable when two models predict alike.
+constexpr double kRatingBlendRidge = 1e-6;
+
+// Collective. RMSE and MAE of `predicted` against the ratings of `truth`
+// (this rank's share; NaN predictions skipped), from exact sums: the same at
+// any rank count.
+math::ErrorSums exact_errors(const dist::Communicator& comm, const std::vector<double>& predicted,
+                             const std::vector<math::Rating>& truth) {
+  std::vector<math::ExactSum> sums(2);
+  std::int64_t count = 0;
+  for (size_t j = 0; j < truth.size(); ++j) {
+    if (std::isnan(predicted[j])) continue;
+    const double e = predicted[j] - truth[j].value;
+    sums[0].add(e * e);
+    sums[1].add(std::abs(e));
+    ++count;
+  }
+  sums = dist::exact_allreduce(comm, sums);
+  return {sums[0].value(), sums[1].value(), comm.allreduce<std::int64_t>(count, MPI_SUM)};
+}
+
 class HybridModel : public Model {
  public:
   HybridModel() = default;
@@ -72,6 +106,7 @@ class HybridModel : public Model {
     min_history_ = o.min_history;
     depth_ = o.blend_depth;
     threads_ = o.als.threads;
+    rating_ = o.blend_target == "rating";
   }
   std::string name() const override { return "hybrid"; }
   void set_threads(int threads) override {
@@ -87,14 +122,24 @@ class HybridModel : public Model {
   io::Attributes attributes() const override {
     std::string list;
     for (const auto& n : names_) list += (list.empty() ? "" : ",") + n;
-    return {{"algorithm", name()},
-            {"components", list},
-            {"min_history", std::int64_t{min_history_}},
-            {"blend_depth", std::int64_t{depth_}},
-            {"global_mean", 0.0}};
+    io::Attributes a = {{"algorithm", name()},
+                        {"components", list},
+                        {"min_history", std::int64_t{min_history_}},
+                        {"blend_depth", std::int64_t{depth_}},
+                        {"global_mean", 0.0}};
+    if (rating_) {
+      a["blend_target"] = std::string("rating");
+      a["blend_intercept"] = intercept_;
+      a["rating_min"] = clip_min_;
+      a["rating_max"] = clip_max_;
+    }
+    return a;
   }
 
+  bool predicts_ratings() const override { return rating_; }
+
   int fit(const dist::Communicator& comm, const FitContext& ctx, Metrics& metrics) override {
+    if (rating_) return fit_rating(comm, ctx, metrics);
     const TrainOptions& o = *run_;
     TrainingData& data = *ctx.data;
     const bool root = comm.rank() == 0;
@@ -142,19 +187,13 @@ class HybridModel : public Model {
         ctx.report->json(fields);
       }
     }
-    for (const auto& m : parts_) {
-      const FitFigures& f = m->figures();
-      figures_.seconds += f.seconds;
-      figures_.flops += f.flops;
-      figures_.solve_seconds += f.solve_seconds;
-      figures_.last_bytes += f.last_bytes;
-      figures_.iterations_run = std::max(figures_.iterations_run, f.iterations_run);
-    }
+    add_figures();
     return kExitOk;
   }
 
   TopLists recommend(const dist::Communicator& comm, const TrainingData& data, const UserBatch& batch, int n,
                      const ItemFilter& filter) const override {
+    if (rating_) return recommend_rating(comm, data, batch, n, filter);
     std::vector<TopLists> lists;
     for (const auto& m : parts_)
       lists.push_back(m->recommend(comm, data, batch, std::max(n, depth_), filter));
@@ -164,6 +203,7 @@ class HybridModel : public Model {
 
   std::vector<double> predict(const dist::Communicator& comm, const TrainingData& data,
                               const std::vector<math::Rating>& pairs) const override {
+    if (rating_) return predict_rating(comm, data, pairs);
     // The parts' lists once per user, however many of its pairs there are.
     const std::vector<char> cold = cold_items(comm, data);
     std::vector<double> out(pairs.size(), std::nan(""));
@@ -188,6 +228,23 @@ class HybridModel : public Model {
 
   Explanation explain(const dist::Communicator& comm, const TrainingData& data, Index user,
                       Index item) const override {
+    if (rating_) {
+      const std::vector<math::Rating> pair = {{user, item, 0.0f}};
+      Explanation e;
+      e.method =
+          "hybrid (rating): the intercept plus each model's weight times its predicted rating; the "
+          "blend is their sum clipped to [" +
+          num(clip_min_) + ", " + num(clip_max_) + "]";
+      e.terms.push_back({"bias", "intercept", intercept_});
+      std::vector<double> p;
+      for (size_t j = 0; j < parts_.size(); ++j) {
+        p.push_back(parts_[j]->predict(comm, data, pair)[0]);
+        e.terms.push_back({"model", names_[j], weights_[j] * p.back()});
+      }
+      for (const auto& t : e.terms) e.score += t.value;
+      e.model = math::blend_rating(blend_vector(), p, clip_min_, clip_max_);
+      return e;
+    }
     return shares(data, part_lists(comm, data, user), cold_items(comm, data), user, item);
   }
 
@@ -220,6 +277,15 @@ class HybridModel : public Model {
 
   void load(const io::ModelReader& in, const std::string& group, const TrainingData& data) override {
     const io::Attributes a = in.attributes(group);
+    // Files written before rating blends have no blend_target: ranking.
+    rating_ = a.count("blend_target") && attr_string(a, "blend_target", in) == "rating";
+    if (a.count("blend_target") && !rating_ && attr_string(a, "blend_target", in) != "ranking")
+      in.fail("blend_target must be ranking or rating");
+    if (rating_) {
+      intercept_ = attr_double(a, "blend_intercept", in);
+      clip_min_ = attr_double(a, "rating_min", in);
+      clip_max_ = attr_double(a, "rating_max", in);
+    }
     min_history_ = static_cast<int>(attr_int(a, "min_history", in));
     depth_ = static_cast<int>(attr_int(a, "blend_depth", in));
     std::stringstream list(attr_string(a, "components", in));
@@ -243,6 +309,210 @@ class HybridModel : public Model {
   }
 
  private:
+  void add_figures() {
+    for (const auto& m : parts_) {
+      const FitFigures& f = m->figures();
+      figures_.seconds += f.seconds;
+      figures_.flops += f.flops;
+      figures_.solve_seconds += f.solve_seconds;
+      figures_.last_bytes += f.last_bytes;
+      figures_.iterations_run = std::max(figures_.iterations_run, f.iterations_run);
+    }
+  }
+
+  // (w0, w_1, ..., w_M) as src/hybrid.hpp's blend_rating takes them.
+  std::vector<double> blend_vector() const {
+    std::vector<double> w = {intercept_};
+    w.insert(w.end(), weights_.begin(), weights_.end());
+    return w;
+  }
+
+  // Collective. Every part's prediction of each of this rank's `pairs`.
+  std::vector<std::vector<double>> part_predictions(const dist::Communicator& comm, const TrainingData& data,
+                                                    const std::vector<math::Rating>& pairs) const {
+    std::vector<std::vector<double>> p;
+    for (const auto& m : parts_) p.push_back(m->predict(comm, data, pairs));
+    return p;
+  }
+
+  std::vector<double> predict_rating(const dist::Communicator& comm, const TrainingData& data,
+                                     const std::vector<math::Rating>& pairs) const {
+    const auto p = part_predictions(comm, data, pairs);
+    const std::vector<double> w = blend_vector();
+    std::vector<double> out(pairs.size()), x(parts_.size());
+    for (size_t j = 0; j < pairs.size(); ++j) {
+      for (size_t m = 0; m < parts_.size(); ++m) x[m] = p[m][j];
+      out[j] = math::blend_rating(w, x, clip_min_, clip_max_);
+    }
+    return out;
+  }
+
+  // The union of the parts' lists of --blend-depth (at least n) candidates
+  // per user, ranked by the blended rating (ties to the smaller item id).
+  TopLists recommend_rating(const dist::Communicator& comm, const TrainingData& data, const UserBatch& batch,
+                            int n, const ItemFilter& filter) const {
+    if (batch.histories)
+      throw InputError(
+          "a rating blend (--blend-target rating) scores the users it was trained on only, not users given "
+          "by their ratings");
+    std::vector<TopLists> lists;
+    for (const auto& m : parts_)
+      lists.push_back(m->recommend(comm, data, batch, std::max(n, depth_), filter));
+    const Index users = batch.size(data);
+    std::vector<math::Rating> pairs;
+    std::vector<size_t> start(static_cast<size_t>(users) + 1, 0);
+    std::vector<Index> items;
+    for (Index j = 0; j < users; ++j) {
+      items.clear();
+      for (const auto& l : lists)
+        for (const auto& e : l[j]) items.push_back(e.item);
+      std::sort(items.begin(), items.end());
+      items.erase(std::unique(items.begin(), items.end()), items.end());
+      const Index user = data.by_user.first_row + batch.row(j);
+      for (Index i : items) pairs.push_back({user, i, 0.0f});
+      start[j + 1] = pairs.size();
+    }
+    const std::vector<double> score = predict_rating(comm, data, pairs);
+    TopLists out(static_cast<size_t>(users));
+    for (Index j = 0; j < users; ++j) {
+      math::TopNHeap heap(n);
+      for (size_t e = start[j]; e < start[j + 1]; ++e)
+        if (!std::isnan(score[e])) heap.push(pairs[e].item, score[e]);
+      out[j] = heap.sorted();
+    }
+    return out;
+  }
+
+  // --blend-target rating: learn or take the weights, fit the parts on all
+  // training ratings, report each part's test RMSE and MAE and the blend's.
+  int fit_rating(const dist::Communicator& comm, const FitContext& ctx, Metrics& metrics) {
+    const TrainOptions& o = *run_;
+    TrainingData& data = *ctx.data;
+    const bool root = comm.rank() == 0;
+    clip_min_ = data.min_rating;
+    clip_max_ = data.max_rating;
+    std::vector<double> w = {0.0};
+    Record learnt = Record::object();
+    if (o.blend_spec.weights.empty()) {
+      w = learn_rating_weights(comm, ctx, learnt);
+      if (root) std::printf("== blend auto: training every model on all training ratings ==\n");
+    } else {
+      w.insert(w.end(), o.blend_spec.weights.begin(), o.blend_spec.weights.end());
+    }
+    const int status = fit_parts(comm, ctx, metrics);
+    if (status != kExitOk) return status;
+    intercept_ = w[0];
+    weights_.assign(w.begin() + 1, w.end());
+    cold_weights_.assign(names_.size(), 0.0);
+    Record blend = Record::object();
+    blend["intercept"] = intercept_;
+    std::string line = "hybrid (rating): " + num(intercept_);
+    for (size_t j = 0; j < names_.size(); ++j) {
+      line += (weights_[j] < 0 ? " - " : " + ") + num(std::abs(weights_[j])) + " " + names_[j];
+      blend[names_[j]] = weights_[j];
+    }
+    if (root) std::printf("%s, clipped to [%g, %g]\n", line.c_str(), clip_min_, clip_max_);
+    Record record = ctx.label;
+    record["blend"] = blend;
+    record.update(learnt);
+    ctx.report->json(record);
+    if (data.test_count > 0) {
+      const auto p = part_predictions(comm, data, data.test);
+      for (size_t j = 0; j < parts_.size(); ++j) {
+        const math::ErrorSums err = exact_errors(comm, p[j], data.test);
+        if (root)
+          std::printf("test %s: rmse %.4f mae %.4f over %lld ratings\n", names_[j].c_str(), err.rmse(),
+                      err.mae(), static_cast<long long>(err.count));
+        Record fields = ctx.label;
+        fields["component"] = names_[j];
+        fields["test_rmse"] = err.rmse();
+        fields["test_mae"] = err.mae();
+        if (ctx.tests) {
+          auto lists = parts_[j]->recommend(comm, data, UserBatch{}, o.eval_k, ItemFilter{});
+          for (auto& [k, v] : evaluate_lists(comm, data, *ctx.tests, lists, o.eval_k, o.relevance_threshold,
+                                             "ranking " + names_[j]))
+            fields[k] = v;
+          fields["k"] = o.eval_k;
+        }
+        ctx.report->json(fields);
+      }
+      std::vector<double> blended(data.test.size()), x(parts_.size());
+      const std::vector<double> wv = blend_vector();
+      for (size_t t = 0; t < data.test.size(); ++t) {
+        for (size_t m = 0; m < parts_.size(); ++m) x[m] = p[m][t];
+        blended[t] = math::blend_rating(wv, x, clip_min_, clip_max_);
+      }
+      const math::ErrorSums err = exact_errors(comm, blended, data.test);
+      if (root)
+        std::printf("test hybrid (rating blend): rmse %.4f mae %.4f over %lld ratings\n", err.rmse(),
+                    err.mae(), static_cast<long long>(err.count));
+      metrics.emplace_back("test_rmse", err.rmse());
+      metrics.emplace_back("test_mae", err.mae());
+    }
+    add_figures();
+    return kExitOk;
+  }
+
+  // --blend-target rating with --blend auto: the least-squares weights
+  // (w0, w_1, ..., w_M) of src/hybrid.hpp on the validation split of
+  // learn_weights, from each part fitted on the rest and its predictions of
+  // the validation ratings. The normal equation's sums are reduced exactly,
+  // so the weights are the same at any rank count. `record` gets the
+  // validation figures for the blend's record.
+  std::vector<double> learn_rating_weights(const dist::Communicator& comm, const FitContext& ctx,
+                                           Record& record) {
+    TrainingData val = validation_split(comm, ctx);
+    FitContext c = ctx;
+    c.data = &val;
+    c.label["validation"] = true;
+    Metrics ignored;
+    if (fit_parts(comm, c, ignored) != kExitOk)
+      throw dist::JobError("stopped by a signal while learning the blend weights", kExitPreempted);
+    const auto p = part_predictions(comm, val, val.test);
+    math::RatingBlendSums sums(static_cast<int>(parts_.size()));
+    std::vector<double> x(parts_.size());
+    for (size_t t = 0; t < val.test.size(); ++t) {
+      bool finite = true;
+      for (size_t m = 0; m < parts_.size(); ++m) finite &= !std::isnan(x[m] = p[m][t]);
+      if (finite) sums.add(x, val.test[t].value);
+    }
+    sums.sums() = dist::exact_allreduce(comm, sums.sums());
+    if (!(sums.count() > 0))
+      throw dist::JobError("blend auto: no validation rating every model predicts", kExitBadInput);
+    const std::vector<double> w = sums.solve(kRatingBlendRidge);
+    // Validation errors: each part alone, and the blend (in-sample for its weights).
+    std::vector<double> blended(val.test.size());
+    for (size_t t = 0; t < val.test.size(); ++t) {
+      for (size_t m = 0; m < parts_.size(); ++m) x[m] = p[m][t];
+      blended[t] = math::blend_rating(w, x, val.min_rating, val.max_rating);
+    }
+    const math::ErrorSums blend_err = exact_errors(comm, blended, val.test);
+    std::string singles;
+    for (size_t m = 0; m < parts_.size(); ++m) {
+      const math::ErrorSums err = exact_errors(comm, p[m], val.test);
+      singles += " " + names_[m] + " " + num(err.rmse());
+      Record fields = c.label;
+      fields["component"] = names_[m];
+      fields["validation_rmse"] = err.rmse();
+      fields["validation_mae"] = err.mae();
+      ctx.report->json(fields);
+    }
+    if (comm.rank() == 0) {
+      std::printf("blend auto (rating): least squares over %.0f validation ratings (ridge %g per rating): %s",
+                  sums.count(), kRatingBlendRidge, num(w[0]).c_str());
+      for (size_t m = 0; m < parts_.size(); ++m)
+        std::printf(" %s %s %s", w[m + 1] < 0 ? "-" : "+", num(std::abs(w[m + 1])).c_str(),
+                    names_[m].c_str());
+      std::printf("\nblend auto (rating): validation rmse %.4f mae %.4f (single models:%s)\n",
+                  blend_err.rmse(), blend_err.mae(), singles.c_str());
+    }
+    record["validation_rmse"] = blend_err.rmse();
+    record["validation_mae"] = blend_err.mae();
+    record["validation_ratings"] = static_cast<std::int64_t>(sums.count());
+    parts_.clear();
+    return w;
+  }
+
   // Collective. Fits every part on *ctx.data (fresh models) and sets the light weights.
   int fit_parts(const dist::Communicator& comm, const FitContext& ctx, Metrics& metrics) {
     parts_.clear();
@@ -324,15 +594,13 @@ class HybridModel : public Model {
     return out;
   }
 
-  // --blend auto: the weights that maximise NDCG@k on a validation split
-  // carved from the training ratings: each user's latest --holdout fraction
-  // (default 0.2; by timestamp if there are timestamps, else by hash), plus
-  // every rating of a share of the items (--cold-items, or else the share of
-  // the job's items without interactions), so that validation has new items
-  // in the same proportion as the test. First w over the simplex grid with
-  // step 0.1 (c = w), then content's c over 0, 0.1, ..., 1 with w fixed; the
-  // first best in grid order wins at each stage.
-  BlendWeights learn_weights(const dist::Communicator& comm, const FitContext& ctx) {
+  // Collective. --blend auto's validation split, carved from the training
+  // ratings: each user's latest --holdout fraction (default 0.2; by
+  // timestamp if there are timestamps, else by hash of --split-seed + 1),
+  // plus every rating of a share of the items (--cold-items, or else the
+  // share of the job's items without interactions), so that validation has
+  // new items in the same proportion as the test. Sets held_items_.
+  TrainingData validation_split(const dist::Communicator& comm, const FitContext& ctx) {
     const TrainOptions& o = *run_;
     const TrainingData& data = *ctx.data;
     math::SplitSpec spec;
@@ -358,6 +626,17 @@ class HybridModel : public Model {
           "%lld ratings) ==\n",
           data.has_timestamps ? "latest" : "random", spec.fraction, held,
           static_cast<long long>(val.test_count));
+    held_items_ = held;
+    return val;
+  }
+
+  // --blend auto: the weights that maximise NDCG@k on validation_split's
+  // split of the training ratings. First w over the simplex grid with
+  // step 0.1 (c = w), then content's c over 0, 0.1, ..., 1 with w fixed; the
+  // first best in grid order wins at each stage.
+  BlendWeights learn_weights(const dist::Communicator& comm, const FitContext& ctx) {
+    const TrainOptions& o = *run_;
+    TrainingData val = validation_split(comm, ctx);
     FitContext c = ctx;
     c.data = &val;
     c.label["validation"] = true;
@@ -393,7 +672,7 @@ class HybridModel : public Model {
     // Content's place among the named models (named = none).
     const size_t content = static_cast<size_t>(
         std::find(names_.begin(), names_.begin() + static_cast<long>(named_), "content") - names_.begin());
-    if (held > 0 && content < named_) {
+    if (held_items_ > 0 && content < named_) {
       const BlendWeights stage1 = best;
       for (int step = 0; step <= 10; ++step) {
         std::vector<double> cw = stage1.c;
@@ -430,6 +709,11 @@ class HybridModel : public Model {
   std::vector<double> weights_, cold_weights_, light_weights_, light_cold_weights_;
   int min_history_ = 0;
   int depth_ = 100;
+  Index held_items_ = 0;  // items validation_split held out entirely
+  // --blend-target rating: r_hat = clip(intercept_ + sum weights_[m] p_m, clip_min_, clip_max_).
+  bool rating_ = false;
+  double intercept_ = 0;
+  double clip_min_ = -HUGE_VAL, clip_max_ = HUGE_VAL;
 };
 
 }  // namespace

@@ -5,13 +5,14 @@
 // neighbours who rated it (user-based), so `explain` lists exactly those
 // similarities; `predict` is the KNN rating prediction train evaluates.
 #include <cstdio>
-#include <map>
+#include <stdexcept>
 
 #include "app/commands.hpp"
 #include "app/factor_model.hpp"
 #include "app/progress.hpp"
 #include "app/resources.hpp"
 #include "app/train_options.hpp"
+#include "mpi/distribute.hpp"
 #include "mpi/knn_driver.hpp"
 #include "src/sparse_reference.hpp"
 
@@ -132,17 +133,25 @@ class KnnModel : public FactorModel {
 
   std::vector<double> predict(const dist::Communicator& comm, const TrainingData& data,
                               const std::vector<math::Rating>& pairs) const override {
-    // predict_knn answers at the owners in arrival order: match by pair.
-    const auto got = dist::predict_knn(comm, matrix(data, data.by_user), baselines(), neighbors_, opt_.knn,
-                                       pairs, opt_.predict);
-    std::map<std::pair<Index, Index>, double> by_pair;
-    for (const auto& p : got) by_pair[{p.rating.user, p.rating.item}] = p.predicted;
-    std::vector<double> out;
-    for (const auto& r : pairs) {
-      auto it = by_pair.find({r.user, r.item});
-      out.push_back(it == by_pair.end() ? std::nan("") : it->second);
-    }
-    return out;
+    // Each pair goes where predict_knn evaluates it (the owner of o, else of
+    // s, else stays; o = the user for item-based), so that predict_knn keeps
+    // it there and answers in arrival order; the values come back here.
+    const bool items = opt_.knn.on == dist::KnnOn::kItems;
+    auto dest = [&](const math::Rating& r) {
+      const Index o = items ? r.user : r.item, s = items ? r.item : r.user;
+      if (o >= 0) return (items ? data.users : data.items).owner(o);
+      if (s >= 0) return (items ? data.items : data.users).owner(s);
+      return comm.rank();
+    };
+    return dist::answer_at(comm, pairs, dest, [&](const std::vector<math::Rating>& here) {
+      const auto got = dist::predict_knn(comm, matrix(data, data.by_user), baselines(), neighbors_, opt_.knn,
+                                         here, opt_.predict);
+      if (got.size() != here.size()) throw std::logic_error("knn predict: pairs moved between ranks");
+      std::vector<double> out;
+      out.reserve(got.size());
+      for (const auto& p : got) out.push_back(p.predicted);
+      return out;
+    });
   }
 
   Explanation explain(const dist::Communicator&, const TrainingData& data, Index user,

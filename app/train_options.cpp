@@ -4,6 +4,7 @@
 #include <charconv>
 #include <utility>
 
+#include "app/model.hpp"
 #include "io/item_features.hpp"
 
 namespace hpcrec::app {
@@ -27,6 +28,43 @@ Algorithm parse_algorithm(const std::string& name) {
   throw InputError("--algo: unknown algorithm '" + name +
                    "' (available: als, ials, bpmf, knn, content, hybrid, popular)");
 }
+
+std::vector<std::string> rating_model_names(const TrainOptions& o) {
+  std::vector<std::string> out;
+  for (const ModelEntry& e : model_table())
+    if (std::string(e.name) != "hybrid" && e.from_options(o)->predicts_ratings()) out.push_back(e.name);
+  return out;
+}
+
+namespace {
+
+// --blend-target rating: the components and weights. "als,knn" (names
+// without weights) learns weights for those models, as "auto:als,knn";
+// a known model that does not predict ratings is refused by name.
+math::BlendSpec parse_rating_blend(const TrainOptions& o) {
+  const std::vector<std::string> allowed = rating_model_names(o);
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  std::string text = o.blend;
+  if (text != "auto" && text.rfind("auto:", 0) != 0 && text.find(':') == std::string::npos)
+    text = "auto:" + text;
+  const std::string names = text == "auto" ? "" : text.rfind("auto:", 0) == 0 ? text.substr(5) : text;
+  size_t begin = 0;
+  while (begin < names.size()) {
+    const size_t comma = std::min(names.find(',', begin), names.size());
+    const std::string part = names.substr(begin, comma - begin);
+    const std::string name = part.substr(0, part.find(':'));
+    const auto& table = model_table();
+    const bool known =
+        std::any_of(table.begin(), table.end(), [&](const ModelEntry& e) { return name == e.name; });
+    if (known && std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+      throw InputError("--blend-target rating: " + name + " does not predict ratings (use " + list + ")");
+    begin = comma + 1;
+  }
+  return math::parse_blend(text, allowed, allowed);
+}
+
+}  // namespace
 
 std::vector<int> parse_text_columns(const std::string& text) {
   std::vector<int> out;
@@ -143,6 +181,10 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
                        "models and weights, e.g. als:0.6,knn:0.2,content:0.2 (per-user min-max normalised "
                        "scores); auto learns the weights on a validation split (auto:ials,knn,... picks "
                        "the models; default ials, knn, content if given, popular)")(
+      "blend-target", po::value(&o.blend_target)->default_value("ranking"),
+      "ranking (blend the models' per-user normalised top-N scores) or rating (w0 + sum w_m x the rating "
+      "models' predictions, clipped; auto: least squares on a validation split; lists rank the union of "
+      "each model's --blend-depth candidates by the blended rating)")(
       "blend-depth", po::value(&o.blend_depth)->default_value(100),
       "candidates taken from each model per user")(
       "min-history", po::value(&o.min_history)->default_value(0),
@@ -218,7 +260,21 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   if (o.data.split.kind == math::SplitKind::kStrong && (o.cold_items > 0 || o.folds > 1))
     throw InputError("--split strong combines with neither --cold-items nor --folds");
   o.data.cold_items = o.cold_items;
-  if (o.algo == Algorithm::kHybrid) {
+  if (o.blend_target != "ranking" && o.blend_target != "rating")
+    throw InputError("--blend-target must be ranking or rating, got '" + o.blend_target + "'");
+  if (o.algo == Algorithm::kHybrid && o.blend_target == "rating") {
+    o.blend_spec = parse_rating_blend(o);
+    for (const auto& name : o.blend_spec.models) o.blend_models.push_back(parse_algorithm(name));
+    if (o.min_history > 0)
+      throw InputError(
+          "--min-history goes with --blend-target ranking (light users get content + popularity, which "
+          "predict no ratings)");
+    if (o.data.split.kind == math::SplitKind::kStrong)
+      throw InputError("--split strong does not combine with --blend-target rating (no fold-in of a blend)");
+    if (!o.checkpoint.dir.empty() || !o.checkpoint.resume.empty())
+      throw InputError("--algo hybrid does not checkpoint (yet): drop --checkpoint-dir / --resume");
+    if (o.blend_spec.weights.empty()) o.data.keep_timestamps = true;
+  } else if (o.algo == Algorithm::kHybrid) {
     std::vector<std::string> auto_models = {"ials", "knn"};
     if (has_content) auto_models.push_back("content");
     auto_models.push_back("popular");
@@ -234,6 +290,8 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
     if (o.blend_spec.weights.empty()) o.data.keep_timestamps = true;
   } else if (vm.count("blend") && !vm["blend"].defaulted()) {
     throw InputError("--blend goes with --algo hybrid");
+  } else if (!vm["blend-target"].defaulted()) {
+    throw InputError("--blend-target goes with --algo hybrid");
   }
   if (o.min_history > 0 && o.algo != Algorithm::kHybrid)
     throw InputError("--min-history goes with --algo hybrid (light users get content + popularity)");

@@ -56,6 +56,9 @@ struct TrainOptions {
   std::string blend = "auto";
   math::BlendSpec blend_spec;
   std::vector<Algorithm> blend_models;
+  // What the hybrid blends: "ranking" (per-user normalised top-N scores) or
+  // "rating" (a linear blend of the rating models' predictions).
+  std::string blend_target = "ranking";
   int blend_depth = 100;  // candidates taken from each model per user
   int min_history = 0;    // users with fewer training interactions: content + popularity
   double cold_items = 0;  // fraction of items held out entirely (cold-start evaluation)
@@ -86,6 +89,11 @@ struct TrainOptions {
   std::string command = "train";
   Record settings = Record::object();
 };
+
+// The models of the table (app/model_registry.cpp) whose predict() gives
+// ratings (Model::predicts_ratings), in table order: the components a
+// --blend-target rating hybrid may have.
+std::vector<std::string> rating_model_names(const TrainOptions& o);
 
 // "2,3" -> {1, 2} (0-based); "" -> {} (all but the id column). Throws InputError.
 std::vector<int> parse_text_columns(const std::string& text);

@@ -7,6 +7,7 @@
 // on to the item owners.
 #pragma once
 
+#include <stdexcept>
 #include <vector>
 
 #include "mpi/communicator.hpp"
@@ -71,6 +72,38 @@ inline std::vector<Rating> shuffle_ratings(const Communicator& comm, const std::
                                            const BlockPartition& part, bool by_item) {
   return shuffle_ratings_by(comm, ratings,
                             [&](const Rating& r) { return part.owner(by_item ? r.item : r.user); });
+}
+
+// Collective. Sends each of this rank's `pairs` to rank dest(pair), where
+// `answer` (called exactly once on every rank, so it may be collective)
+// gives one value per pair that arrived there, in arrival order (rank
+// order, then the sender's order); each value goes back to the rank the pair
+// came from. Returns the values in `pairs`' order.
+template <class Dest, class Answer>
+std::vector<double> answer_at(const Communicator& comm, const std::vector<Rating>& pairs, Dest dest,
+                              Answer answer) {
+  const int p = comm.size();
+  std::vector<std::int64_t> counts(p, 0);
+  std::vector<int> to(pairs.size());
+  for (size_t j = 0; j < pairs.size(); ++j) ++counts[to[j] = dest(pairs[j])];
+  std::vector<std::int64_t> next(p, 0);
+  for (int r = 1; r < p; ++r) next[r] = next[r - 1] + counts[r - 1];
+  std::vector<Rating> send(pairs.size());
+  std::vector<size_t> slot(pairs.size());
+  for (size_t j = 0; j < pairs.size(); ++j) {
+    slot[j] = static_cast<size_t>(next[to[j]]++);
+    send[slot[j]] = pairs[j];
+  }
+  std::vector<std::int64_t> recv_counts;
+  const std::vector<Rating> arrived = comm.alltoallv<Rating>(send, counts, &recv_counts);
+  const std::vector<double> values = answer(arrived);
+  if (values.size() != arrived.size())
+    throw std::logic_error("answer_at: one value per arrived pair expected");
+  // Back along the same route: what rank r sent here returns to it in its order.
+  const std::vector<double> back = comm.alltoallv<double>(values, recv_counts);
+  std::vector<double> out(pairs.size());
+  for (size_t j = 0; j < pairs.size(); ++j) out[j] = back[slot[j]];
+  return out;
 }
 
 // Collective. The number of ratings in each of `rows` rows over all ranks.

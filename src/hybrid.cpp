@@ -1,10 +1,12 @@
 #include "src/hybrid.hpp"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 
 #include "src/errors.hpp"
+#include "src/metrics.hpp"
 
 namespace hpcrec::math {
 
@@ -114,6 +116,45 @@ BlendSpec parse_blend(const std::string& text, const std::vector<std::string>& a
   if (!(total > 0)) fail("the weights sum to 0");
   for (double& w : spec.weights) w /= total;
   return spec;
+}
+
+RatingBlendSums::RatingBlendSums(int models)
+    : models_(models), sums_(static_cast<size_t>((models + 1) * (models + 2) / 2 + models + 1)) {}
+
+void RatingBlendSums::add(std::span<const double> predictions, double rating) {
+  const int d = models_ + 1;
+  auto x = [&](int j) { return j == 0 ? 1.0 : predictions[static_cast<size_t>(j - 1)]; };
+  size_t at = 0;
+  for (int a = 0; a < d; ++a)
+    for (int b = a; b < d; ++b) sums_[at++].add(x(a) * x(b));
+  for (int a = 0; a < d; ++a) sums_[at++].add(rating * x(a));
+}
+
+std::vector<double> RatingBlendSums::solve(double ridge_per_rating) const {
+  const int d = models_ + 1;
+  std::vector<double> w(static_cast<size_t>(d), 0.0);
+  const double n = count();
+  if (!(n > 0)) return w;
+  Eigen::MatrixXd g(d, d);
+  Eigen::VectorXd h(d);
+  size_t at = 0;
+  for (int a = 0; a < d; ++a)
+    for (int b = a; b < d; ++b) g(a, b) = g(b, a) = sums_[at++].value();
+  for (int a = 0; a < d; ++a) h(a) = sums_[at++].value();
+  for (int a = 1; a < d; ++a) g(a, a) += ridge_per_rating * n;
+  const Eigen::VectorXd sol = g.ldlt().solve(h);
+  for (int a = 0; a < d; ++a) w[static_cast<size_t>(a)] = sol(a);
+  return w;
+}
+
+double blend_rating(std::span<const double> weights, std::span<const double> predictions, double lo,
+                    double hi) {
+  double r = weights[0];
+  for (size_t m = 0; m < predictions.size(); ++m) {
+    if (std::isnan(predictions[m])) return std::nan("");
+    r += weights[m + 1] * predictions[m];
+  }
+  return clip(r, lo, hi);
 }
 
 }  // namespace hpcrec::math

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "src/exact_sum.hpp"
 #include "src/topn.hpp"
 
 namespace hpcrec::math {
@@ -64,5 +65,48 @@ struct BlendSpec {
 };
 BlendSpec parse_blend(const std::string& text, const std::vector<std::string>& allowed,
                       const std::vector<std::string>& auto_models);
+
+// --- Rating blend (--blend-target rating) ------------------------------------
+//
+// Rating models (als, knn, ...) each predict a rating p_m(u, i) on the same
+// scale, so they blend linearly, with an intercept:
+//   r_hat(u, i) = clip(w_0 + sum_m w_m p_m(u, i), rating_min, rating_max)
+// The weights are fitted by least squares on validation ratings r_j with
+// x_j = (1, p_1(j), ..., p_M(j)):
+//   minimise sum_j (r_j - w . x_j)^2 + ridge sum_{m >= 1} w_m^2
+//   <=> (G + ridge D) w = h,  G = sum_j x_j x_j^T,  h = sum_j r_j x_j,
+//       D = diag(0, 1, ..., 1)  (the intercept is not shrunk)
+// with ridge = ridge_per_rating * n (n = G_00, the number of ratings): a
+// small ridge keeps the system solvable when two models predict alike.
+// G and h are kept as exact sums (ExactSum): the same ratings give bitwise
+// the same sums in any order or partition, so ranks that merge them (exact
+// reduction) solve the same system and get the same weights at any rank
+// count.
+//
+// Worked example (one model, ridge 0): p = (1, 2, 3), r = (2, 3, 5):
+//   G = [[3, 6], [6, 14]], h = (10, 23), det G = 6,
+//   w_0 = (14 * 10 - 6 * 23) / 6 = 1/3, w_1 = (3 * 23 - 6 * 10) / 6 = 3/2.
+class RatingBlendSums {
+ public:
+  explicit RatingBlendSums(int models);
+  int models() const { return models_; }
+  // One validation rating and the models' predictions of it (all finite).
+  void add(std::span<const double> predictions, double rating);
+  // The sums: G's upper triangle row by row (G_00, G_01, ..., G_MM), then h.
+  std::vector<ExactSum>& sums() { return sums_; }
+  const std::vector<ExactSum>& sums() const { return sums_; }
+  double count() const { return sums_[0].value(); }
+  // w = (w_0, w_1, ..., w_M); all zero without ratings.
+  std::vector<double> solve(double ridge_per_rating) const;
+
+ private:
+  int models_;
+  std::vector<ExactSum> sums_;
+};
+
+// w_0 + sum_m w_m p_m (weights as RatingBlendSums::solve gives them),
+// clipped to [lo, hi]; NaN if any p_m is NaN.
+double blend_rating(std::span<const double> weights, std::span<const double> predictions, double lo,
+                    double hi);
 
 }  // namespace hpcrec::math

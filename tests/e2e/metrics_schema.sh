@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every kind of metrics record validates against docs/metrics.schema.json
 # (scripts/check_metrics.py, Python's json only): iterations with ranking
-# metrics, finals, a hybrid's blend and component records, cross-validation,
-# resume, recommend --all timings, tune trials. Folds are numbered from 1.
+# metrics, finals, a hybrid's blend and component records (ranking and
+# rating blends), cross-validation, resume, recommend --all timings, tune
+# trials. Folds are numbered from 1.
 source "$(dirname "$0")/common.bash"
 PY=$(command -v python3 || true)
 [ -n "$PY" ] || { echo "no python3: skip"; exit 77; }
@@ -15,12 +16,14 @@ run_np 1 train "${common[@]}" --algo ials --metrics-out "$TMP/ials.jsonl" >/dev/
 run_np 2 train "${common[@]}" --algo knn --metrics-out "$TMP/knn.jsonl" >/dev/null
 run_np 2 train "${common[@]}" --algo popular --metrics-out "$TMP/popular.jsonl" >/dev/null
 run_np 2 train "${common[@]}" --algo hybrid --blend ials:0.6,knn:0.4 --metrics-out "$TMP/hybrid.jsonl" >/dev/null
+run_np 2 train "${common[@]}" --algo hybrid --blend-target rating --blend als,knn \
+  --metrics-out "$TMP/rating_blend.jsonl" >/dev/null
 run_np 2 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --folds 3 --metrics-out "$TMP/cv.jsonl" >/dev/null
 run_np 2 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --metrics-out "$TMP/none.jsonl" >/dev/null
 run_np 2 recommend --model "$TMP/als.h5" --all --out "$TMP/all.csv" --metrics-out "$TMP/rec.jsonl" 2>/dev/null
 run_np 2 tune --ratings "$TMP/r.tsv" --algo als --budget 2 --iterations 2 --validation-holdout 0.2 \
   --trials-out "$TMP/trials.jsonl" >/dev/null
-for f in als ials knn popular hybrid cv none rec trials; do
+for f in als ials knn popular hybrid rating_blend cv none rec trials; do
   "$PY" "$CHECK" "$TMP/$f.jsonl" || fail "$f.jsonl does not validate"
 done
 # Records carry the run: command, algorithm, hyper-parameters, ranks, version, ISA.
@@ -29,6 +32,8 @@ head -n 1 "$TMP/als.jsonl" | grep -Eq '^\{"command": ?"train", ?"algorithm": ?"a
 grep -q '"factors": *4' "$TMP/als.jsonl" || fail "no factors in the settings"
 grep -q '"ranks": *2' "$TMP/als.jsonl" || fail "no rank count"
 grep -q '"component": *"knn"' "$TMP/hybrid.jsonl" || fail "no component record"
+grep -q '"blend": *{"intercept"' "$TMP/rating_blend.jsonl" || fail "no rating blend record"
+grep -q '"component": *"als", *"validation_rmse"' "$TMP/rating_blend.jsonl" || fail "no validation RMSE records"
 grep -q '"fold": *1,' "$TMP/cv.jsonl" || fail "folds not numbered from 1"
 grep -q '"fold": *0,' "$TMP/cv.jsonl" && fail "a fold numbered 0"
 grep -q '"fold": *3,' "$TMP/cv.jsonl" || fail "no fold 3 of 3"

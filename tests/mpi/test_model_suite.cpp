@@ -299,6 +299,54 @@ TEST_P(ModelSuite, FitRecommendSaveLoadExplain) {
   });
 }
 
+// Model::predict at any rank count: each rank asks for pairs of other
+// ranks' users and items (and unknown ids); the answers come back equal, bit
+// for bit, to one process's from the saved model (the rating blend relies
+// on this to predict validation and test ratings where they lie).
+TEST(ModelPredict, AnyRankAnswersEveryPairAsOneProcessDoes) {
+  auto comm = dist::Communicator::world();
+  hpcrec::testing::SharedTempDir dir(comm);
+  write_files(comm, dir);
+  for (const std::string algo : {"als", "knn", "ials"}) {
+    app::TrainOptions o = options_for(algo, dir);
+    o.model = dir.file(algo + ".h5");
+    app::Report report(comm, "", false);
+    auto f = fit(comm, o, report);
+    app::save_model_file(comm, o.model, *f->model, f->data, {});
+    // Every (user, item) pair, user -1 and item -1 too; pair j is asked by rank (j + 1) mod P.
+    const Index users = f->data.user_ids.size(), items = f->data.item_ids.size();
+    std::vector<math::Rating> all, mine;
+    for (Index u = -1; u < users; ++u)
+      for (Index i = -1; i < items; ++i) all.push_back({u, i, 0.f});
+    const int p = comm.size();
+    for (size_t j = 0; j < all.size(); ++j)
+      if (static_cast<int>((j + 1) % p) == comm.rank()) mine.push_back(all[j]);
+    const std::vector<double> got = f->model->predict(comm, f->data, mine);
+    ASSERT_EQ(got.size(), mine.size()) << algo;
+    const auto gathered = comm.allgatherv<double>(got);
+    dist::collective_phase(comm, [&] {
+      if (comm.rank() != 0) return;
+      const auto self = dist::Communicator::self();
+      app::LoadedModel one = app::load_model_file(self, o.model, 1);
+      const std::vector<double> want = one.model->predict(self, one.data, all);
+      // gathered holds rank 0's share, then rank 1's, ...: pair j is share (j + 1) mod P.
+      std::vector<size_t> next(static_cast<size_t>(p), 0), start(static_cast<size_t>(p) + 1, 0);
+      for (size_t j = 0; j < all.size(); ++j) ++start[(j + 1) % p + 1];
+      for (int r = 0; r < p; ++r) start[r + 1] += start[r];
+      for (size_t j = 0; j < all.size(); ++j) {
+        const size_t r = (j + 1) % p;
+        const double g = gathered[start[r] + next[r]++];
+        if (std::isnan(want[j])) {
+          EXPECT_TRUE(std::isnan(g)) << algo << " pair " << all[j].user << "," << all[j].item;
+        } else {
+          EXPECT_EQ(std::bit_cast<std::uint64_t>(g), std::bit_cast<std::uint64_t>(want[j]))
+              << algo << " pair " << all[j].user << "," << all[j].item << ": " << g << " vs " << want[j];
+        }
+      }
+    });
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryAlgorithm, ModelSuite,
                          ::testing::Values("als", "ials", "knn", "content", "popular", "hybrid"));
 

@@ -1,6 +1,7 @@
 // Blending of per-model lists (src/hybrid.hpp) against hand-worked cases.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <tuple>
 #include <vector>
 
@@ -108,4 +109,52 @@ TEST(Hybrid, ParseBlend) {
   } catch (const hpcrec::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("unknown model 'svd'"), std::string::npos) << e.what();
   }
+}
+
+// The rating blend's least squares (src/hybrid.hpp), by hand. One model,
+// p = (1, 2, 3), r = (2, 3, 5), x_j = (1, p_j):
+//   G = [[n, sum p], [sum p, sum p^2]] = [[3, 6], [6, 14]],
+//   h = (sum r, sum p r) = (10, 2 + 6 + 15) = (10, 23).
+// Ridge 0: det G = 3 * 14 - 6 * 6 = 6, so by Cramer's rule
+//   w_0 = (14 * 10 - 6 * 23) / 6 = 2/6 = 1/3, w_1 = (3 * 23 - 6 * 10) / 6 = 9/6 = 3/2
+// (residuals 1/6, -1/3, 1/6 sum to 0, as the intercept requires).
+// Ridge 1/3 per rating (ridge = n / 3 = 1 on w_1 only): G_11 = 15, det = 45 - 36 = 9,
+//   w_0 = (15 * 10 - 6 * 23) / 9 = 12/9 = 4/3, w_1 = (3 * 23 - 6 * 10) / 9 = 1.
+TEST(Hybrid, RatingBlendLeastSquaresByHand) {
+  RatingBlendSums sums(1);
+  const double p[] = {1, 2, 3}, r[] = {2, 3, 5};
+  for (int j = 0; j < 3; ++j) sums.add(std::vector<double>{p[j]}, r[j]);
+  EXPECT_EQ(sums.count(), 3.0);
+  const auto w = sums.solve(0.0);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NEAR(w[0], 1.0 / 3.0, 1e-12);
+  EXPECT_NEAR(w[1], 1.5, 1e-12);
+  const auto wr = sums.solve(1.0 / 3.0);
+  EXPECT_NEAR(wr[0], 4.0 / 3.0, 1e-12);
+  EXPECT_NEAR(wr[1], 1.0, 1e-12);
+  // Prediction: w_0 + w_1 p, clipped; NaN without a component's prediction.
+  EXPECT_NEAR(blend_rating(w, std::vector<double>{2.0}, 1, 5), 1.0 / 3.0 + 3.0, 1e-12);
+  EXPECT_EQ(blend_rating(w, std::vector<double>{4.0}, 1, 5), 5.0);
+  EXPECT_TRUE(std::isnan(blend_rating(w, std::vector<double>{std::nan("")}, 1, 5)));
+}
+
+// Two models and ratings that are exactly r = 1 + 0.5 p_1 + 0.25 p_2 (p_1,
+// p_2 not collinear): ridge 0 recovers (1, 0.5, 0.25); the sums do not
+// depend on the order the ratings are added in, nor on merging partial sums
+// (what ranks do), bitwise.
+TEST(Hybrid, RatingBlendRecoversExactWeightsInAnyOrder) {
+  const std::vector<std::vector<double>> p = {{1, 2}, {2, 1}, {3, 5}, {4, 4}, {5, 1}, {2.5, 3.5}};
+  RatingBlendSums all(2), first(2), second(2);
+  for (size_t j = 0; j < p.size(); ++j) {
+    const double r = 1 + 0.5 * p[j][0] + 0.25 * p[j][1];
+    all.add(p[j], r);
+    (j % 2 ? first : second)
+        .add(p[p.size() - 1 - j], 1 + 0.5 * p[p.size() - 1 - j][0] + 0.25 * p[p.size() - 1 - j][1]);
+  }
+  const auto w = all.solve(0.0);
+  EXPECT_NEAR(w[0], 1.0, 1e-9);
+  EXPECT_NEAR(w[1], 0.5, 1e-9);
+  EXPECT_NEAR(w[2], 0.25, 1e-9);
+  for (size_t s = 0; s < first.sums().size(); ++s) first.sums()[s].merge(second.sums()[s]);
+  EXPECT_EQ(first.solve(1e-6), all.solve(1e-6));
 }
