@@ -21,7 +21,6 @@ class BpmfModel : public AlsFamily {
   BpmfModel() = default;
   explicit BpmfModel(const TrainOptions& o) {
     opt_ = o.bpmf;
-    opt_.factors = o.als.factors;
     opt_.seed = o.als.seed;
     opt_.threads = o.als.threads;
     opt_.init_lambda = o.als.lambda;

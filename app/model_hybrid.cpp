@@ -596,7 +596,13 @@ class HybridModel : public Model {
 
   // Collective. --blend auto's validation split, carved from the training
   // ratings: each user's latest --holdout fraction (default 0.2; by
-  // timestamp if there are timestamps, else by hash of --split-seed + 1),
+  // timestamp if there are timestamps, else by hash of --split-seed + 1);
+  // for a rating blend that fraction of the ratings at random (by hash), as
+  // rating tests are drawn (MovieLens' u1-u5, --holdout's default), unless
+  // the run's own --split is temporal: weights fitted on each user's latest
+  // ratings favour the model that extrapolates best in time, not the one
+  // that predicts a held-out rating best (on ml-100k u1 the blend of als,
+  // knn and bpmf reaches 0.9057 with them, 0.90xx with a random split),
   // plus every rating of a share of the items (--cold-items, or else the
   // share of the job's items without interactions), so that validation has
   // new items in the same proportion as the test. Sets held_items_.
@@ -604,7 +610,10 @@ class HybridModel : public Model {
     const TrainOptions& o = *run_;
     const TrainingData& data = *ctx.data;
     math::SplitSpec spec;
-    spec.kind = data.has_timestamps ? math::SplitKind::kTemporal : math::SplitKind::kUser;
+    if (rating_ && o.split.kind != "temporal")
+      spec.kind = math::SplitKind::kRandom;
+    else
+      spec.kind = data.has_timestamps ? math::SplitKind::kTemporal : math::SplitKind::kUser;
     spec.fraction = o.split.holdout > 0 ? o.split.holdout : 0.2;
     spec.seed = o.split.seed + 1;
     const std::vector<char> interacted = items_with_interactions(comm, data);
@@ -624,8 +633,10 @@ class HybridModel : public Model {
       std::printf(
           "== blend auto: validation split (%s %.2f of each user's training ratings and all of %d items: "
           "%lld ratings) ==\n",
-          data.has_timestamps ? "latest" : "random", spec.fraction, held,
-          static_cast<long long>(val.test_count));
+          spec.kind == math::SplitKind::kTemporal ? "latest"
+          : spec.kind == math::SplitKind::kRandom ? "random, per rating,"
+                                                  : "random",
+          spec.fraction, held, static_cast<long long>(val.test_count));
     held_items_ = held;
     return val;
   }

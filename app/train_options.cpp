@@ -226,16 +226,14 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
   o.data.split = make_split_spec(o.split, !o.data.test.empty());
 
   o.algo = parse_algorithm(o.algo_name);
+  // bpmf (alone or in a hybrid) without --factors: see kBpmfDefaultFactors.
+  o.bpmf.factors = vm["factors"].defaulted() ? kBpmfDefaultFactors : o.als.factors;
   require_positive(vm, "samples");
   require_positive(vm, "thin");
   require_non_negative(vm, "burn-in");
   require_non_negative(vm, "noise-precision");
   require_non_negative(vm, "init-sweeps");
   if (o.algo == Algorithm::kBpmf) {
-    // BPMF is not overfitted by more factors, but each kept sample is
-    // stored: 32 is the best of 10, 32 and 64 on ml-100k u1 at 36 kept
-    // samples (docs/BENCHMARKS.md, "Bayesian MF").
-    if (vm["factors"].defaulted()) o.als.factors = kBpmfDefaultFactors;
     if (o.bpmf.burn_in >= o.bpmf.samples)
       throw InputError("--burn-in " + std::to_string(o.bpmf.burn_in) + " must be below --samples " +
                        std::to_string(o.bpmf.samples) + " (no sample would be kept)");

@@ -23,7 +23,9 @@ struct Model;
 
 namespace hpcrec::app {
 
-// --algo bpmf without --factors.
+// --algo bpmf without --factors: BPMF is hardly overfitted by more factors,
+// but the model stores every kept sample (width kept x k); on ml-100k u1 k =
+// 10, 16, 32 and 64 give 0.9082, 0.9083, 0.9083 and 0.9091 (100 samples).
 inline constexpr int kBpmfDefaultFactors = 32;
 
 enum class Algorithm { kAls, kImplicitAls, kBpmf, kPopular, kKnn, kContent, kHybrid };

@@ -16,14 +16,16 @@ run_np 1 train "${common[@]}" --algo ials --metrics-out "$TMP/ials.jsonl" >/dev/
 run_np 2 train "${common[@]}" --algo knn --metrics-out "$TMP/knn.jsonl" >/dev/null
 run_np 2 train "${common[@]}" --algo popular --metrics-out "$TMP/popular.jsonl" >/dev/null
 run_np 2 train "${common[@]}" --algo hybrid --blend ials:0.6,knn:0.4 --metrics-out "$TMP/hybrid.jsonl" >/dev/null
-run_np 2 train "${common[@]}" --algo hybrid --blend-target rating --blend als,knn \
+run_np 2 train "${common[@]}" --algo hybrid --blend-target rating --blend als,knn,bpmf --samples 6 --burn-in 2 \
   --metrics-out "$TMP/rating_blend.jsonl" >/dev/null
+run_np 2 train --ratings "$TMP/r.tsv" --holdout 0.1 --algo bpmf --factors 4 --samples 6 --burn-in 2 --init-sweeps 1 \
+  --metrics-out "$TMP/bpmf.jsonl" >/dev/null
 run_np 2 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --folds 3 --metrics-out "$TMP/cv.jsonl" >/dev/null
 run_np 2 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --metrics-out "$TMP/none.jsonl" >/dev/null
 run_np 2 recommend --model "$TMP/als.h5" --all --out "$TMP/all.csv" --metrics-out "$TMP/rec.jsonl" 2>/dev/null
 run_np 2 tune --ratings "$TMP/r.tsv" --algo als --budget 2 --iterations 2 --validation-holdout 0.2 \
   --trials-out "$TMP/trials.jsonl" >/dev/null
-for f in als ials knn popular hybrid rating_blend cv none rec trials; do
+for f in als ials bpmf knn popular hybrid rating_blend cv none rec trials; do
   "$PY" "$CHECK" "$TMP/$f.jsonl" || fail "$f.jsonl does not validate"
 done
 # Records carry the run: command, algorithm, hyper-parameters, ranks, version, ISA.

@@ -58,7 +58,7 @@ run_np 2 "${common[@]}" --blend als:3,knn:1 >"$TMP/fixed.txt"
 grep -q "^hybrid (rating): 0 + 0.75 als + 0.25 knn" "$TMP/fixed.txt" || fail "fixed weights: $(cat "$TMP/fixed.txt")"
 
 # Components must predict ratings (each refusal costs an MPI start-up, ~2.5 s: few of them).
-expect_fail 2 "blend-target rating: ials does not predict ratings \(use als, knn" \
+expect_fail 2 "blend-target rating: ials does not predict ratings \(use als, bpmf, knn" \
   run_np 1 "${common[@]}" --blend ials,knn
 expect_fail 2 "blend-target must be ranking or rating" run_np 1 train --algo hybrid --ratings "$TMP/train.tsv" \
   --blend-target score
