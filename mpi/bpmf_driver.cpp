@@ -164,16 +164,20 @@ void Bpmf::evaluate(BpmfStats& stats, bool add_to_mean) {
   auto clip = [&](double s) { return math::clip(mu_ + s, options_.clip_min, options_.clip_max); };
   // Train error at the item owners (the gathered users are this sample's),
   // and the exact sum of squared residuals for the noise precision.
+  // An item row's sum runs over its ratings in order wherever the row
+  // lives, so one exact addition per row keeps the total rank-independent.
   math::ExactSum sse;
   for (Index row = 0; row < items_.rows(); ++row) {
     const double* y = items_.factors.row(row).data();
+    double row_sse = 0;
     for (Offset e = items_.ratings.indptr[row]; e < items_.ratings.indptr[row + 1]; ++e) {
       const Index u = items_.ratings.cols[e];
       const double s = gathered_users_(u, k) + items_.bias[row] + dot(gathered_users_.row(u).data(), y, k);
       const double r = items_.ratings.values[e];
       stats.train.add(clip(s), r);
-      sse.add((r - mu_ - s) * (r - mu_ - s));
+      row_sse += (r - mu_ - s) * (r - mu_ - s);
     }
+    sse.add(row_sse);
   }
   sse_ = exact_allreduce(comm_, sse).value();
   std::vector<double> by_item, by_user;

@@ -24,11 +24,11 @@ CounterRng bpmf_rng(std::uint64_t seed, std::int64_t sample, int side, int purpo
 
 void fill_row_noise(std::uint64_t seed, std::int64_t sample, int side, Index first, double scale,
                     Matrix& out) {
-  const std::uint64_t stream = stream_of(sample, side, 2);
+  const CounterStream draws(seed, stream_of(sample, side, 2));
   for (Eigen::Index r = 0; r < out.rows(); ++r) {
     const std::uint64_t base = static_cast<std::uint64_t>(first + r) << 20;
     for (Eigen::Index j = 0; j < out.cols(); ++j)
-      out(r, j) = scale * standard_normal(seed, stream, base + static_cast<std::uint64_t>(j));
+      out(r, j) = scale * draws.normal(base + static_cast<std::uint64_t>(j));
   }
 }
 

@@ -26,12 +26,23 @@ double box_muller(double u1, double u2) {
 
 }  // namespace
 
+// The (seed, stream) pair is first hashed into a key, so streams of nearby
+// seeds are not shifted copies of each other; the counter then walks a Weyl
+// sequence from that key, as splitmix64 does.
+std::uint64_t stream_key(std::uint64_t seed, std::uint64_t stream) {
+  return mix64(mix64(seed + kGolden) ^ (stream * 0xd1b54a32d192ed03ULL));
+}
+
 std::uint64_t hash64(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter) {
-  // The (seed, stream) pair is first hashed into a key, so streams of nearby
-  // seeds are not shifted copies of each other; the counter then walks a Weyl
-  // sequence from that key, as splitmix64 does.
-  const std::uint64_t key = mix64(mix64(seed + kGolden) ^ (stream * 0xd1b54a32d192ed03ULL));
-  return mix64(key + (counter + 1) * kGolden);
+  return mix64(stream_key(seed, stream) + (counter + 1) * kGolden);
+}
+
+CounterStream::CounterStream(std::uint64_t seed, std::uint64_t stream) : key_(stream_key(seed, stream)) {}
+
+std::uint64_t CounterStream::at(std::uint64_t counter) const { return mix64(key_ + (counter + 1) * kGolden); }
+
+double CounterStream::normal(std::uint64_t counter) const {
+  return box_muller(to_unit(at(2 * counter)), to_unit(at(2 * counter + 1)));
 }
 
 double uniform01(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter) {

@@ -33,6 +33,20 @@ double standard_normal(std::uint64_t seed, std::uint64_t stream, std::uint64_t c
 void init_factor_row(std::uint64_t seed, RngStream stream, std::uint64_t row_id, std::span<double> row,
                      double scale);
 
+// The values of one (seed, stream) pair by counter, its key derived once:
+// at(c) == hash64(seed, stream, c) and normal(c) == standard_normal(seed,
+// stream, c), bit for bit, at a third of the hashing (bpmf draws a normal
+// per factor of every row, every sample).
+class CounterStream {
+ public:
+  CounterStream(std::uint64_t seed, std::uint64_t stream);
+  std::uint64_t at(std::uint64_t counter) const;
+  double normal(std::uint64_t counter) const;
+
+ private:
+  std::uint64_t key_;
+};
+
 // A small sequential generator for code that draws many numbers in order
 // (the synthetic data generator): hash64(seed, stream, counter++).
 class CounterRng {

@@ -101,3 +101,11 @@ TEST(Rng, CounterRngWalksTheCounterInOrder) {
   EXPECT_NEAR(sum / n, 0.0, 0.015);
   EXPECT_NEAR(sum2 / n, 1.0, 0.03);
 }
+
+TEST(Rng, ACounterStreamGivesTheSameBitsAsTheFreeFunctions) {
+  const hpcrec::math::CounterStream s(7, 123);
+  for (std::uint64_t c : {0ULL, 1ULL, 2ULL, 1000003ULL, (1ULL << 40) + 5}) {
+    EXPECT_EQ(s.at(c), hpcrec::math::hash64(7, 123, c));
+    EXPECT_EQ(s.normal(c), hpcrec::math::standard_normal(7, 123, c));
+  }
+}
