@@ -537,12 +537,7 @@ class HybridModel : public Model {
   std::vector<double> learn_rating_weights(const dist::Communicator& comm, const FitContext& ctx,
                                            Record& record) {
     TrainingData val = validation_split(comm, ctx);
-    FitContext c = ctx;
-    c.data = &val;
-    c.label["validation"] = true;
-    Metrics ignored;
-    if (fit_parts(comm, c, ignored) != kExitOk)
-      throw dist::JobError("stopped by a signal while learning the blend weights", kExitPreempted);
+    const FitContext c = fit_on_validation(comm, ctx, val);
     const auto p = blend_features(comm, val, val.test);
     math::RatingBlendSums sums(static_cast<int>(p.size()));
     std::vector<double> x(p.size());
@@ -587,6 +582,18 @@ class HybridModel : public Model {
     record["validation_ratings"] = static_cast<std::int64_t>(sums.count());
     parts_.clear();
     return w;
+  }
+
+  // Collective. Fits every part on the validation split's training part
+  // `val`; returns the context its records are labelled with.
+  FitContext fit_on_validation(const dist::Communicator& comm, const FitContext& ctx, TrainingData& val) {
+    FitContext c = ctx;
+    c.data = &val;
+    c.label["validation"] = true;
+    Metrics ignored;
+    if (fit_parts(comm, c, ignored) != kExitOk)
+      throw dist::JobError("stopped by a signal while learning the blend weights", kExitPreempted);
+    return c;
   }
 
   // Collective. Fits every part on *ctx.data (fresh models) and sets the light weights.
@@ -724,12 +731,7 @@ class HybridModel : public Model {
   BlendWeights learn_weights(const dist::Communicator& comm, const FitContext& ctx) {
     const TrainOptions& o = *run_;
     TrainingData val = validation_split(comm, ctx);
-    FitContext c = ctx;
-    c.data = &val;
-    c.label["validation"] = true;
-    Metrics ignored;
-    if (fit_parts(comm, c, ignored) != kExitOk)
-      throw dist::JobError("stopped by a signal while learning the blend weights", kExitPreempted);
+    const FitContext c = fit_on_validation(comm, ctx, val);
     std::vector<TopLists> lists;
     for (const auto& m : parts_)
       lists.push_back(m->recommend(comm, val, UserBatch{}, std::max(o.eval_k, depth_), ItemFilter{}));

@@ -53,25 +53,30 @@ ExplicitAls::ExplicitAls(const Communicator& comm, AlsSide users, AlsSide items,
       test_(std::move(test)),
       mu_(global_mean),
       options_(options) {
-  const int k = options_.factors;
-  std::vector<Index> test_users;
-  for (const Rating& r : test_.at_item_owner)
-    if (r.user >= 0) test_users.push_back(r.user);
-  plan_side(comm_, users_, items_.part);
-  plan_side(comm_, items_, users_.part, test_users);
-  test_local_users_.reserve(test_.at_item_owner.size());
-  for (const Rating& r : test_.at_item_owner)
-    test_local_users_.push_back(r.user >= 0 ? items_.plan.local_column(r.user) : -1);
+  test_local_users_ = start_explicit_sides(comm_, users_, items_, test_, options_.factors, options_.seed,
+                                           options_.init_scale);
+}
 
-  users_.factors = math::Matrix::Zero(users_.rows(), k);
-  users_.bias = math::Vector::Zero(users_.rows());
-  items_.factors.resize(items_.rows(), k);
-  items_.bias = math::Vector::Zero(items_.rows());
-  for (Index r = 0; r < items_.rows(); ++r) {
-    math::init_factor_row(options_.seed, math::RngStream::kItemFactors,
-                          static_cast<std::uint64_t>(items_.first() + r),
-                          std::span<double>(items_.factors.row(r).data(), k), options_.init_scale);
+std::vector<Index> start_explicit_sides(const Communicator& comm, AlsSide& users, AlsSide& items,
+                                        const TestSet& test, int k, std::uint64_t seed, double init_scale) {
+  std::vector<Index> test_users;
+  for (const Rating& r : test.at_item_owner)
+    if (r.user >= 0) test_users.push_back(r.user);
+  plan_side(comm, users, items.part);
+  plan_side(comm, items, users.part, test_users);
+  std::vector<Index> local;
+  local.reserve(test.at_item_owner.size());
+  for (const Rating& r : test.at_item_owner)
+    local.push_back(r.user >= 0 ? items.plan.local_column(r.user) : -1);
+  users.factors = math::Matrix::Zero(users.rows(), k);
+  users.bias = math::Vector::Zero(users.rows());
+  items.factors.resize(items.rows(), k);
+  items.bias = math::Vector::Zero(items.rows());
+  for (Index r = 0; r < items.rows(); ++r) {
+    math::init_factor_row(seed, math::RngStream::kItemFactors, static_cast<std::uint64_t>(items.first() + r),
+                          std::span<double>(items.factors.row(r).data(), k), init_scale);
   }
+  return local;
 }
 
 void ExplicitAls::restore(int iterations_done, math::Matrix user_factors, math::Vector user_bias,

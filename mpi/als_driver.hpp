@@ -158,6 +158,15 @@ class ExplicitAls {
 void plan_side(const Communicator& comm, AlsSide& side, const BlockPartition& other,
                const std::vector<Index>& extra_needed = {});
 
+// Collective. The start of an explicit model (ExplicitAls, Bpmf): plans
+// both sides (the item side's plan also brings the users of test ratings
+// placed at item owners), sets user factors and biases to zero and item
+// factors from the counter-based RNG keyed by (seed, global item id), item
+// biases to zero. Returns each at_item_owner test rating's user as a
+// gathered row of the item side (-1: unknown user).
+std::vector<Index> start_explicit_sides(const Communicator& comm, AlsSide& users, AlsSide& items,
+                                        const TestSet& test, int k, std::uint64_t seed, double init_scale);
+
 // Collective. The cost figures of an iteration that started at `t0`
 // (MPI_Wtime), from this rank's solver time and flops; `width`: doubles per
 // exchanged row.

@@ -48,26 +48,9 @@ Bpmf::Bpmf(const Communicator& comm, AlsSide users, AlsSide items, TestSet test,
       test_(std::move(test)),
       mu_(global_mean),
       options_(options) {
-  const int k = options_.factors, d = k + 1;
-  std::vector<Index> test_users;
-  for (const Rating& r : test_.at_item_owner)
-    if (r.user >= 0) test_users.push_back(r.user);
-  plan_side(comm_, users_, items_.part);
-  plan_side(comm_, items_, users_.part, test_users);
-  test_local_users_.reserve(test_.at_item_owner.size());
-  for (const Rating& r : test_.at_item_owner)
-    test_local_users_.push_back(r.user >= 0 ? items_.plan.local_column(r.user) : -1);
-
-  users_.factors = math::Matrix::Zero(users_.rows(), k);
-  users_.bias = math::Vector::Zero(users_.rows());
-
-  items_.factors.resize(items_.rows(), k);
-  items_.bias = math::Vector::Zero(items_.rows());
-  for (Index r = 0; r < items_.rows(); ++r) {
-    math::init_factor_row(options_.seed, math::RngStream::kItemFactors,
-                          static_cast<std::uint64_t>(items_.first() + r),
-                          std::span<double>(items_.factors.row(r).data(), k), options_.init_scale);
-  }
+  const int d = options_.factors + 1;
+  test_local_users_ = start_explicit_sides(comm_, users_, items_, test_, options_.factors, options_.seed,
+                                           options_.init_scale);
   const int cap = options_.kept_capacity();
   kept_users_ = math::Matrix::Zero(users_.rows(), static_cast<Eigen::Index>(cap) * d);
   kept_items_ = math::Matrix::Zero(items_.rows(), static_cast<Eigen::Index>(cap) * d);
