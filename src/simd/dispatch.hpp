@@ -4,7 +4,8 @@
 // AVX2, SSE4, SSSE3 and the portable EMU128 on x86; NEON on Arm) into one
 // binary, and each call goes to the best target this CPU supports. The
 // environment variable HPCREC_SIMD caps that choice (read once, at program
-// start): avx512, avx2, sse4, ssse3 or scalar (EMU128); the dispatch then
+// start): avx512, avx2, sse4, ssse3 or scalar (EMU128, or SCALAR with GCC
+// before 12.3, whose EMU128 Highway deems broken); the dispatch then
 // takes the best supported target at or below the cap. Benchmarks and tests
 // use it to run, say, the AVX2 code on an AVX-512 machine.
 //
