@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/first_error.hpp"
+#include "src/simd/explicit_kernels.hpp"
 #include "src/simd/implicit_kernels.hpp"
 
 namespace hpcrec::math {
@@ -87,11 +88,11 @@ double confidence_weight(const ImplicitAlsConfig& config, double r) {
                                                                   : config.alpha * r;
 }
 
-// Rows per Cholesky rank update: Eigen's packing buffers stay on the stack
-// up to 128 KiB, so at most 96 KiB of rows (see NormalEquation::add_block).
-Eigen::Index syrk_rows(Eigen::Index k) {
-  return std::max<Eigen::Index>(16, 12288 / std::max<Eigen::Index>(k, 1));
-}
+// Rows per Cholesky rank update (simd::gram_chunk): 32 rows of k = 64
+// (16 KiB) stay in L1 while every register tile of the update streams over
+// them. Each element is one chain over the rows in order, so the block size
+// does not change a bit.
+constexpr Eigen::Index kSyrkRows = 32;
 
 // Buffers one thread reuses for every row it solves: all Eigen allocations,
 // 64-byte aligned, and sized by k only.
@@ -112,9 +113,10 @@ struct Workspace {
         p(Vector::Zero(kp)),
         ap(Vector::Zero(kp)),
         t(Vector::Zero(kp)),
-        gs(syrk_rows(k), kp),
-        a(k, k),
-        b(k) {}
+        gs(kSyrkRows, kp),
+        yy(kp, kp),
+        a(kp, kp),
+        inv(kp) {}
   Eigen::Index k;
   Eigen::Index kp;
   Eigen::Index cap;      // rows g holds
@@ -125,9 +127,10 @@ struct Workspace {
   Vector w;              // their weights w = c - 1
   FloatVector vf, accf;  // float passes: the vector multiplied and the sum
   Vector x, r, p, ap, t;
-  Matrix gs;    // Cholesky: sqrt(w_i) y_i for one rank update (g keeps y_i for the loss)
-  ColMatrix a;  // Cholesky: the normal equations, lower triangle
-  Vector b;     // Cholesky: right-hand side, then solution
+  Matrix gs;     // Cholesky: sqrt(w_i) y_i for one rank update (g keeps y_i for the loss)
+  ColMatrix yy;  // Cholesky: sum_i w_i y_i y_i^T, lower block triangle (kp x kp)
+  ColMatrix a;   // Cholesky: the normal equations padded to kp x kp with identity, lower triangle
+  Vector inv;    // Cholesky: reciprocals of the factor's diagonal
 };
 
 // What a gather fills: ws.g (double rows from src), ws.gf (float rows from
@@ -357,24 +360,21 @@ Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatr
 // ---------------------------------------------------------------------------
 // Cholesky: A = YtY + lambda I + sum_i w_i y_i y_i^T formed densely.
 
-// Returns the length of the last gathered chunk: ws.g holds the row's y_i
-// unscaled, all of them when the row fit one gather (n <= ws.cap).
-Eigen::Index assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp,
-                               const ImplicitAlsConfig& config, Workspace& ws) {
+// Assembles A (ws.a: lower triangle, padded to kp x kp with identity, as
+// simd::cholesky_in_place expects) and b (ws.t, padded with zeros). The rank
+// update sum_i w_i y_i y_i^T runs in simd::gram_chunk on gs = sqrt(w_i) y_i,
+// blocks of kSyrkRows rows in the row's stored order (its Y^T 1 and Y^T t
+// by-products land in the scratch vectors r and ap, unused here).
+void assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp, const ImplicitAlsConfig& config,
+                       Workspace& ws) {
   const Eigen::Index k = ws.k;
   const Eigen::Index kp = ws.kp;
-  for (Eigen::Index j = 0; j < k; ++j) {
-    for (Eigen::Index i = j; i < k; ++i) ws.a(i, j) = ytyp(i, j);
-    ws.a(j, j) += config.lambda;
-  }
   ws.t.setZero();  // b, padded
-  const Eigen::Index block = ws.gs.rows();
-  Eigen::Index gathered = 0;
+  bool first = true;
   for_each_chunk(gather, 0, ws, Into::kDouble, [&](Eigen::Index len) {
-    gathered = len;
     double* b = ws.t.data();
-    for (Eigen::Index r0 = 0; r0 < len; r0 += block) {
-      const Eigen::Index m = std::min(block, len - r0);
+    for (Eigen::Index r0 = 0; r0 < len; r0 += kSyrkRows) {
+      const Eigen::Index m = std::min(kSyrkRows, len - r0);
       // b += c_i y_i, and gs = sqrt(w_i) y_i so that the rank update adds w_i y_i y_i^T.
       for (Eigen::Index j = 0; j < m; ++j) {
         const double* y = ws.g.row(r0 + j).data();
@@ -386,11 +386,17 @@ Eigen::Index assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp,
           ys[f] = y[f] * scale;
         }
       }
-      ws.a.selfadjointView<Eigen::Lower>().rankUpdate(ws.gs.topLeftCorner(m, k).transpose());
+      simd::gram_chunk(ws.gs.data(), m, kp, ws.w.data() + r0, first, ws.yy.data(), ws.r.data(), ws.ap.data());
+      first = false;
     }
   });
-  ws.b = ws.t.head(k);
-  return gathered;
+  // A = (YtY + sum_i w_i y_i y_i^T) + lambda I; the padding is identity.
+  for (Eigen::Index j = 0; j < kp; ++j) {
+    double* cj = ws.a.col(j).data();
+    const double* yj = ws.yy.col(j).data();
+    for (Eigen::Index i = j; i < kp; ++i) cj[i] = i < k && j < k ? ytyp(i, j) + yj[i] : 0.0;
+    cj[j] += j < k ? config.lambda : 1.0;
+  }
 }
 
 // Returns how many gathered rows ws.g still holds for the whole row (0 when
@@ -400,19 +406,17 @@ Eigen::Index solve_row_cholesky(const RowGather& gather, Offset n, const ColMatr
   const Eigen::Index k = ws.k;
   const Eigen::Index resident = n <= ws.cap ? n : 0;
   assemble_cholesky(gather, ytyp, config, ws);
-  {
-    Eigen::LLT<Eigen::Ref<ColMatrix>, Eigen::Lower> llt(ws.a);  // in place: no allocation
-    if (llt.info() == Eigen::Success) {
-      llt.solveInPlace(ws.b);
-      std::copy_n(ws.b.data(), k, x_out);
-      return resident;
-    }
+  // In place, by the dispatched kernels (src/simd/explicit_kernels.hpp): no allocation.
+  if (simd::cholesky_in_place(ws.a.data(), ws.kp, ws.inv.data())) {
+    simd::cholesky_solve_in_place(ws.a.data(), ws.inv.data(), ws.kp, ws.t.data(), nullptr, k);
+    std::copy_n(ws.t.data(), k, x_out);
+    return resident;
   }
   // Only reachable with lambda = 0 and a singular YtY: rare, so the second
   // assembly and the allocating pivoted LDL^T do not matter.
   assemble_cholesky(gather, ytyp, config, ws);
-  Eigen::LDLT<ColMatrix, Eigen::Lower> ldlt(ws.a);
-  Vector x = ldlt.solve(ws.b);
+  Eigen::LDLT<ColMatrix, Eigen::Lower> ldlt(ws.a.topLeftCorner(k, k));
+  Vector x = ldlt.solve(ws.t.head(k));
   if (ldlt.info() != Eigen::Success || !x.allFinite()) x.setZero();
   std::copy_n(x.data(), k, x_out);
   return resident;

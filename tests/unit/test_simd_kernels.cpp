@@ -270,7 +270,7 @@ CsrBlock random_block(int rows, int cols, double density, unsigned seed) {
 }
 
 struct RowResults {
-  std::vector<std::uint64_t> exact;  // explicit, bpmf-style prior + noise, double CG
+  std::vector<std::uint64_t> exact;  // explicit, bpmf-style prior + noise, double CG, iALS Cholesky
   Matrix float_cg;
 };
 
@@ -309,6 +309,11 @@ RowResults row_solver_outputs() {
     const Matrix warm = x;
     solve_implicit_rows(view_of(block), src, yty, ic, x);
     append(res.exact, x.data(), x.size());
+    ic.solver = SolverKind::kCholesky;
+    x = warm;
+    solve_implicit_rows(view_of(block), src, yty, ic, x);
+    append(res.exact, x.data(), x.size());
+    ic.solver = SolverKind::kConjugateGradient;
     ic.cg_float_gather = true;
     x = warm;
     solve_implicit_rows(view_of(block), src, yty, ic, x);
