@@ -46,17 +46,20 @@ void WeightedPassDouble(const double* g, ptrdiff_t n, ptrdiff_t kp, const double
   const ptrdiff_t N = static_cast<ptrdiff_t>(hn::Lanes(d));
   ptrdiff_t j = 0;
   // Four rows at a time for instruction-level parallelism: their dot
-  // products are independent chains, and out takes one multiply-add per row
-  // in row order, exactly as the one-row tail does.
+  // products are independent chains (Dot8x4: each the same bits as Dot8),
+  // and out takes one multiply-add per row in row order, exactly as the
+  // one-row tail does.
   for (; j + 4 <= n; j += 4) {
     const double* g0 = g + j * kp;
     const double* g1 = g0 + kp;
     const double* g2 = g1 + kp;
     const double* g3 = g2 + kp;
-    const auto c0 = hn::Set(d, coef<kCoef>(w[j], Dot8(g0, v, kp)));
-    const auto c1 = hn::Set(d, coef<kCoef>(w[j + 1], Dot8(g1, v, kp)));
-    const auto c2 = hn::Set(d, coef<kCoef>(w[j + 2], Dot8(g2, v, kp)));
-    const auto c3 = hn::Set(d, coef<kCoef>(w[j + 3], Dot8(g3, v, kp)));
+    double s[4];
+    Dot8x4(g0, g1, g2, g3, v, kp, s);
+    const auto c0 = hn::Set(d, coef<kCoef>(w[j], s[0]));
+    const auto c1 = hn::Set(d, coef<kCoef>(w[j + 1], s[1]));
+    const auto c2 = hn::Set(d, coef<kCoef>(w[j + 2], s[2]));
+    const auto c3 = hn::Set(d, coef<kCoef>(w[j + 3], s[3]));
     for (ptrdiff_t f = 0; f < kp; f += N) {
       auto o = hn::Load(d, out + f);
       o = hn::MulAdd(hn::Load(d, g0 + f), c0, o);
