@@ -13,6 +13,7 @@
 #include <string>
 
 #include "app/commands.hpp"
+#include "app/run_info.hpp"
 #include "io/atomic_file.hpp"
 #include "mpi/failure.hpp"
 #include "src/errors.hpp"
@@ -67,7 +68,16 @@ int main(int argc, char** argv) {
     return argc < 2 ? hpcrec::kExitBadInput : hpcrec::kExitOk;
   }
   if (std::string(argv[1]) == "--version") {
-    if (rank == 0) std::cout << "hpcrec 0.1.0\n";
+    if (rank == 0) {
+      std::cout << "hpcrec " << hpcrec::app::version() << "\n";
+      try {
+        const std::string simd = hpcrec::app::simd_summary();
+        std::cout << "simd: " << simd << "\n";
+      } catch (const std::exception& e) {
+        std::cerr << "hpcrec: " << e.what() << "\n";
+        return hpcrec::kExitBadInput;
+      }
+    }
     return 0;
   }
   try {

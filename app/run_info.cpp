@@ -3,9 +3,18 @@
 #include <cstdint>
 #include <vector>
 
+#include "src/simd/dispatch.hpp"
+
 namespace hpcrec::app {
 
 const char* version() { return HPCREC_VERSION; }
+
+std::string simd_isa() { return simd::active_isa(); }
+
+std::string simd_summary() {
+  return simd_isa() + " (Highway " + simd::active_target_name() + "; CPU " + cpu_isa() + ", built for " +
+         build_isa() + ")";
+}
 
 std::string cpu_isa() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -96,7 +96,7 @@ void Report::json(const Record& fields) {
 Record run_head(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,
                 int threads) {
   return Record{{"command", command}, {"algorithm", algorithm}, {"version", version()},
-                {"isa", cpu_isa()},   {"ranks", comm.size()},   {"threads", threads}};
+                {"isa", simd_isa()},  {"ranks", comm.size()},   {"threads", threads}};
 }
 
 Record run_record(const dist::Communicator& comm, const std::string& command, const std::string& algorithm,

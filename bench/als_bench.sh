@@ -13,7 +13,7 @@ source "$(dirname "$0")/common.bash"
 K=${K:-64} ITERS=${ITERS:-3}
 tsv="$OUT/als_bench.tsv" cpu=$(cpu_name) isa=$(cpu_isa)
 printf "series\tranks\tthreads\ts_per_iter\tsolver_gflops\tdense_gflops\tspeedup\tisa\tcpu\n" >"$tsv"
-echo "CPU: $cpu, ISA $isa, 1 thread per rank; $RATINGS ratings, k = $K, $ITERS iterations"
+echo "CPU: $cpu, SIMD $(simd_line), 1 thread per rank; $RATINGS ratings, k = $K, $ITERS iterations"
 printf "%-5s %10s %10s %8s %7s %9s %10s %11s %11s %8s\n" ranks s/iter solverGF/s denseGF/s ratio parseMB/s \
   RSSB/rating RSSmax_MB MB_exch/it speedup
 base=""

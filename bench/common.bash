@@ -14,22 +14,20 @@ data="$OUT/ratings_${USERS}_${ITEMS}_${RATINGS}.tsv"
 [ -f "$data" ] || "$BIN" generate --out "$data" --users "$USERS" --items "$ITEMS" --ratings "$RATINGS" --seed 42
 
 # The machine the numbers come from (bench tables and bench/plots.sh name it):
-# the CPU model and the widest x86 vector ISA it has (the build is -march=native).
+# the CPU model, and the SIMD ISA the kernels dispatch to (`hpcrec --version`:
+# the best the CPU has, or what HPCREC_SIMD caps it to), e.g. avx512 or avx2.
 cpu_name() {
   local m
   m=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1)
   echo "${m:-$(uname -m)}"
 }
 cpu_isa() {
-  local flags
-  flags=" $(sed -n 's/^flags[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1) "
-  case "$flags" in
-    *" avx512f "*) echo avx512f ;;
-    *" avx2 "*) echo avx2 ;;
-    *" sse4_2 "*) echo sse4.2 ;;
-    *) uname -m ;;
-  esac
+  local isa
+  isa=$("$BIN" --version 2>/dev/null | sed -n 's/^simd: \([a-z0-9]*\).*/\1/p')
+  echo "${isa:-$(uname -m)}"
 }
+# The whole line: ISA, Highway's target name, the CPU's widest ISA, the build.
+simd_line() { "$BIN" --version 2>/dev/null | sed -n 's/^simd: //p'; }
 
 # field KEY JSON: a number (or null) from a metrics JSON line.
 field() { sed -n "s/.*\"$1\": *\([-0-9.e+a-z]*\).*/\1/p" <<<"$2"; }

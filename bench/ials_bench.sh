@@ -12,7 +12,7 @@ source "$(dirname "$0")/common.bash"
 K=${K:-64} ITERS=${ITERS:-5}
 tsv="$OUT/ials_bench.tsv" cpu=$(cpu_name) isa=$(cpu_isa)
 printf "series\tranks\tthreads\ts_per_iter\tsolver_gflops\tdense_gflops\tisa\tcpu\n" >"$tsv"
-echo "CPU: $cpu, ISA $isa, 1 thread per rank; $RATINGS interactions, k = $K, $ITERS iterations"
+echo "CPU: $cpu, SIMD $(simd_line), 1 thread per rank; $RATINGS interactions, k = $K, $ITERS iterations"
 printf "%-9s %-5s %10s %11s %10s %7s %12s\n" solver ranks s/iter solverGF/s denseGF/s ratio "CG speed-up"
 for n in $RANKS; do
   chol=""

@@ -1,13 +1,3 @@
-// GCC 12 reports -Wmaybe-uninitialized and -Wuninitialized false positives
-// inside its own AVX-512 intrinsics (the deliberately undefined source of
-// _mm512_extractf64x4_pd, under _mm512_reduce_add_pd) once they are inlined
-// here; nothing is read uninitialised. Must precede the includes to cover
-// those header locations.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-
 #include "src/als_implicit.hpp"
 
 #include <Eigen/Cholesky>
@@ -18,11 +8,10 @@
 #include <optional>
 #include <stdexcept>
 #include <vector>
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 
 #include "src/first_error.hpp"
+#include "src/simd/explicit_kernels.hpp"
+#include "src/simd/implicit_kernels.hpp"
 
 namespace hpcrec::math {
 
@@ -80,275 +69,16 @@ const float* float_mirror(const Eigen::Ref<const Matrix>& src, int threads, std:
 }
 
 // ---------------------------------------------------------------------------
-// Fixed-order kernels on padded, 64-byte aligned data. Each result depends
-// only on the values, never on addresses or on what else is computed, so a
-// row's factors are bitwise reproducible.
-
-#if defined(__AVX512F__)
-// a . b over kp doubles: one accumulator chain over the vectors in order,
-// then the fixed horizontal reduction.
-inline double dot(const double* a, const double* b, Eigen::Index kp) {
-  __m512d acc = _mm512_mul_pd(_mm512_load_pd(a), _mm512_load_pd(b));
-  for (Eigen::Index v = kLanes; v < kp; v += kLanes) {
-    acc = _mm512_fmadd_pd(_mm512_load_pd(a + v), _mm512_load_pd(b + v), acc);
-  }
-  return _mm512_reduce_add_pd(acc);
-}
-
-// For each of the n rows g_j (row stride kp) in order:
-//   s_j = g_j . v,   out += coef(w_j, s_j) g_j.
-// Four rows at a time for instruction-level parallelism; per row the dot is
-// the same chain as dot(), and out is updated by one fused multiply-add per
-// row in row order, exactly as the one-row tail does, so the grouping does
-// not change any bit.
-template <class Coef>
-void weighted_pass(const double* g, Eigen::Index n, Eigen::Index kp, const double* v, const double* w,
-                   Coef coef, double* out) {
-  Eigen::Index j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const double* g0 = g + j * kp;
-    const double* g1 = g0 + kp;
-    const double* g2 = g1 + kp;
-    const double* g3 = g2 + kp;
-    __m512d vv = _mm512_load_pd(v);
-    __m512d a0 = _mm512_mul_pd(_mm512_load_pd(g0), vv);
-    __m512d a1 = _mm512_mul_pd(_mm512_load_pd(g1), vv);
-    __m512d a2 = _mm512_mul_pd(_mm512_load_pd(g2), vv);
-    __m512d a3 = _mm512_mul_pd(_mm512_load_pd(g3), vv);
-    for (Eigen::Index f = kLanes; f < kp; f += kLanes) {
-      vv = _mm512_load_pd(v + f);
-      a0 = _mm512_fmadd_pd(_mm512_load_pd(g0 + f), vv, a0);
-      a1 = _mm512_fmadd_pd(_mm512_load_pd(g1 + f), vv, a1);
-      a2 = _mm512_fmadd_pd(_mm512_load_pd(g2 + f), vv, a2);
-      a3 = _mm512_fmadd_pd(_mm512_load_pd(g3 + f), vv, a3);
-    }
-    const __m512d c0 = _mm512_set1_pd(coef(w[j], _mm512_reduce_add_pd(a0)));
-    const __m512d c1 = _mm512_set1_pd(coef(w[j + 1], _mm512_reduce_add_pd(a1)));
-    const __m512d c2 = _mm512_set1_pd(coef(w[j + 2], _mm512_reduce_add_pd(a2)));
-    const __m512d c3 = _mm512_set1_pd(coef(w[j + 3], _mm512_reduce_add_pd(a3)));
-    for (Eigen::Index f = 0; f < kp; f += kLanes) {
-      __m512d o = _mm512_load_pd(out + f);
-      o = _mm512_fmadd_pd(_mm512_load_pd(g0 + f), c0, o);
-      o = _mm512_fmadd_pd(_mm512_load_pd(g1 + f), c1, o);
-      o = _mm512_fmadd_pd(_mm512_load_pd(g2 + f), c2, o);
-      o = _mm512_fmadd_pd(_mm512_load_pd(g3 + f), c3, o);
-      _mm512_store_pd(out + f, o);
-    }
-  }
-  for (; j < n; ++j) {
-    const double* gj = g + j * kp;
-    const __m512d c = _mm512_set1_pd(coef(w[j], dot(gj, v, kp)));
-    for (Eigen::Index f = 0; f < kp; f += kLanes) {
-      _mm512_store_pd(out + f, _mm512_fmadd_pd(_mm512_load_pd(gj + f), c, _mm512_load_pd(out + f)));
-    }
-  }
-}
-
-// The float version of weighted_pass over rows of kpf floats: s_j is summed
-// in float32 and widened for coef (evaluated in double, then rounded to
-// float), out accumulates c_j g_j in float32, one fused multiply-add per row
-// in row order. The four dot products of a group are reduced together
-// (reduce4), and a tail row alone by the same code with zeros beside it, so
-// each s_j is the same bits wherever the row falls.
-//
-// reduce4: the sums of the 16 lanes of a0..a3, each in one fixed order:
-// quarters (128 bits) q0 + q2 and q1 + q3, then their sum, then within the
-// quarter (0 + 1) + (2 + 3) with the pair sums swapped in.
-inline void reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3, float* s) {
-  const __m512 t01 = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, 0x44), _mm512_shuffle_f32x4(a0, a1, 0xEE));
-  const __m512 t23 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, 0x44), _mm512_shuffle_f32x4(a2, a3, 0xEE));
-  // t01 = [a0 q0+q2, a0 q1+q3, a1 q0+q2, a1 q1+q3]; u = [a0, a1, a2, a3] quarter sums.
-  const __m512 u = _mm512_add_ps(_mm512_shuffle_f32x4(t01, t23, 0x88), _mm512_shuffle_f32x4(t01, t23, 0xDD));
-  const __m512 v = _mm512_add_ps(u, _mm512_permute_ps(u, 0xB1));  // (0+1, 0+1, 2+3, 2+3)
-  const __m512 z = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));  // (0+1)+(2+3), in every element
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, z);
-  s[0] = lanes[0];
-  s[1] = lanes[4];
-  s[2] = lanes[8];
-  s[3] = lanes[12];
-}
-
-// NV = kpf / 16 vectors a row; v and out stay in registers for the pass.
-template <int NV, class Coef>
-void weighted_pass_float(const float* g, Eigen::Index n, const float* v, const double* w, Coef coef,
-                         float* out) {
-  constexpr Eigen::Index kpf = NV * kFloatLanes;
-  __m512 vv[NV], acc[NV];
-  for (int m = 0; m < NV; ++m) {
-    vv[m] = _mm512_load_ps(v + kFloatLanes * m);
-    acc[m] = _mm512_load_ps(out + kFloatLanes * m);
-  }
-  const __m512 zero = _mm512_setzero_ps();
-  float s[4];
-  Eigen::Index j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const float* g0 = g + j * kpf;
-    const float* g1 = g0 + kpf;
-    const float* g2 = g1 + kpf;
-    const float* g3 = g2 + kpf;
-    __m512 d0 = _mm512_mul_ps(_mm512_load_ps(g0), vv[0]);
-    __m512 d1 = _mm512_mul_ps(_mm512_load_ps(g1), vv[0]);
-    __m512 d2 = _mm512_mul_ps(_mm512_load_ps(g2), vv[0]);
-    __m512 d3 = _mm512_mul_ps(_mm512_load_ps(g3), vv[0]);
-    for (int m = 1; m < NV; ++m) {
-      d0 = _mm512_fmadd_ps(_mm512_load_ps(g0 + kFloatLanes * m), vv[m], d0);
-      d1 = _mm512_fmadd_ps(_mm512_load_ps(g1 + kFloatLanes * m), vv[m], d1);
-      d2 = _mm512_fmadd_ps(_mm512_load_ps(g2 + kFloatLanes * m), vv[m], d2);
-      d3 = _mm512_fmadd_ps(_mm512_load_ps(g3 + kFloatLanes * m), vv[m], d3);
-    }
-    reduce4(d0, d1, d2, d3, s);
-    const __m512 c0 = _mm512_set1_ps(static_cast<float>(coef(w[j], s[0])));
-    const __m512 c1 = _mm512_set1_ps(static_cast<float>(coef(w[j + 1], s[1])));
-    const __m512 c2 = _mm512_set1_ps(static_cast<float>(coef(w[j + 2], s[2])));
-    const __m512 c3 = _mm512_set1_ps(static_cast<float>(coef(w[j + 3], s[3])));
-    for (int m = 0; m < NV; ++m) {
-      acc[m] = _mm512_fmadd_ps(_mm512_load_ps(g0 + kFloatLanes * m), c0, acc[m]);
-      acc[m] = _mm512_fmadd_ps(_mm512_load_ps(g1 + kFloatLanes * m), c1, acc[m]);
-      acc[m] = _mm512_fmadd_ps(_mm512_load_ps(g2 + kFloatLanes * m), c2, acc[m]);
-      acc[m] = _mm512_fmadd_ps(_mm512_load_ps(g3 + kFloatLanes * m), c3, acc[m]);
-    }
-  }
-  for (; j < n; ++j) {
-    const float* gj = g + j * kpf;
-    __m512 d = _mm512_mul_ps(_mm512_load_ps(gj), vv[0]);
-    for (int m = 1; m < NV; ++m) d = _mm512_fmadd_ps(_mm512_load_ps(gj + kFloatLanes * m), vv[m], d);
-    reduce4(d, zero, zero, zero, s);
-    const __m512 c = _mm512_set1_ps(static_cast<float>(coef(w[j], s[0])));
-    for (int m = 0; m < NV; ++m) acc[m] = _mm512_fmadd_ps(_mm512_load_ps(gj + kFloatLanes * m), c, acc[m]);
-  }
-  for (int m = 0; m < NV; ++m) _mm512_store_ps(out + kFloatLanes * m, acc[m]);
-}
-
-// Any kpf: the same operations, out through memory (a dot chain per row over
-// the vectors in order, then one fused multiply-add per row and vector).
-template <class Coef>
-void weighted_pass_float_any(const float* g, Eigen::Index n, Eigen::Index kpf, const float* v,
-                             const double* w, Coef coef, float* out) {
-  const __m512 zero = _mm512_setzero_ps();
-  float s[4];
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const float* gj = g + j * kpf;
-    __m512 d = _mm512_mul_ps(_mm512_load_ps(gj), _mm512_load_ps(v));
-    for (Eigen::Index f = kFloatLanes; f < kpf; f += kFloatLanes)
-      d = _mm512_fmadd_ps(_mm512_load_ps(gj + f), _mm512_load_ps(v + f), d);
-    reduce4(d, zero, zero, zero, s);
-    const __m512 c = _mm512_set1_ps(static_cast<float>(coef(w[j], s[0])));
-    for (Eigen::Index f = 0; f < kpf; f += kFloatLanes)
-      _mm512_store_ps(out + f, _mm512_fmadd_ps(_mm512_load_ps(gj + f), c, _mm512_load_ps(out + f)));
-  }
-}
-
-template <class Coef>
-void weighted_pass(const float* g, Eigen::Index n, Eigen::Index kpf, const float* v, const double* w,
-                   Coef coef, float* out) {
-  switch (kpf / kFloatLanes) {
-    case 1:
-      return weighted_pass_float<1>(g, n, v, w, coef, out);
-    case 2:
-      return weighted_pass_float<2>(g, n, v, w, coef, out);
-    case 3:
-      return weighted_pass_float<3>(g, n, v, w, coef, out);
-    case 4:
-      return weighted_pass_float<4>(g, n, v, w, coef, out);
-    case 5:
-      return weighted_pass_float<5>(g, n, v, w, coef, out);
-    case 6:
-      return weighted_pass_float<6>(g, n, v, w, coef, out);
-    case 7:
-      return weighted_pass_float<7>(g, n, v, w, coef, out);
-    case 8:
-      return weighted_pass_float<8>(g, n, v, w, coef, out);
-    default:
-      return weighted_pass_float_any(g, n, kpf, v, w, coef, out);
-  }
-}
-
-// out[row0 .. row0 + 8 NV) = sum_{j < k, in order} a[:, j] v[j]: NV
-// independent accumulator chains kept in registers.
-template <int NV>
-void symv_panel(const double* a, Eigen::Index lda, Eigen::Index k, Eigen::Index row0, const double* v,
-                double* out) {
-  __m512d acc[NV];
-  for (int m = 0; m < NV; ++m) acc[m] = _mm512_setzero_pd();
-  for (Eigen::Index j = 0; j < k; ++j) {
-    const __m512d vj = _mm512_set1_pd(v[j]);
-    const double* col = a + j * lda + row0;
-    for (int m = 0; m < NV; ++m) acc[m] = _mm512_fmadd_pd(_mm512_load_pd(col + kLanes * m), vj, acc[m]);
-  }
-  for (int m = 0; m < NV; ++m) _mm512_store_pd(out + row0 + kLanes * m, acc[m]);
-}
-
-// out = A v, A the full symmetric kp x kp (leading dimension kp) padded Gram.
-void symv(const double* a, Eigen::Index k, Eigen::Index kp, const double* v, double* out) {
-  for (Eigen::Index row0 = 0; row0 < kp; row0 += 8 * kLanes) {
-    switch (std::min<Eigen::Index>(8, (kp - row0) / kLanes)) {
-      case 8:
-        symv_panel<8>(a, kp, k, row0, v, out);
-        break;
-      case 7:
-        symv_panel<7>(a, kp, k, row0, v, out);
-        break;
-      case 6:
-        symv_panel<6>(a, kp, k, row0, v, out);
-        break;
-      case 5:
-        symv_panel<5>(a, kp, k, row0, v, out);
-        break;
-      case 4:
-        symv_panel<4>(a, kp, k, row0, v, out);
-        break;
-      case 3:
-        symv_panel<3>(a, kp, k, row0, v, out);
-        break;
-      case 2:
-        symv_panel<2>(a, kp, k, row0, v, out);
-        break;
-      default:
-        symv_panel<1>(a, kp, k, row0, v, out);
-        break;
-    }
-  }
-}
-#else
-// Portable versions: the same sums, each in one fixed sequential order.
-inline double dot(const double* a, const double* b, Eigen::Index kp) {
-  double s = a[0] * b[0];
-  for (Eigen::Index f = 1; f < kp; ++f) s += a[f] * b[f];
-  return s;
-}
-
-template <class Coef>
-void weighted_pass(const double* g, Eigen::Index n, Eigen::Index kp, const double* v, const double* w,
-                   Coef coef, double* out) {
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const double* gj = g + j * kp;
-    const double c = coef(w[j], dot(gj, v, kp));
-    for (Eigen::Index f = 0; f < kp; ++f) out[f] += c * gj[f];
-  }
-}
-
-template <class Coef>
-void weighted_pass(const float* g, Eigen::Index n, Eigen::Index kpf, const float* v, const double* w,
-                   Coef coef, float* out) {
-  for (Eigen::Index j = 0; j < n; ++j) {
-    const float* gj = g + j * kpf;
-    float s = gj[0] * v[0];
-    for (Eigen::Index f = 1; f < kpf; ++f) s += gj[f] * v[f];
-    const auto c = static_cast<float>(coef(w[j], s));
-    for (Eigen::Index f = 0; f < kpf; ++f) out[f] += c * gj[f];
-  }
-}
-
-void symv(const double* a, Eigen::Index k, Eigen::Index kp, const double* v, double* out) {
-  std::fill_n(out, kp, 0.0);
-  for (Eigen::Index j = 0; j < k; ++j) {
-    const double* col = a + j * kp;
-    const double vj = v[j];
-    for (Eigen::Index i = 0; i < kp; ++i) out[i] += col[i] * vj;
-  }
-}
-#endif
+// The fixed-order kernels on padded, 64-byte aligned data (dot products,
+// the weighted passes over gathered rows, YtY v) are in
+// src/simd/implicit_kernels.hpp, compiled for every SIMD target and
+// dispatched at run time. Each result depends only on the values, never on
+// addresses or on what else is computed, so a row's factors are bitwise
+// reproducible on a given target.
+using simd::Coef;
+using simd::dot;
+using simd::symv;
+using simd::weighted_pass;
 
 // ---------------------------------------------------------------------------
 
@@ -358,11 +88,11 @@ double confidence_weight(const ImplicitAlsConfig& config, double r) {
                                                                   : config.alpha * r;
 }
 
-// Rows per Cholesky rank update: Eigen's packing buffers stay on the stack
-// up to 128 KiB, so at most 96 KiB of rows (see NormalEquation::add_block).
-Eigen::Index syrk_rows(Eigen::Index k) {
-  return std::max<Eigen::Index>(16, 12288 / std::max<Eigen::Index>(k, 1));
-}
+// Rows per Cholesky rank update (simd::gram_chunk): 32 rows of k = 64
+// (16 KiB) stay in L1 while every register tile of the update streams over
+// them. Each element is one chain over the rows in order, so the block size
+// does not change a bit.
+constexpr Eigen::Index kSyrkRows = 32;
 
 // Buffers one thread reuses for every row it solves: all Eigen allocations,
 // 64-byte aligned, and sized by k only.
@@ -383,9 +113,10 @@ struct Workspace {
         p(Vector::Zero(kp)),
         ap(Vector::Zero(kp)),
         t(Vector::Zero(kp)),
-        gs(syrk_rows(k), kp),
-        a(k, k),
-        b(k) {}
+        gs(kSyrkRows, kp),
+        yy(kp, kp),
+        a(kp, kp),
+        inv(kp) {}
   Eigen::Index k;
   Eigen::Index kp;
   Eigen::Index cap;      // rows g holds
@@ -396,9 +127,10 @@ struct Workspace {
   Vector w;              // their weights w = c - 1
   FloatVector vf, accf;  // float passes: the vector multiplied and the sum
   Vector x, r, p, ap, t;
-  Matrix gs;    // Cholesky: sqrt(w_i) y_i for one rank update (g keeps y_i for the loss)
-  ColMatrix a;  // Cholesky: the normal equations, lower triangle
-  Vector b;     // Cholesky: right-hand side, then solution
+  Matrix gs;     // Cholesky: sqrt(w_i) y_i for one rank update (g keeps y_i for the loss)
+  ColMatrix yy;  // Cholesky: sum_i w_i y_i y_i^T, lower block triangle (kp x kp)
+  ColMatrix a;   // Cholesky: the normal equations padded to kp x kp with identity, lower triangle
+  Vector inv;    // Cholesky: reciprocals of the factor's diagonal
 };
 
 // What a gather fills: ws.g (double rows from src), ws.gf (float rows from
@@ -570,17 +302,13 @@ Eigen::Index solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& yt
       ytyp, config, ws, x_out,
       [&](const double* x, double* r) {
         std::fill_n(r, kp, 0.0);
-        for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
-          weighted_pass(
-              g, len, kp, x, w, [](double wi, double s) { return (1.0 + wi) - wi * s; }, r);
-        });
+        for_each_chunk(gather, resident, ws, Into::kDouble,
+                       [&](Eigen::Index len) { weighted_pass(g, len, kp, x, w, Coef::kResidual, r); });
       },
       [&](const double* p, double* ap) {
         for (Eigen::Index f = 0; f < kp; ++f) ap[f] += config.lambda * p[f];
-        for_each_chunk(gather, resident, ws, Into::kDouble, [&](Eigen::Index len) {
-          weighted_pass(
-              g, len, kp, p, w, [](double wi, double s) { return wi * s; }, ap);
-        });
+        for_each_chunk(gather, resident, ws, Into::kDouble,
+                       [&](Eigen::Index len) { weighted_pass(g, len, kp, p, w, Coef::kApply, ap); });
       });
   return resident;
 }
@@ -610,7 +338,7 @@ Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatr
     resident = gather.next(&pos, ws, Into::kFloat);
   }
   // accf = sum_i coef(w_i, y_i . v) y_i over float v = (float) v_in (padding zero).
-  const auto pass = [&](const double* v, auto coef) {
+  const auto pass = [&](const double* v, Coef coef) {
     for (Eigen::Index f = 0; f < k; ++f) vf[f] = static_cast<float>(v[f]);
     std::fill_n(accf, kpf, 0.0f);
     for_each_chunk(gather, resident, ws, Into::kFloat,
@@ -619,11 +347,11 @@ Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatr
   cg_iterations(
       ytyp, config, ws, x_out,
       [&](const double* x, double* r) {
-        pass(x, [](double wi, double s) { return (1.0 + wi) - wi * s; });
+        pass(x, Coef::kResidual);
         for (Eigen::Index f = 0; f < kp; ++f) r[f] = static_cast<double>(accf[f]);
       },
       [&](const double* p, double* ap) {
-        pass(p, [](double wi, double s) { return wi * s; });
+        pass(p, Coef::kApply);
         for (Eigen::Index f = 0; f < kp; ++f) ap[f] += config.lambda * p[f] + static_cast<double>(accf[f]);
       });
   return exact;
@@ -632,24 +360,21 @@ Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatr
 // ---------------------------------------------------------------------------
 // Cholesky: A = YtY + lambda I + sum_i w_i y_i y_i^T formed densely.
 
-// Returns the length of the last gathered chunk: ws.g holds the row's y_i
-// unscaled, all of them when the row fit one gather (n <= ws.cap).
-Eigen::Index assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp,
-                               const ImplicitAlsConfig& config, Workspace& ws) {
+// Assembles A (ws.a: lower triangle, padded to kp x kp with identity, as
+// simd::cholesky_in_place expects) and b (ws.t, padded with zeros). The rank
+// update sum_i w_i y_i y_i^T runs in simd::gram_chunk on gs = sqrt(w_i) y_i,
+// blocks of kSyrkRows rows in the row's stored order (its Y^T 1 and Y^T t
+// by-products land in the scratch vectors r and ap, unused here).
+void assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp, const ImplicitAlsConfig& config,
+                       Workspace& ws) {
   const Eigen::Index k = ws.k;
   const Eigen::Index kp = ws.kp;
-  for (Eigen::Index j = 0; j < k; ++j) {
-    for (Eigen::Index i = j; i < k; ++i) ws.a(i, j) = ytyp(i, j);
-    ws.a(j, j) += config.lambda;
-  }
   ws.t.setZero();  // b, padded
-  const Eigen::Index block = ws.gs.rows();
-  Eigen::Index gathered = 0;
+  bool first = true;
   for_each_chunk(gather, 0, ws, Into::kDouble, [&](Eigen::Index len) {
-    gathered = len;
     double* b = ws.t.data();
-    for (Eigen::Index r0 = 0; r0 < len; r0 += block) {
-      const Eigen::Index m = std::min(block, len - r0);
+    for (Eigen::Index r0 = 0; r0 < len; r0 += kSyrkRows) {
+      const Eigen::Index m = std::min(kSyrkRows, len - r0);
       // b += c_i y_i, and gs = sqrt(w_i) y_i so that the rank update adds w_i y_i y_i^T.
       for (Eigen::Index j = 0; j < m; ++j) {
         const double* y = ws.g.row(r0 + j).data();
@@ -661,11 +386,17 @@ Eigen::Index assemble_cholesky(const RowGather& gather, const ColMatrix& ytyp,
           ys[f] = y[f] * scale;
         }
       }
-      ws.a.selfadjointView<Eigen::Lower>().rankUpdate(ws.gs.topLeftCorner(m, k).transpose());
+      simd::gram_chunk(ws.gs.data(), m, kp, ws.w.data() + r0, first, ws.yy.data(), ws.r.data(), ws.ap.data());
+      first = false;
     }
   });
-  ws.b = ws.t.head(k);
-  return gathered;
+  // A = (YtY + sum_i w_i y_i y_i^T) + lambda I; the padding is identity.
+  for (Eigen::Index j = 0; j < kp; ++j) {
+    double* cj = ws.a.col(j).data();
+    const double* yj = ws.yy.col(j).data();
+    for (Eigen::Index i = j; i < kp; ++i) cj[i] = i < k && j < k ? ytyp(i, j) + yj[i] : 0.0;
+    cj[j] += j < k ? config.lambda : 1.0;
+  }
 }
 
 // Returns how many gathered rows ws.g still holds for the whole row (0 when
@@ -675,19 +406,17 @@ Eigen::Index solve_row_cholesky(const RowGather& gather, Offset n, const ColMatr
   const Eigen::Index k = ws.k;
   const Eigen::Index resident = n <= ws.cap ? n : 0;
   assemble_cholesky(gather, ytyp, config, ws);
-  {
-    Eigen::LLT<Eigen::Ref<ColMatrix>, Eigen::Lower> llt(ws.a);  // in place: no allocation
-    if (llt.info() == Eigen::Success) {
-      llt.solveInPlace(ws.b);
-      std::copy_n(ws.b.data(), k, x_out);
-      return resident;
-    }
+  // In place, by the dispatched kernels (src/simd/explicit_kernels.hpp): no allocation.
+  if (simd::cholesky_in_place(ws.a.data(), ws.kp, ws.inv.data())) {
+    simd::cholesky_solve_in_place(ws.a.data(), ws.inv.data(), ws.kp, ws.t.data(), nullptr, k);
+    std::copy_n(ws.t.data(), k, x_out);
+    return resident;
   }
   // Only reachable with lambda = 0 and a singular YtY: rare, so the second
   // assembly and the allocating pivoted LDL^T do not matter.
   assemble_cholesky(gather, ytyp, config, ws);
-  Eigen::LDLT<ColMatrix, Eigen::Lower> ldlt(ws.a);
-  Vector x = ldlt.solve(ws.b);
+  Eigen::LDLT<ColMatrix, Eigen::Lower> ldlt(ws.a.topLeftCorner(k, k));
+  Vector x = ldlt.solve(ws.t.head(k));
   if (ldlt.info() != Eigen::Success || !x.allFinite()) x.setZero();
   std::copy_n(x.data(), k, x_out);
   return resident;
@@ -728,26 +457,7 @@ double row_loss_terms(const RowGather& gather, Eigen::Index resident, const doub
 
 // row_loss_terms without the copy: each y_i is read in place (a single dot
 // product per interaction does not repay gathering it). The same sums, bit
-// for bit: dot_in_place is dot() with the lanes past k loaded as zeros.
-#if defined(__AVX512F__)
-inline double dot_in_place(const double* y, const double* x, Eigen::Index k, Eigen::Index kp) {
-  const auto lanes = [&](Eigen::Index v) {
-    return static_cast<__mmask8>(k - v >= kLanes ? 0xFF : (1u << (k - v)) - 1u);
-  };
-  __m512d acc = _mm512_mul_pd(_mm512_maskz_loadu_pd(lanes(0), y), _mm512_load_pd(x));
-  for (Eigen::Index v = kLanes; v < kp; v += kLanes) {
-    acc = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(lanes(v), y + v), _mm512_load_pd(x + v), acc);
-  }
-  return _mm512_reduce_add_pd(acc);
-}
-#else
-inline double dot_in_place(const double* y, const double* x, Eigen::Index k, Eigen::Index kp) {
-  double s = y[0] * x[0];
-  for (Eigen::Index f = 1; f < kp; ++f) s += (f < k ? y[f] : 0.0) * x[f];
-  return s;
-}
-#endif
-
+// for bit: simd::dot_partial is dot() with the lanes past k read as zeros.
 double row_loss_terms_in_place(const CsrView& m, Index row, const FactorsRef& src, const double* x_row,
                                const ImplicitAlsConfig& config, Workspace& ws) {
   const Eigen::Index k = ws.k;
@@ -763,7 +473,7 @@ double row_loss_terms_in_place(const CsrView& m, Index row, const FactorsRef& sr
       __builtin_prefetch(q + row_bytes - 1);
     }
     if (!(m.values[e] > 0.0f)) continue;
-    const double s = dot_in_place(src.row(m.cols[e]).data(), x, k, ws.kp);
+    const double s = simd::dot_partial(src.row(m.cols[e]).data(), x, k, ws.kp);
     const double c = 1.0 + confidence_weight(config, m.values[e]);
     sum += c * (1.0 - s) * (1.0 - s) - s * s;
   }
