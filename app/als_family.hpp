@@ -65,6 +65,16 @@ inline void load_ranking(const io::Attributes& a, const io::ModelReader& in, boo
   if (by_support && !(sd >= 0)) in.fail("rank_by support needs a residual_sd attribute >= 0");
 }
 
+// A rating model's final metrics: train RMSE, and test RMSE and MAE where
+// there were test ratings.
+inline void add_rating_metrics(const dist::IterationStats& last, Metrics& metrics) {
+  metrics.emplace_back("train_rmse", last.train.rmse());
+  if (last.test.count) {
+    metrics.emplace_back("test_rmse", last.test.rmse());
+    metrics.emplace_back("test_mae", last.test.mae());
+  }
+}
+
 }  // namespace als_family
 
 class AlsFamily : public FactorModel {

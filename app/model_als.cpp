@@ -151,11 +151,7 @@ class AlsModel : public AlsFamily {
     // Stopped by a signal before the first iteration: no residuals yet.
     if (std::isnan(residual_sd_)) residual_sd_ = als_family::rating_sd(comm, data);
     if (status != kExitOk) return status;
-    metrics.emplace_back("train_rmse", last.train.rmse());
-    if (last.test.count) {
-      metrics.emplace_back("test_rmse", last.test.rmse());
-      metrics.emplace_back("test_mae", last.test.mae());
-    }
+    als_family::add_rating_metrics(last, metrics);
     return kExitOk;
   }
 

@@ -102,11 +102,7 @@ class BpmfModel : public AlsFamily {
     if (comm.rank() == 0)
       std::printf("bpmf: the model is the mean of %d kept sample(s) (width %d = %d x %d factors)\n", kept_,
                   static_cast<int>(item_factors_.cols()), std::max(kept_, 1), opt_.factors);
-    metrics.emplace_back("train_rmse", last.train.rmse());
-    if (last.test.count) {
-      metrics.emplace_back("test_rmse", last.test.rmse());
-      metrics.emplace_back("test_mae", last.test.mae());
-    }
+    als_family::add_rating_metrics(last, metrics);
     return kExitOk;
   }
 
