@@ -219,6 +219,23 @@ class AlsFamily : public FactorModel {
     return Checkpointing(comm, copt, hyper(), data.user_ids, data.item_ids, data.train, data.global_mean);
   }
 
+  // A rating model's scale and top-N order (als, bpmf) as model attributes,
+  // and back.
+  void add_rating_attributes(io::Attributes& a) const {
+    a["global_mean"] = mu_;
+    a["rating_min"] = clip_min_;
+    a["rating_max"] = clip_max_;
+    a["rank_by"] = std::string(rank_by_support_ ? "support" : "rating");
+    if (!std::isnan(like_threshold_)) a["like_threshold"] = like_threshold_;
+    if (!std::isnan(residual_sd_)) a["residual_sd"] = residual_sd_;
+  }
+  void load_rating_attributes(const io::Attributes& a, const io::ModelReader& in) {
+    mu_ = attr_double(a, "global_mean", in);
+    clip_min_ = attr_double(a, "rating_min", in);
+    clip_max_ = attr_double(a, "rating_max", in);
+    als_family::load_ranking(a, in, rank_by_support_, like_threshold_, residual_sd_);
+  }
+
   // The hyper-parameters a checkpoint must match.
   virtual io::Attributes hyper() const = 0;
 };

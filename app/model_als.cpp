@@ -97,13 +97,8 @@ class AlsModel : public AlsFamily {
   }
   io::Attributes attributes() const override {
     io::Attributes a = hyper();
-    a["global_mean"] = mu_;
-    a["rating_min"] = clip_min_;
-    a["rating_max"] = clip_max_;
     a["iterations"] = std::int64_t{opt_.iterations};
-    a["rank_by"] = std::string(rank_by_support_ ? "support" : "rating");
-    if (!std::isnan(like_threshold_)) a["like_threshold"] = like_threshold_;
-    if (!std::isnan(residual_sd_)) a["residual_sd"] = residual_sd_;
+    add_rating_attributes(a);
     return a;
   }
 
@@ -241,10 +236,9 @@ class AlsModel : public AlsFamily {
     opt_.reg_scaling = attr_string(a, "reg_scaling", in);
     opt_.als.weighted_lambda = opt_.reg_scaling == "als-wr";
     opt_.iterations = static_cast<int>(attr_int(a, "iterations", in));
-    mu_ = attr_double(a, "global_mean", in);
-    clip_min_ = opt_.als.clip_min = attr_double(a, "rating_min", in);
-    clip_max_ = opt_.als.clip_max = attr_double(a, "rating_max", in);
-    als_family::load_ranking(a, in, rank_by_support_, like_threshold_, residual_sd_);
+    load_rating_attributes(a, in);
+    opt_.als.clip_min = clip_min_;
+    opt_.als.clip_max = clip_max_;
   }
 
  private:

@@ -36,7 +36,7 @@ class BpmfModel : public AlsFamily {
   // or --thin is refused like one of another --factors.
   io::Attributes hyper() const override {
     return {{"algorithm", name()},
-            {"factors", std::int64_t{opt_.factors + opt_.kept_capacity() * (opt_.factors + 1)}},
+            {"factors", std::int64_t{opt_.state_width()}},
             {"rank", std::int64_t{opt_.factors}},
             {"seed", static_cast<std::int64_t>(opt_.seed)},
             {"samples", std::int64_t{opt_.samples}},
@@ -51,12 +51,7 @@ class BpmfModel : public AlsFamily {
     io::Attributes a = hyper();
     a["factors"] = std::int64_t{opt_.factors};  // the model file's own: its width (write_model)
     a["kept_samples"] = std::int64_t{kept_};
-    a["global_mean"] = mu_;
-    a["rating_min"] = clip_min_;
-    a["rating_max"] = clip_max_;
-    a["rank_by"] = std::string(rank_by_support_ ? "support" : "rating");
-    if (!std::isnan(like_threshold_)) a["like_threshold"] = like_threshold_;
-    if (!std::isnan(residual_sd_)) a["residual_sd"] = residual_sd_;
+    add_rating_attributes(a);
     return a;
   }
 
@@ -151,10 +146,9 @@ class BpmfModel : public AlsFamily {
     opt_.init_sweeps = static_cast<int>(attr_int(a, "init_sweeps", in));
     opt_.init_lambda = attr_double(a, "init_lambda", in);
     kept_ = static_cast<int>(attr_int(a, "kept_samples", in));
-    mu_ = attr_double(a, "global_mean", in);
-    clip_min_ = opt_.clip_min = attr_double(a, "rating_min", in);
-    clip_max_ = opt_.clip_max = attr_double(a, "rating_max", in);
-    als_family::load_ranking(a, in, rank_by_support_, like_threshold_, residual_sd_);
+    load_rating_attributes(a, in);
+    opt_.clip_min = clip_min_;
+    opt_.clip_max = clip_max_;
   }
 
  private:

@@ -298,9 +298,6 @@ class HybridModel : public Model {
       in.fail("blend_target must be ranking or rating");
     if (rating_) {
       intercept_ = attr_double(a, "blend_intercept", in);
-      // Files written before the support features have none: weight 0.
-      user_support_ = a.count("blend_user_support") ? attr_double(a, "blend_user_support", in) : 0.0;
-      item_support_ = a.count("blend_item_support") ? attr_double(a, "blend_item_support", in) : 0.0;
       clip_min_ = attr_double(a, "rating_min", in);
       clip_max_ = attr_double(a, "rating_max", in);
     }
@@ -330,8 +327,9 @@ class HybridModel : public Model {
     }
     support_ = by_user;
     support_.insert(support_.end(), by_item.begin(), by_item.end());
-    support_.push_back(user_support_);
-    support_.push_back(item_support_);
+    // Files written before the support features have none: weight 0.
+    for (const char* key : {"blend_user_support", "blend_item_support"})
+      support_.push_back(rating_ && a.count(key) ? attr_double(a, key, in) : 0.0);
   }
 
  private:
@@ -803,8 +801,7 @@ class HybridModel : public Model {
   // support_ . (the support columns of blend_features), clip_min_, clip_max_).
   bool rating_ = false;
   double intercept_ = 0;
-  std::vector<double> support_;                 // 2M + 2: p f_u weights, p f_i weights, f_u, f_i
-  double user_support_ = 0, item_support_ = 0;  // as loaded (the last two of support_)
+  std::vector<double> support_;  // 2M + 2: p f_u weights, p f_i weights, f_u, f_i
   double clip_min_ = -HUGE_VAL, clip_max_ = HUGE_VAL;
 };
 

@@ -57,23 +57,20 @@ Bpmf::Bpmf(const Communicator& comm, AlsSide users, AlsSide items, TestSet test,
   test_sum_item_.assign(test_.at_item_owner.size(), 0.0);
   test_sum_user_.assign(test_.at_user_owner.size(), 0.0);
   test_sum_unknown_.assign(test_.unknown.size(), 0.0);
-  // The residuals of the starting state, for the first sample's noise precision.
-  current_stats();
+  train_ratings_ = comm_.allreduce<Offset>(static_cast<Offset>(items_.ratings.nnz()), MPI_SUM);
 }
 
 double Bpmf::draw_alpha() {
   if (options_.noise_precision > 0) return options_.noise_precision;
   // alpha | residuals ~ Gamma(a0 + N / 2, rate b0 + SSE / 2), a0 = b0 = 1.
-  const double n =
-      static_cast<double>(comm_.allreduce<Offset>(static_cast<Offset>(items_.ratings.nnz()), MPI_SUM));
   math::CounterRng rng = math::bpmf_rng(options_.seed, sample_, 2, 1);
-  return math::sample_gamma(1.0 + 0.5 * n, rng) / (1.0 + 0.5 * sse_);
+  return math::sample_gamma(1.0 + 0.5 * static_cast<double>(train_ratings_), rng) / (1.0 + 0.5 * sse_);
 }
 
 void Bpmf::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered, int side, double& flops,
                      double& seconds) {
   const int k = options_.factors, d = k + 1;
-  const double alpha = options_.noise_precision > 0 ? options_.noise_precision : last_alpha_;
+  const double alpha = last_alpha_;
   math::CounterRng rng = math::bpmf_rng(options_.seed, sample_, side, 0);
   math::NormalWishartPrior nw;
   nw.beta0 = options_.beta0;
@@ -185,12 +182,12 @@ BpmfStats Bpmf::iterate() {
   const double t0 = MPI_Wtime();
   BpmfStats stats;
   double flops = 0, solve = 0;
-  if (sample_ == 0 && options_.init_sweeps > 0) {
+  if (sample_ == 0) {
     for (int s = 0; s < options_.init_sweeps; ++s) {
       als_half_step(users_, items_, gathered_items_, flops, solve);
       als_half_step(items_, users_, gathered_users_, flops, solve);
     }
-    current_stats();  // the residuals of the ALS state, for the first alpha
+    current_stats();  // the residuals of the starting state, for the first alpha
   }
   stats.iteration = ++sample_;
   last_alpha_ = draw_alpha();

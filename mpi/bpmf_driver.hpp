@@ -48,6 +48,8 @@ struct BpmfOptions {
   // Samples kept by a run of `samples`.
   int kept_capacity() const { return samples > burn_in ? (samples - burn_in + thin - 1) / thin : 0; }
   bool keeps(int sample) const { return sample > burn_in && (sample - burn_in - 1) % thin == 0; }
+  // Values a row of a side holds: its factors and every kept sample's [x, b].
+  int state_width() const { return factors + kept_capacity() * (factors + 1); }
 };
 
 struct BpmfStats : IterationStats {
@@ -78,9 +80,7 @@ class Bpmf {
 
   // The whole state of a side for a checkpoint: rows [x, kept samples
   // (kept_capacity() d values)], bias b. Width checkpoint_width().
-  int checkpoint_width() const {
-    return options_.factors + options_.kept_capacity() * (options_.factors + 1);
-  }
+  int checkpoint_width() const { return options_.state_width(); }
   struct State {
     math::Matrix user_factors, item_factors;
     math::Vector user_bias, item_bias;
@@ -114,8 +114,9 @@ class Bpmf {
   double mu_;
   BpmfOptions options_;
   int sample_ = 0, kept_ = 0;
-  double sse_ = 0;  // sum of squared training residuals of the current state (exact)
-  double last_alpha_ = 1;
+  double sse_ = 0;            // sum of squared training residuals of the current state (exact)
+  double last_alpha_ = 1;     // the noise precision of the current sample
+  Offset train_ratings_ = 0;  // over all ranks
   math::Matrix gathered_items_, gathered_users_;
   math::Matrix kept_users_, kept_items_;  // rows x kept_capacity() d
   std::vector<double> test_sum_item_, test_sum_user_, test_sum_unknown_;

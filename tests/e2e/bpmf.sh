@@ -7,11 +7,6 @@
 source "$(dirname "$0")/common.bash"
 command -v h5diff >/dev/null || { echo "h5diff not installed: skip"; exit 77; }
 
-same_model() {  # same_model A B: identical factors and biases
-  for d in /users/factors /items/factors /users/bias /items/bias; do
-    h5diff "$1" "$2" "$d" "$d" >/dev/null || fail "$d differs between $1 and $2"
-  done
-}
 final_rmse() { sed -n 's/^final:.* test_rmse \([0-9.]*\).*/\1/p' "$1"; }
 
 "$HPCREC" generate --out "$TMP/r.tsv" --users 400 --items 150 --ratings 8000 --seed 9 >/dev/null

@@ -7,11 +7,6 @@
 source "$(dirname "$0")/common.bash"
 command -v h5diff >/dev/null || { echo "h5diff not installed: skip"; exit 77; }
 
-same_model() {  # same_model A B: identical factors and biases
-  for d in /users/factors /items/factors /users/bias /items/bias; do
-    h5diff "$1" "$2" "$d" "$d" >/dev/null || fail "$d differs between $1 and $2"
-  done
-}
 newest() { ls "$1" 2>/dev/null | grep -E '^ckpt-[0-9]+\.h5$' | sort | tail -n 1; }
 rank_pids() { pgrep -P "$1" || true; }  # the ranks are mpirun's children
 

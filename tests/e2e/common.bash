@@ -18,6 +18,13 @@ fail() {
   exit 1
 }
 
+# same_model A B: identical factors and biases (h5diff: the caller checks it is installed).
+same_model() {
+  for d in /users/factors /items/factors /users/bias /items/bias; do
+    h5diff "$1" "$2" "$d" "$d" >/dev/null || fail "$d differs between $1 and $2"
+  done
+}
+
 # expect_fail CODE PATTERN command...: the command exits with CODE and its
 # output matches PATTERN (a started-but-failed mpiexec must not pass).
 expect_fail() {
