@@ -93,7 +93,9 @@ class AlsModel : public AlsFamily {
             {"lambda", opt_.als.lambda},
             {"seed", static_cast<std::int64_t>(opt_.als.seed)},
             {"bias_lambda", opt_.als.bias_lambda},
-            {"reg_scaling", opt_.reg_scaling}};
+            {"reg_scaling", opt_.reg_scaling},
+            {"solver", std::string(opt_.als.solver == math::SolverKind::kCholesky ? "cholesky" : "cg")},
+            {"cg_steps", std::int64_t{opt_.als.cg_steps}}};
   }
   io::Attributes attributes() const override {
     io::Attributes a = hyper();
@@ -236,6 +238,10 @@ class AlsModel : public AlsFamily {
     opt_.reg_scaling = attr_string(a, "reg_scaling", in);
     opt_.als.weighted_lambda = opt_.reg_scaling == "als-wr";
     opt_.iterations = static_cast<int>(attr_int(a, "iterations", in));
+    // Saved before explicit ALS had a CG solver: Cholesky.
+    const bool cg = a.count("solver") && attr_string(a, "solver", in) == "cg";
+    opt_.als.solver = cg ? math::SolverKind::kConjugateGradient : math::SolverKind::kCholesky;
+    if (a.count("cg_steps")) opt_.als.cg_steps = static_cast<int>(attr_int(a, "cg_steps", in));
     load_rating_attributes(a, in);
     opt_.als.clip_min = clip_min_;
     opt_.als.clip_max = clip_max_;
@@ -387,7 +393,10 @@ std::vector<std::string> als_train_flags(const io::Attributes& a, const io::Mode
       "--bias-lambda", num17(attr_double(a, "bias_lambda", in)),
       "--reg-scaling", attr_string(a, "reg_scaling", in),
       "--seed",        std::to_string(attr_int(a, "seed", in)),
-      "--rank-by",     a.count("rank_by") ? attr_string(a, "rank_by", in) : "rating"};
+      "--rank-by",     a.count("rank_by") ? attr_string(a, "rank_by", in) : "rating",
+      "--solver",      a.count("solver") ? attr_string(a, "solver", in) : "cholesky"};
+  if (a.count("cg_steps"))
+    flags.insert(flags.end(), {"--cg-steps", std::to_string(attr_int(a, "cg_steps", in))});
   if (a.count("like_threshold"))
     flags.insert(flags.end(), {"--like-threshold", num17(attr_double(a, "like_threshold", in))});
   return flags;

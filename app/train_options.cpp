@@ -122,10 +122,11 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "ials: linear (1 + alpha r), log (1 + alpha log(1 + r / eps)), or auto: log when the training "
       "values look like counts (all integers >= 0, largest above 100), else linear")(
       "eps", po::value(&o.ials.kernel.eps)->default_value(1.0), "ials: eps of the log confidence")(
-      "solver", po::value(&o.solver)->default_value("cg"), "ials: cg (conjugate gradient) or cholesky")(
+      "solver", po::value(&o.solver)->default_value("cg"),
+      "als, ials: cg (conjugate gradient, warm-started: O(ratings k) per sweep) or cholesky (exact solves)")(
       "cg-steps", po::value(&o.ials.kernel.cg_steps)->default_value(3),
-      "ials: CG steps per row and half-step")("seed", po::value(&o.als.seed)->default_value(42),
-                                              "seed of the initial factors")(
+      "als, ials: CG steps per row and half-step")("seed", po::value(&o.als.seed)->default_value(42),
+                                                   "seed of the initial factors")(
       "threads", po::value(&o.als.threads)->default_value(1), "OpenMP threads per rank");
 
   po::options_description bpmf("Bayesian MF (--algo bpmf; --factors, --seed and --threads as above)");
@@ -322,6 +323,8 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
     o.ials.kernel.solver = math::SolverKind::kCholesky;
   else
     throw InputError("--solver must be cg or cholesky, got '" + o.solver + "'");
+  o.als.solver = o.ials.kernel.solver;
+  o.als.cg_steps = o.ials.kernel.cg_steps;
   o.data.reader = make_reader_options(o.reader);
   if (o.duplicates == "last")
     o.data.duplicates = dist::DuplicatePolicy::kLast;

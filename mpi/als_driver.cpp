@@ -97,7 +97,8 @@ void ExplicitAls::restore(int iterations_done, math::Matrix user_factors, math::
 }
 
 double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered,
-                              const std::optional<std::vector<Index>>& only, double& flops) {
+                              const std::optional<std::vector<Index>>& only, double& flops,
+                              math::ExactErrorSums* train_errors) {
   const int k = options_.factors;
   solve.plan.exchange_into(comm_, other.factors, &other.bias, gathered);
   math::CsrView view{solve.ratings.indptr, solve.ratings.cols, solve.ratings.values};
@@ -107,10 +108,16 @@ double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix
   cfg.weighted_lambda = options_.weighted_lambda;
   cfg.global_mean = mu_;
   cfg.threads = options_.threads;
+  cfg.solver = options_.solver;
+  cfg.cg_steps = options_.cg_steps;
+  cfg.mirror_storage = &mirror_;
+  cfg.train_errors = train_errors;
+  cfg.clip_min = options_.clip_min;
+  cfg.clip_max = options_.clip_max;
   const double t0 = MPI_Wtime();
   auto rows = [&](const math::CsrView& v, math::Matrix& f, math::Vector& b) {
     math::solve_explicit_rows(v, gathered.leftCols(k), gathered.col(k), cfg, f, b);
-    flops += math::explicit_rows_flops(v, k);
+    flops += math::explicit_rows_flops(v, k, cfg);
   };
   if (only)
     solve_some_rows(solve, *only, rows);
@@ -119,13 +126,17 @@ double ExplicitAls::half_step(AlsSide& solve, const AlsSide& other, math::Matrix
   return MPI_Wtime() - t0;
 }
 
-void ExplicitAls::evaluate(const math::Matrix& gathered_users, IterationStats& stats) const {
+void ExplicitAls::evaluate(const math::Matrix& gathered_users, IterationStats& stats,
+                           const math::ExactErrorSums* train) const {
   const int k = options_.factors;
   auto predict = [&](double dot_bias) {
     return math::clip(mu_ + dot_bias, options_.clip_min, options_.clip_max);
   };
+  if (train) {
+    stats.train = {train->squared.value(), train->absolute.value(), train->count};
+  }
   // Train error at the item owners: gathered users are this iteration's.
-  for (Index row = 0; row < items_.rows(); ++row) {
+  for (Index row = 0; row < items_.rows() && !train; ++row) {
     const auto y = items_.factors.row(row);
     for (Offset e = items_.ratings.indptr[row]; e < items_.ratings.indptr[row + 1]; ++e) {
       const Index u = items_.ratings.cols[e];
@@ -184,8 +195,11 @@ IterationStats ExplicitAls::iterate() {
   math::Matrix& gathered_users = gathered_users_;
   double flops = 0;
   double solve = half_step(users_, items_, gathered_items, only_users_, flops);
-  solve += half_step(items_, users_, gathered_users, only_items_, flops);
-  evaluate(gathered_users, stats);
+  // CG sums the training error while each item's raters are gathered.
+  const bool fused = options_.solver == math::SolverKind::kConjugateGradient && !only_items_;
+  math::ExactErrorSums train;
+  solve += half_step(items_, users_, gathered_users, only_items_, flops, fused ? &train : nullptr);
+  evaluate(gathered_users, stats, fused ? &train : nullptr);
   reduce_errors(comm_, stats);
   static_cast<IterationCost&>(stats) =
       reduce_cost(comm_, t0, solve, flops, users_, items_, options_.factors + 1);

@@ -87,6 +87,10 @@ struct ExplicitAlsOptions {
   double init_scale = 0.1;
   double clip_min = 1.0;  // predictions clipped to the training ratings' range
   double clip_max = 5.0;
+  // The row solver (src/als_explicit.hpp): exact Cholesky, or CG warm-started
+  // from the previous sweep with cg_steps steps.
+  math::SolverKind solver = math::SolverKind::kCholesky;
+  int cg_steps = 3;
 };
 
 // What an ALS iteration cost, reduced over ranks (explicit and implicit alike).
@@ -139,8 +143,12 @@ class ExplicitAls {
 
  private:
   double half_step(AlsSide& solve, const AlsSide& other, math::Matrix& gathered,
-                   const std::optional<std::vector<Index>>& only, double& flops);
-  void evaluate(const math::Matrix& gathered_users, IterationStats& stats) const;
+                   const std::optional<std::vector<Index>>& only, double& flops,
+                   math::ExactErrorSums* train_errors = nullptr);
+  // The test error, and the training error unless `train` (summed by the
+  // item half-step's CG solver) already holds it.
+  void evaluate(const math::Matrix& gathered_users, IterationStats& stats,
+                const math::ExactErrorSums* train = nullptr) const;
 
   const Communicator& comm_;
   AlsSide users_, items_;
@@ -150,6 +158,7 @@ class ExplicitAls {
   ExplicitAlsOptions options_;
   int iteration_ = 0;
   math::Matrix gathered_items_, gathered_users_;  // reused across iterations
+  std::vector<float> mirror_;                     // CG: the float32 counterpart rows, reused
   std::optional<std::vector<Index>> only_users_, only_items_;
 };
 

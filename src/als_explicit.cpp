@@ -3,12 +3,15 @@
 #include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <vector>
 
 #include "src/first_error.hpp"
+#include "src/float_mirror.hpp"
 #include "src/simd/explicit_kernels.hpp"
+#include "src/simd/implicit_kernels.hpp"
 
 namespace hpcrec::math {
 
@@ -166,6 +169,161 @@ void solve_row(const CsrView& ratings, Index row, const FactorsRef& src_factors,
   dst_bias[row] = ws.b[k];
 }
 
+// ---------------------------------------------------------------------------
+// Conjugate gradient (see the header): float32 passes over the row's
+// gathered counterpart rows, recurrences in double over d = k + 1 values.
+
+// Rows one float gather holds: 2 MiB (8192 rows at k = 64), at least 32. A
+// row with at most this many ratings is gathered once for all its passes
+// and stays in L2; a longer one is re-gathered per pass, so the workspace is
+// bounded whatever the longest row.
+Eigen::Index float_capacity(Eigen::Index kpf) { return std::max<Eigen::Index>(32, 524288 / kpf); }
+constexpr Eigen::Index kPrefetchFloat = 16;
+
+struct CgWorkspace {
+  explicit CgWorkspace(Eigen::Index k)
+      : k(k),
+        kpf(round_up_float(k)),
+        capf(float_capacity(kpf)),
+        gf(FloatRows::Zero(capf, kpf)),
+        t(capf),
+        vf(FloatVector::Zero(kpf)),
+        accf(FloatVector::Zero(kpf)),
+        w(k + 1),
+        r(k + 1),
+        p(k + 1),
+        ap(k + 1),
+        lam(k + 1),
+        c(capf) {}
+  Eigen::Index k, kpf, capf;
+  FloatRows gf;          // gathered y_i in float32 (row j, padded with zeros)
+  Vector t;              // their targets t_i = r_ui - mu - b_i
+  FloatVector vf, accf;  // a pass's vector (x part, float) and its sum
+  Vector w, r, p, ap, lam;
+  Vector c;               // training error: each rating's t_i - z_i . w
+  ExactErrorSums errors;  // this thread's
+};
+
+// Gathers the row's ratings from stored position *pos on (up to ws.capf)
+// into ws.gf and ws.t; returns how many.
+Eigen::Index gather_float(const CsrView& ratings, Index row, Offset* pos, const float* mirror,
+                          const BiasRef& src_bias, double mu, CgWorkspace& ws) {
+  const Offset end = ratings.indptr[row + 1];
+  const Index* cols = ratings.cols.data();
+  const float* values = ratings.values.data();
+  const Eigen::Index stride = ws.kpf;
+  Eigen::Index len = 0;
+  Offset e = *pos;
+  for (; e < end && len < ws.capf; ++e, ++len) {
+    if (e + kPrefetchFloat < end) {
+      const float* q = mirror + cols[e + kPrefetchFloat] * stride;
+      for (Eigen::Index off = 0; off < stride; off += kFloatLanes) __builtin_prefetch(q + off);
+    }
+    const Index c = cols[e];
+    std::copy_n(mirror + c * stride, stride, ws.gf.row(len).data());
+    ws.t[len] = static_cast<double>(values[e]) - mu - src_bias[c];
+  }
+  *pos = e;
+  return len;
+}
+
+double dot_d(const Vector& a, const Vector& b) {
+  double s = 0.0;
+  for (Eigen::Index f = 0; f < a.size(); ++f) s += a[f] * b[f];
+  return s;
+}
+
+void solve_row_cg(const CsrView& ratings, Index row, const float* mirror, const BiasRef& src_bias,
+                  const ExplicitAlsConfig& config, CgWorkspace& ws, Matrix& dst_factors, Vector& dst_bias) {
+  const Eigen::Index k = ws.k;
+  const Offset begin = ratings.indptr[row];
+  const Offset n = ratings.indptr[row + 1] - begin;
+  if (n == 0) {
+    dst_factors.row(row).setZero();
+    dst_bias[row] = 0.0;
+    return;
+  }
+  const Eigen::Index resident = [&] {
+    Offset pos = begin;
+    return n <= ws.capf ? gather_float(ratings, row, &pos, mirror, src_bias, config.global_mean, ws) : 0;
+  }();
+  // acc (k floats in ws.accf, the bias element returned) = sum_i c_i z_i;
+  // with `on_chunk`, also ws.c = the c_i, handed over a chunk at a time as
+  // on_chunk(len, stored position of its first rating).
+  const auto pass = [&](const Vector& v, simd::BiasedCoef coef, const auto& on_chunk, bool keep_c) {
+    for (Eigen::Index f = 0; f < k; ++f) ws.vf[f] = static_cast<float>(v[f]);
+    ws.accf.setZero();
+    double bias = 0.0;
+    const auto run = [&](Eigen::Index len, Offset first) {
+      simd::biased_pass(ws.gf.data(), len, ws.kpf, ws.vf.data(), v[k], ws.t.data(), coef, ws.accf.data(),
+                        &bias, keep_c ? ws.c.data() : nullptr);
+      on_chunk(len, first);
+    };
+    if (resident > 0) {
+      run(resident, begin);
+    } else {
+      Offset pos = begin;
+      for (Offset first = pos;; first = pos) {
+        const Eigen::Index len = gather_float(ratings, row, &pos, mirror, src_bias, config.global_mean, ws);
+        if (len == 0) break;
+        run(len, first);
+      }
+    }
+    return bias;
+  };
+  const auto none = [](Eigen::Index, Offset) {};
+  const double s = config.weighted_lambda ? static_cast<double>(n) : 1.0;
+  ws.lam.head(k).setConstant(config.lambda * s);
+  ws.lam[k] = config.bias_lambda * s;
+  for (Eigen::Index f = 0; f < k; ++f) ws.w[f] = dst_factors(row, f);
+  ws.w[k] = dst_bias[row];
+
+  // r = Z^T t - Z^T Z w - D w.
+  const double rb = pass(ws.w, simd::BiasedCoef::kTargetResidual, none, false);
+  for (Eigen::Index f = 0; f < k; ++f) ws.r[f] = static_cast<double>(ws.accf[f]) - ws.lam[f] * ws.w[f];
+  ws.r[k] = rb - ws.lam[k] * ws.w[k];
+  ws.p = ws.r;
+  double rs = dot_d(ws.r, ws.r);
+  // Below this the residual is rounding noise of the warm start.
+  const double tiny = std::max(std::numeric_limits<double>::min(), 1e-30 * rs);
+  for (int step = 0; step < config.cg_steps && rs > tiny; ++step) {
+    const double apb = pass(ws.p, simd::BiasedCoef::kProduct, none, false);
+    for (Eigen::Index f = 0; f < k; ++f) ws.ap[f] = static_cast<double>(ws.accf[f]) + ws.lam[f] * ws.p[f];
+    ws.ap[k] = apb + ws.lam[k] * ws.p[k];
+    const double pap = dot_d(ws.p, ws.ap);
+    if (!(pap > 0.0)) break;  // not positive definite along p (lambda = 0): keep the best w so far
+    const double step_len = rs / pap;
+    for (Eigen::Index f = 0; f <= k; ++f) {
+      ws.w[f] += step_len * ws.p[f];
+      ws.r[f] -= step_len * ws.ap[f];
+    }
+    const double rs_next = dot_d(ws.r, ws.r);
+    const double beta = rs_next / rs;
+    for (Eigen::Index f = 0; f <= k; ++f) ws.p[f] = ws.r[f] + beta * ws.p[f];
+    rs = rs_next;
+  }
+  for (Eigen::Index f = 0; f < k; ++f) dst_factors(row, f) = ws.w[f];
+  dst_bias[row] = ws.w[k];
+  if (config.train_errors) {
+    // c_i = t_i - z_i . w = r_i - (mu + b_src + z_i . w): the prediction is r_i - c_i.
+    double squared = 0.0, absolute = 0.0;
+    pass(
+        ws.w, simd::BiasedCoef::kTargetResidual,
+        [&](Eigen::Index len, Offset first) {
+          for (Eigen::Index j = 0; j < len; ++j) {
+            const double r = ratings.values[first + j];
+            const double e = std::clamp(r - ws.c[j], config.clip_min, config.clip_max) - r;
+            squared += e * e;
+            absolute += std::abs(e);
+          }
+        },
+        true);
+    ws.errors.squared.add(squared);
+    ws.errors.absolute.add(absolute);
+    ws.errors.count += n;
+  }
+}
+
 }  // namespace
 
 void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>& src_factors,
@@ -183,6 +341,29 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
     throw std::invalid_argument("solve_explicit_rows: prior or noise shapes do not match k + 1");
   }
   const int threads = std::max(config.threads, 1);
+
+  if (config.solver == SolverKind::kConjugateGradient && !config.prior) {
+    std::vector<float> own;
+    const float* mirror =
+        float_mirror(src_factors, threads, config.mirror_storage ? *config.mirror_storage : own);
+    FirstError errors;
+#pragma omp parallel num_threads(threads)
+    {
+      std::optional<CgWorkspace> ws;
+      errors.run([&] { ws.emplace(k); });
+#pragma omp for schedule(dynamic, 16)
+      for (Index r = 0; r < rows; ++r) {
+        if (!ws) continue;
+        solve_row_cg(ratings, r, mirror, src_bias, config, *ws, dst_factors, dst_bias);
+      }
+      if (ws && config.train_errors) {
+#pragma omp critical(hpcrec_explicit_train_errors)
+        config.train_errors->merge(ws->errors);  // exact sums: the order does not matter
+      }
+    }
+    errors.rethrow();
+    return;
+  }
 
   // Rows are independent and each is solved by one fixed code path, chosen
   // by its own n and k only, so the result does not depend on the thread
@@ -204,8 +385,18 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
   errors.rethrow();
 }
 
-double explicit_rows_flops(const CsrView& ratings, int k) {
+double explicit_rows_flops(const CsrView& ratings, int k, const ExplicitAlsConfig& config) {
   const double d = k + 1.0;
+  if (config.solver == SolverKind::kConjugateGradient && !config.prior) {
+    const double passes = config.cg_steps + 1.0;
+    double nnz = 0.0, solved = 0.0;
+    for (Index r = 0; r < ratings.rows(); ++r) {
+      const auto n = static_cast<double>(ratings.indptr[r + 1] - ratings.indptr[r]);
+      nnz += n;
+      solved += n > 0 ? 1.0 : 0.0;
+    }
+    return passes * (nnz * (4.0 * k + 4.0) + solved * 12.0 * d);
+  }
   double flops = 0.0;
   for (Index r = 0; r < ratings.rows(); ++r) {
     const auto n = static_cast<double>(ratings.indptr[r + 1] - ratings.indptr[r]);

@@ -20,12 +20,46 @@
 // accumulated by a register-tiled rank update; every element is summed over
 // the ratings in column order, so the chunking does not affect the result.
 // Items are solved with the same code, roles swapped.
+//
+// Conjugate gradient (solver kConjugateGradient): the same system, never
+// formed. With D = diag(lambda s_u, ..., lambda s_u, bias_lambda s_u),
+//
+//     A v = Z^T (Z v) + D v = sum_i (z_i . v) z_i + D v,
+//     r   = Z^T t - A w     = sum_i (t_i - z_i . w) z_i - D w,
+//
+// each one pass over the row's gathered y_i (z_i = [y_i; 1]: the dot product
+// is y_i . v_x + v_b, and the bias element of the sum is the plain sum of
+// the coefficients). CG starts from the row's current [x_u; b_u] (the
+// previous sweep's: dst on entry) and runs cg_steps steps, so a row costs
+// O(steps n k) instead of O(n k^2 + k^3): an approximate solve, refined
+// every sweep, as in implicit ALS (src/als_implicit.hpp; Takacs, Pilaszy &
+// Tikk 2011). The passes run in float32 over a float32 copy of the
+// counterpart rows (src/float_mirror.hpp): the y_i and v rounded to float,
+// the dot products and the sum in float, each coefficient t_i - s_i or s_i
+// and the bias element in double; the recurrences (step length, w, r, p)
+// in double. A row's result is a fixed sequence of operations on its own
+// data: bitwise the same at any thread count or partition.
 #pragma once
 
+#include <vector>
+
 #include "src/csr_block.hpp"
+#include "src/exact_sum.hpp"
 #include "src/normal_equation.hpp"
 
 namespace hpcrec::math {
+
+// Error sums whose totals do not depend on the order of the terms (one
+// ExactSum term per row): the same bits at any thread count or partition.
+struct ExactErrorSums {
+  ExactSum squared, absolute;
+  std::int64_t count = 0;
+  void merge(const ExactErrorSums& o) {
+    squared.merge(o.squared);
+    absolute.merge(o.absolute);
+    count += o.count;
+  }
+};
 
 struct ExplicitAlsConfig {
   double lambda = 0.1;
@@ -43,6 +77,18 @@ struct ExplicitAlsConfig {
   const ColMatrix* prior = nullptr;
   const Vector* prior_rhs = nullptr;
   const Matrix* noise = nullptr;
+  // The ridge's solver (a prior always uses Cholesky). With CG, dst on
+  // entry holds the warm start (zero rows start from zero).
+  SolverKind solver = SolverKind::kCholesky;
+  int cg_steps = 3;  // >= 0
+  // CG: keeps the float32 counterpart rows' storage across calls (optional).
+  std::vector<float>* mirror_storage = nullptr;
+  // CG only: also adds the training error of every solved row's new factors
+  // (prediction mu + b_src + z . w, z . w in float as in the passes, clipped
+  // to [clip_min, clip_max]) to *train_errors while its ratings are
+  // gathered: no second pass over the counterpart rows to evaluate.
+  ExactErrorSums* train_errors = nullptr;
+  double clip_min = -1e300, clip_max = 1e300;
 };
 
 // Solves every row of `ratings`, whose column ids are indices into the rows
@@ -59,8 +105,11 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
                          const ExplicitAlsConfig& config, Matrix& dst_factors, Vector& dst_bias);
 
 // Flop count of one call, for the benchmark's GFLOP/s: per row with n ratings
-// and dim d = k + 1: n*d*(d+1) for Z^T Z (lower half, multiply-add = 2) +
-// 2*n*d for Z^T t + d^3/3 for the Cholesky factorisation + 2*d^2 for the solve.
-double explicit_rows_flops(const CsrView& ratings, int k);
+// and dim d = k + 1, Cholesky: n*d*(d+1) for Z^T Z (lower half, multiply-add
+// = 2) + 2*n*d for Z^T t + d^3/3 for the factorisation + 2*d^2 for the
+// solve; CG with s = cg_steps: (s + 1) * n * (4k + 4) for the passes (dot
+// product and update of each row, + the bias element) + (s + 1) * 12 d for
+// the recurrences. Rows without ratings cost nothing.
+double explicit_rows_flops(const CsrView& ratings, int k, const ExplicitAlsConfig& config = {});
 
 }  // namespace hpcrec::math

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/first_error.hpp"
+#include "src/float_mirror.hpp"
 #include "src/simd/explicit_kernels.hpp"
 #include "src/simd/implicit_kernels.hpp"
 
@@ -36,37 +37,8 @@ Eigen::Index round_up(Eigen::Index x) { return (x + kLanes - 1) / kLanes * kLane
 // workspace is thus bounded whatever the longest row.
 Eigen::Index gather_capacity(Eigen::Index kp) { return std::max<Eigen::Index>(32, 262144 / kp); }
 
-// float32 data of CG's float passes (config.cg_float_gather): rows padded
-// with zeros to kpf = k rounded up to whole 16-float (64-byte) vectors.
-using FloatRows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using FloatVector = Eigen::VectorXf;
-constexpr Eigen::Index kFloatLanes = 16;
-
-Eigen::Index round_up_float(Eigen::Index x) { return (x + kFloatLanes - 1) / kFloatLanes * kFloatLanes; }
-
 // The same 2 MiB in float rows (8192 rows at k = 64).
 Eigen::Index float_capacity(Eigen::Index kpf) { return std::max<Eigen::Index>(32, 524288 / kpf); }
-
-// The float32 copy of all counterpart rows, y_i rounded to nearest, in
-// `storage` (reused across calls: fresh pages would fault on every
-// half-step): a gather then fetches half the cache lines of the double
-// rows. Returns the first row, 64-byte aligned; row stride kpf.
-const float* float_mirror(const Eigen::Ref<const Matrix>& src, int threads, std::vector<float>& storage) {
-  const Eigen::Index k = src.cols();
-  const Eigen::Index kpf = round_up_float(k);
-  const auto needed = static_cast<std::size_t>(src.rows() * kpf + kFloatLanes);
-  if (storage.size() < needed) storage.resize(needed);
-  const auto misalign = reinterpret_cast<std::uintptr_t>(storage.data()) % 64 / sizeof(float);
-  float* m = storage.data() + (misalign == 0 ? 0 : kFloatLanes - static_cast<Eigen::Index>(misalign));
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static)
-  for (Index r = 0; r < src.rows(); ++r) {
-    float* out = m + r * kpf;
-    const double* in = src.row(r).data();
-    for (Eigen::Index f = 0; f < k; ++f) out[f] = static_cast<float>(in[f]);
-    std::fill(out + k, out + kpf, 0.0f);
-  }
-  return m;
-}
 
 // ---------------------------------------------------------------------------
 // The fixed-order kernels on padded, 64-byte aligned data (dot products,

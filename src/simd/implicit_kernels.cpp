@@ -137,10 +137,35 @@ void SymvImpl(const double* a, ptrdiff_t k, ptrdiff_t kp, const double* v, doubl
 // ---------------------------------------------------------------------------
 // float32
 
+// The coefficient of each row of a float pass, from its dot product s_j
+// (float): implicit ALS's c(w_j, s_j) (Coef), or explicit ALS's biased rows
+// (BiasedCoef: s_j + vb against the target t_j, with the bias column's sum
+// of c_j kept in double in row order). Called once per row, in row order.
+template <Coef kCoef>
+struct WeightCoef {
+  const double* w;
+  HWY_INLINE float operator()(ptrdiff_t j, float s) const { return static_cast<float>(coef<kCoef>(w[j], s)); }
+};
+
+template <BiasedCoef kCoef>
+struct TargetCoef {
+  const double* t;
+  double vb;
+  double* c_out;
+  double sum = 0.0;
+  HWY_INLINE float operator()(ptrdiff_t j, float s) {
+    const double sj = static_cast<double>(s) + vb;
+    const double c = kCoef == BiasedCoef::kTargetResidual ? t[j] - sj : sj;
+    if (c_out != nullptr) c_out[j] = c;
+    sum += c;
+    return static_cast<float>(c);
+  }
+};
+
 // M = kpf / N vectors a row, few enough that v and out stay in registers for
 // the whole pass (with the four dot chains and the loads).
-template <int M, Coef kCoef>
-void WeightedPassFloatRegs(const float* g, ptrdiff_t n, const float* v, const double* w, float* out) {
+template <int M, class Fn>
+void WeightedPassFloatRegs(const float* g, ptrdiff_t n, const float* v, Fn& fn, float* out) {
   const DF d;
   constexpr ptrdiff_t kStride = static_cast<ptrdiff_t>(M * hn::MaxLanes(DF()));
   const ptrdiff_t N = static_cast<ptrdiff_t>(hn::Lanes(d));
@@ -168,10 +193,10 @@ void WeightedPassFloatRegs(const float* g, ptrdiff_t n, const float* v, const do
       d3 = hn::MulAdd(hn::Load(d, g3 + N * m), vv[m], d3);
     }
     Reduce4(d, d0, d1, d2, d3, s);
-    const auto c0 = hn::Set(d, static_cast<float>(coef<kCoef>(w[j], s[0])));
-    const auto c1 = hn::Set(d, static_cast<float>(coef<kCoef>(w[j + 1], s[1])));
-    const auto c2 = hn::Set(d, static_cast<float>(coef<kCoef>(w[j + 2], s[2])));
-    const auto c3 = hn::Set(d, static_cast<float>(coef<kCoef>(w[j + 3], s[3])));
+    const auto c0 = hn::Set(d, fn(j, s[0]));
+    const auto c1 = hn::Set(d, fn(j + 1, s[1]));
+    const auto c2 = hn::Set(d, fn(j + 2, s[2]));
+    const auto c3 = hn::Set(d, fn(j + 3, s[3]));
     for (int m = 0; m < M; ++m) {
       acc[m] = hn::MulAdd(hn::Load(d, g0 + N * m), c0, acc[m]);
       acc[m] = hn::MulAdd(hn::Load(d, g1 + N * m), c1, acc[m]);
@@ -186,16 +211,15 @@ void WeightedPassFloatRegs(const float* g, ptrdiff_t n, const float* v, const do
     auto dj = hn::Mul(hn::Load(d, gj), vv[0]);
     for (int m = 1; m < M; ++m) dj = hn::MulAdd(hn::Load(d, gj + N * m), vv[m], dj);
     Reduce4(d, dj, zero, zero, zero, s);
-    const auto c = hn::Set(d, static_cast<float>(coef<kCoef>(w[j], s[0])));
+    const auto c = hn::Set(d, fn(j, s[0]));
     for (int m = 0; m < M; ++m) acc[m] = hn::MulAdd(hn::Load(d, gj + N * m), c, acc[m]);
   }
   for (int m = 0; m < M; ++m) hn::Store(acc[m], d, out + N * m);
 }
 
 // Any kpf: the same operations, with v and out read from memory (L1).
-template <Coef kCoef>
-void WeightedPassFloatAny(const float* g, ptrdiff_t n, ptrdiff_t kpf, const float* v, const double* w,
-                          float* out) {
+template <class Fn>
+void WeightedPassFloatAny(const float* g, ptrdiff_t n, ptrdiff_t kpf, const float* v, Fn& fn, float* out) {
   const DF d;
   const ptrdiff_t N = static_cast<ptrdiff_t>(hn::Lanes(d));
   const auto zero = hn::Zero(d);
@@ -219,10 +243,10 @@ void WeightedPassFloatAny(const float* g, ptrdiff_t n, ptrdiff_t kpf, const floa
       d3 = hn::MulAdd(hn::Load(d, g3 + f), vf, d3);
     }
     Reduce4(d, d0, d1, d2, d3, s);
-    const auto c0 = hn::Set(d, static_cast<float>(coef<kCoef>(w[j], s[0])));
-    const auto c1 = hn::Set(d, static_cast<float>(coef<kCoef>(w[j + 1], s[1])));
-    const auto c2 = hn::Set(d, static_cast<float>(coef<kCoef>(w[j + 2], s[2])));
-    const auto c3 = hn::Set(d, static_cast<float>(coef<kCoef>(w[j + 3], s[3])));
+    const auto c0 = hn::Set(d, fn(j, s[0]));
+    const auto c1 = hn::Set(d, fn(j + 1, s[1]));
+    const auto c2 = hn::Set(d, fn(j + 2, s[2]));
+    const auto c3 = hn::Set(d, fn(j + 3, s[3]));
     for (ptrdiff_t f = 0; f < kpf; f += N) {
       auto o = hn::Load(d, out + f);
       o = hn::MulAdd(hn::Load(d, g0 + f), c0, o);
@@ -237,7 +261,7 @@ void WeightedPassFloatAny(const float* g, ptrdiff_t n, ptrdiff_t kpf, const floa
     auto dj = hn::Mul(hn::Load(d, gj), hn::Load(d, v));
     for (ptrdiff_t f = N; f < kpf; f += N) dj = hn::MulAdd(hn::Load(d, gj + f), hn::Load(d, v + f), dj);
     Reduce4(d, dj, zero, zero, zero, s);
-    const auto c = hn::Set(d, static_cast<float>(coef<kCoef>(w[j], s[0])));
+    const auto c = hn::Set(d, fn(j, s[0]));
     for (ptrdiff_t f = 0; f < kpf; f += N)
       hn::Store(hn::MulAdd(hn::Load(d, gj + f), c, hn::Load(d, out + f)), d, out + f);
   }
@@ -247,42 +271,59 @@ void WeightedPassFloatAny(const float* g, ptrdiff_t n, ptrdiff_t kpf, const floa
 // 32 registers (AVX-512) at M <= 8, 16 registers (AVX2, SSE4, NEON) at M <= 4.
 constexpr int kMaxRegVectors = HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL ? 8 : 4;
 
-template <Coef kCoef>
-void WeightedPassFloat(const float* g, ptrdiff_t n, ptrdiff_t kpf, const float* v, const double* w,
-                       float* out) {
+template <class Fn>
+void WeightedPassFloat(const float* g, ptrdiff_t n, ptrdiff_t kpf, const float* v, Fn& fn, float* out) {
   const ptrdiff_t m = kpf / static_cast<ptrdiff_t>(hn::Lanes(DF()));
   if (m * static_cast<ptrdiff_t>(hn::Lanes(DF())) == kpf && m <= kMaxRegVectors &&
       hn::Lanes(DF()) == hn::MaxLanes(DF())) {
     switch (m) {
       case 1:
-        return WeightedPassFloatRegs<1, kCoef>(g, n, v, w, out);
+        return WeightedPassFloatRegs<1>(g, n, v, fn, out);
       case 2:
-        return WeightedPassFloatRegs<2, kCoef>(g, n, v, w, out);
+        return WeightedPassFloatRegs<2>(g, n, v, fn, out);
       case 3:
-        return WeightedPassFloatRegs<3, kCoef>(g, n, v, w, out);
+        return WeightedPassFloatRegs<3>(g, n, v, fn, out);
       case 4:
-        return WeightedPassFloatRegs<4, kCoef>(g, n, v, w, out);
+        return WeightedPassFloatRegs<4>(g, n, v, fn, out);
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
       case 5:
-        return WeightedPassFloatRegs<5, kCoef>(g, n, v, w, out);
+        return WeightedPassFloatRegs<5>(g, n, v, fn, out);
       case 6:
-        return WeightedPassFloatRegs<6, kCoef>(g, n, v, w, out);
+        return WeightedPassFloatRegs<6>(g, n, v, fn, out);
       case 7:
-        return WeightedPassFloatRegs<7, kCoef>(g, n, v, w, out);
+        return WeightedPassFloatRegs<7>(g, n, v, fn, out);
       case 8:
-        return WeightedPassFloatRegs<8, kCoef>(g, n, v, w, out);
+        return WeightedPassFloatRegs<8>(g, n, v, fn, out);
 #endif
       default:
         break;
     }
   }
-  WeightedPassFloatAny<kCoef>(g, n, kpf, v, w, out);
+  WeightedPassFloatAny(g, n, kpf, v, fn, out);
 }
 
 void WeightedPassFloatImpl(const float* g, ptrdiff_t n, ptrdiff_t kpf, const float* v, const double* w,
                            Coef c, float* out) {
-  if (c == Coef::kResidual) return WeightedPassFloat<Coef::kResidual>(g, n, kpf, v, w, out);
-  return WeightedPassFloat<Coef::kApply>(g, n, kpf, v, w, out);
+  if (c == Coef::kResidual) {
+    WeightCoef<Coef::kResidual> fn{w};
+    return WeightedPassFloat(g, n, kpf, v, fn, out);
+  }
+  WeightCoef<Coef::kApply> fn{w};
+  WeightedPassFloat(g, n, kpf, v, fn, out);
+}
+
+void BiasedPassImpl(const float* g, ptrdiff_t n, ptrdiff_t kpf, const float* v, double vb, const double* t,
+                    BiasedCoef c, float* out, double* out_bias, double* c_out) {
+  if (c == BiasedCoef::kTargetResidual) {
+    // One chain of additions from *out_bias on: a pass split in two gives the same bits.
+    TargetCoef<BiasedCoef::kTargetResidual> fn{t, vb, c_out, *out_bias};
+    WeightedPassFloat(g, n, kpf, v, fn, out);
+    *out_bias = fn.sum;
+    return;
+  }
+  TargetCoef<BiasedCoef::kProduct> fn{t, vb, c_out, *out_bias};
+  WeightedPassFloat(g, n, kpf, v, fn, out);
+  *out_bias = fn.sum;
 }
 
 }  // namespace hpcrec::simd::HWY_NAMESPACE
@@ -297,6 +338,7 @@ HWY_EXPORT(DotImpl);
 HWY_EXPORT(DotPartialImpl);
 HWY_EXPORT(WeightedPassDoubleImpl);
 HWY_EXPORT(WeightedPassFloatImpl);
+HWY_EXPORT(BiasedPassImpl);
 HWY_EXPORT(SymvImpl);
 
 namespace {
@@ -319,6 +361,11 @@ void weighted_pass(const double* g, std::ptrdiff_t n, std::ptrdiff_t kp, const d
 void weighted_pass(const float* g, std::ptrdiff_t n, std::ptrdiff_t kpf, const float* v, const double* w,
                    Coef coef, float* out) {
   HWY_DYNAMIC_DISPATCH(WeightedPassFloatImpl)(g, n, kpf, v, w, coef, out);
+}
+
+void biased_pass(const float* g, std::ptrdiff_t n, std::ptrdiff_t kpf, const float* v, double vb,
+                 const double* t, BiasedCoef coef, float* out, double* out_bias, double* c_out) {
+  HWY_DYNAMIC_DISPATCH(BiasedPassImpl)(g, n, kpf, v, vb, t, coef, out, out_bias, c_out);
 }
 
 void symv(const double* a, std::ptrdiff_t k, std::ptrdiff_t kp, const double* v, double* out) {

@@ -1,6 +1,7 @@
-// The SIMD kernels of implicit ALS's conjugate-gradient solver
-// (src/als_implicit.cpp), compiled for every target Highway supports and
-// dispatched at run time (src/simd/dispatch.hpp).
+// The SIMD kernels of the conjugate-gradient solvers of implicit ALS
+// (src/als_implicit.cpp) and explicit ALS (src/als_explicit.cpp), compiled
+// for every target Highway supports and dispatched at run time
+// (src/simd/dispatch.hpp).
 //
 // Data layout: every double vector is padded from k to kp = k rounded up to
 // whole 8-double (64-byte) blocks and every float vector to kpf = whole
@@ -52,6 +53,17 @@ void weighted_pass(const double* g, std::ptrdiff_t n, std::ptrdiff_t kp, const d
 // wherever row j falls in the pass.
 void weighted_pass(const float* g, std::ptrdiff_t n, std::ptrdiff_t kpf, const float* v, const double* w,
                    Coef coef, float* out);
+
+// Explicit ALS's CG pass (src/als_explicit.cpp) over the biased rows
+// z_j = [g_j; 1]: s_j = g_j . v in float32 exactly as weighted_pass, then
+// widened and + vb; c_j = t_j - s_j (kTargetResidual: the residual
+// sum_j (t_j - z_j . w) z_j) or s_j (kProduct: Z^T Z p); out += c_j g_j in
+// float32 as weighted_pass, and *out_bias += c_j for each row in order, in
+// double (so a pass split in two gives the same bits, as out does). With
+// c_out (n doubles), also c_out[j] = c_j.
+enum class BiasedCoef { kTargetResidual, kProduct };
+void biased_pass(const float* g, std::ptrdiff_t n, std::ptrdiff_t kpf, const float* v, double vb,
+                 const double* t, BiasedCoef coef, float* out, double* out_bias, double* c_out = nullptr);
 
 // out = A v for the full symmetric kp x kp A (column-major, leading
 // dimension kp) whose first k columns are read: out[i] = sum_{j < k, in

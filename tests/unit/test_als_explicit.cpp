@@ -233,3 +233,151 @@ TEST(ExplicitAls, RejectsMisSizedOutputs) {
                                    ExplicitAlsConfig{}, factors, bias),
                std::invalid_argument);
 }
+
+// --- conjugate gradient ----------------------------------------------------
+
+namespace {
+
+ExplicitAlsConfig cg_config(int steps) {
+  ExplicitAlsConfig c;
+  c.lambda = 0.1;
+  c.bias_lambda = 0.05;
+  c.global_mean = 3.5;
+  c.solver = SolverKind::kConjugateGradient;
+  c.cg_steps = steps;
+  return c;
+}
+
+// Solves from a warm start (zero unless given).
+Solved solve_cg(const CsrBlock& block, const Matrix& src, const Vector& src_bias, const ExplicitAlsConfig& c,
+                const Solved* warm = nullptr) {
+  Solved out = warm ? *warm : Solved{Matrix::Zero(block.rows(), src.cols()), Vector::Zero(block.rows())};
+  solve_explicit_rows(view_of(block), src, src_bias, c, out.factors, out.bias);
+  return out;
+}
+
+}  // namespace
+
+TEST(ExplicitAlsCg, EnoughStepsReachTheDirectSolution) {
+  // d = k + 1 = 6 unknowns: in exact arithmetic CG is exact after 6 steps;
+  // 12 leave only the float32 rounding of the passes (relative ~1e-6).
+  const CsrBlock block = random_block(40, 30, 0.4, 11);
+  const Matrix items = random_factors(30, 5, 12);
+  const Vector item_bias = random_factors(30, 1, 13).col(0);
+  const ExplicitAlsConfig c = cg_config(12);
+  const Solved got = solve_cg(block, items, item_bias, c);
+  for (Index r = 0; r < block.rows(); ++r) {
+    if (block.row_nnz(r) == 0) {
+      EXPECT_EQ(got.factors.row(r).norm() + std::abs(got.bias[r]), 0.0);
+      continue;
+    }
+    const Vector want = direct_solution(block, r, items, item_bias, c);
+    for (int f = 0; f < 5; ++f) EXPECT_NEAR(got.factors(r, f), want[f], 1e-4 * (1.0 + want.norm())) << r;
+    EXPECT_NEAR(got.bias[r], want[5], 1e-4 * (1.0 + want.norm())) << r;
+  }
+}
+
+TEST(ExplicitAlsCg, WarmStartRefinesSweepBySweep) {
+  // Three steps from zero are approximate; repeated sweeps from the previous
+  // result converge to the exact solution (the counterpart side fixed).
+  const CsrBlock block = random_block(50, 80, 0.3, 14);
+  const Matrix items = random_factors(80, 16, 15);
+  const Vector item_bias = random_factors(80, 1, 16).col(0);
+  const ExplicitAlsConfig c = cg_config(3);
+  ExplicitAlsConfig exact = c;
+  exact.solver = SolverKind::kCholesky;
+  const Solved want = solve(block, items, item_bias, exact);
+  Solved got = solve_cg(block, items, item_bias, c);
+  double previous = (got.factors - want.factors).norm() + (got.bias - want.bias).norm();
+  for (int sweep = 0; sweep < 6; ++sweep) {
+    got = solve_cg(block, items, item_bias, c, &got);
+    const double err = (got.factors - want.factors).norm() + (got.bias - want.bias).norm();
+    EXPECT_LE(err, previous) << "sweep " << sweep;
+    previous = err;
+  }
+  EXPECT_LT(previous, 1e-4 * (1.0 + want.factors.norm()));
+}
+
+TEST(ExplicitAlsCg, ResultIsBitwiseIndependentOfThreadsAndOfTheOtherRows) {
+  const CsrBlock block = random_block(300, 120, 0.15, 3);
+  const Matrix items = random_factors(120, 17, 4);
+  const Vector item_bias = random_factors(120, 1, 5).col(0);
+  ExplicitAlsConfig c = cg_config(3);
+  const Solved warm{random_factors(300, 17, 6), random_factors(300, 1, 7).col(0)};
+  c.threads = 1;
+  const Solved one = solve_cg(block, items, item_bias, c, &warm);
+  c.threads = 2;
+  const Solved two = solve_cg(block, items, item_bias, c, &warm);
+  EXPECT_EQ(one.factors, two.factors);
+  EXPECT_EQ(one.bias, two.bias);
+  std::vector<Rating> part;
+  for (Index r = 100; r < 150; ++r)
+    for (Offset p = block.indptr[r]; p < block.indptr[r + 1]; ++p)
+      part.push_back({r - 100, block.cols[p], block.values[p]});
+  const Solved warm_part{warm.factors.middleRows(100, 50), warm.bias.segment(100, 50)};
+  const Solved sub = solve_cg(build_csr(part, 0, 50, false), items, item_bias, c, &warm_part);
+  EXPECT_EQ(sub.factors, one.factors.middleRows(100, 50));
+  EXPECT_EQ(sub.bias, one.bias.segment(100, 50));
+}
+
+TEST(ExplicitAlsCg, RowLongerThanOneGatherMatchesTheDirectSolution) {
+  // 40000 ratings in one row at k = 4: more than one float gather holds
+  // (32768 rows), so every pass re-gathers chunk by chunk.
+  std::vector<Rating> ratings;
+  std::mt19937_64 gen(17);
+  std::uniform_int_distribution<int> stars(1, 5);
+  for (int c = 0; c < 40000; ++c) ratings.push_back({0, c, static_cast<float>(stars(gen))});
+  const CsrBlock block = build_csr(ratings, 0, 1, false);
+  const Matrix items = random_factors(40000, 4, 18);
+  const Vector item_bias = random_factors(40000, 1, 19).col(0);
+  const ExplicitAlsConfig c = cg_config(10);
+  const Solved got = solve_cg(block, items, item_bias, c);
+  const Vector want = direct_solution(block, 0, items, item_bias, c);
+  for (int f = 0; f < 4; ++f) EXPECT_NEAR(got.factors(0, f), want[f], 1e-4 * (1.0 + want.norm()));
+  EXPECT_NEAR(got.bias[0], want[4], 1e-4 * (1.0 + want.norm()));
+}
+
+TEST(ExplicitAlsCg, TrainingErrorOfTheNewFactorsIsSummedOnTheWay) {
+  const CsrBlock block = random_block(60, 50, 0.3, 20);
+  const Matrix items = random_factors(50, 8, 21);
+  const Vector item_bias = random_factors(50, 1, 22).col(0);
+  ExplicitAlsConfig c = cg_config(3);
+  c.clip_min = 1.0;
+  c.clip_max = 5.0;
+  ExactErrorSums sums;
+  c.train_errors = &sums;
+  const Solved got = solve_cg(block, items, item_bias, c);
+  // Reference in double: clip(mu + b_i + b_u + x_u . y_i) - r.
+  double squared = 0.0, absolute = 0.0;
+  std::int64_t count = 0;
+  for (Index r = 0; r < block.rows(); ++r) {
+    for (Offset p = block.indptr[r]; p < block.indptr[r + 1]; ++p) {
+      const Index col = block.cols[p];
+      const double pred =
+          c.global_mean + item_bias[col] + got.bias[r] + got.factors.row(r).dot(items.row(col));
+      const double e = std::clamp(pred, 1.0, 5.0) - block.values[p];
+      squared += e * e;
+      absolute += std::abs(e);
+      ++count;
+    }
+  }
+  EXPECT_EQ(sums.count, count);
+  EXPECT_NEAR(sums.squared.value(), squared, 1e-5 * squared);
+  EXPECT_NEAR(sums.absolute.value(), absolute, 1e-5 * absolute);
+  // The same sums at 2 threads (exact sums: the same bits).
+  ExactErrorSums two;
+  c.train_errors = &two;
+  c.threads = 2;
+  solve_cg(block, items, item_bias, c);
+  EXPECT_EQ(two.squared.value(), sums.squared.value());
+  EXPECT_EQ(two.absolute.value(), sums.absolute.value());
+}
+
+TEST(ExplicitAlsCg, FlopCountFollowsTheDocumentedFormula) {
+  const std::vector<Rating> ratings = {{0, 0, 5}, {0, 1, 3}, {2, 1, 2}};
+  const CsrBlock block = build_csr(ratings, 0, 3, false);
+  const int k = 4;
+  const ExplicitAlsConfig c = cg_config(3);
+  // (s + 1) * (nnz * (4k + 4) + solved rows * 12 d) with s = 3, nnz = 3, 2 rows solved, d = 5.
+  EXPECT_DOUBLE_EQ(explicit_rows_flops(view_of(block), k, c), 4.0 * (3 * 20 + 2 * 60));
+}

@@ -249,6 +249,42 @@ std::vector<float> float_pass_outputs(const std::string& target) {
         }
         out.insert(out.end(), acc.data(), acc.data() + kpf);
       }
+      // explicit ALS's biased pass: rows z_j = [g_j; 1], targets t_j
+      const double vb = 0.3;
+      for (const simd::BiasedCoef c : {simd::BiasedCoef::kTargetResidual, simd::BiasedCoef::kProduct}) {
+        Eigen::VectorXf acc = Eigen::VectorXf::Zero(kpf);
+        double bias = 0.25;
+        std::vector<double> cs(static_cast<std::size_t>(std::max<Eigen::Index>(n, 1)));
+        simd::biased_pass(g.data(), n, kpf, v.data(), vb, w.data(), c, acc.data(), &bias, cs.data());
+        Vector expect = Vector::Zero(kpf), scale = Vector::Zero(kpf);
+        double expect_bias = 0.25, bias_scale = 0.25;
+        for (Eigen::Index j = 0; j < n; ++j) {
+          const Eigen::VectorXd gj = g.row(j).transpose().cast<double>();
+          const double s = gj.dot(v.cast<double>()) + vb;
+          const double cj = c == simd::BiasedCoef::kTargetResidual ? w[j] - s : s;
+          const double smag = gj.cwiseAbs().dot(v.cast<double>().cwiseAbs()) + vb;
+          EXPECT_NEAR(cs[static_cast<std::size_t>(j)], cj, 1e-5 * (std::fabs(w[j]) + smag));
+          expect += cj * gj;
+          scale += (std::fabs(cj) + smag) * gj.cwiseAbs();
+          expect_bias += cj;
+          bias_scale += std::fabs(w[j]) + smag;
+        }
+        for (Eigen::Index f = 0; f < kpf; ++f) EXPECT_NEAR(acc[f], expect[f], 1e-5 * scale[f] + 1e-30);
+        EXPECT_NEAR(bias, expect_bias, 1e-5 * bias_scale);
+        for (const Eigen::Index m : {Eigen::Index{1}, n / 2}) {
+          if (m > n) continue;
+          Eigen::VectorXf split = Eigen::VectorXf::Zero(kpf);
+          double split_bias = 0.25;
+          simd::biased_pass(g.data(), m, kpf, v.data(), vb, w.data(), c, split.data(), &split_bias);
+          simd::biased_pass(g.data() + m * kpf, n - m, kpf, v.data(), vb, w.data() + m, c, split.data(),
+                            &split_bias);
+          EXPECT_EQ(0, std::memcmp(split.data(), acc.data(), sizeof(float) * static_cast<std::size_t>(kpf)))
+              << "split at " << m;
+          EXPECT_EQ(split_bias, bias) << "split at " << m;
+        }
+        out.insert(out.end(), acc.data(), acc.data() + kpf);
+        out.push_back(static_cast<float>(bias));
+      }
     }
   }
   return out;
@@ -272,6 +308,7 @@ CsrBlock random_block(int rows, int cols, double density, unsigned seed) {
 struct RowResults {
   std::vector<std::uint64_t> exact;  // explicit, bpmf-style prior + noise, double CG, iALS Cholesky
   Matrix float_cg;
+  Matrix explicit_cg;  // explicit ALS's float CG, factors and bias side by side
 };
 
 // The row solvers end to end (k = 64 and 13) on one target.
@@ -289,6 +326,18 @@ RowResults row_solver_outputs() {
     solve_explicit_rows(view_of(block), src, src_bias, ec, xf, xb);
     append(res.exact, xf.data(), xf.size());
     append(res.exact, xb.data(), xb.size());
+    {
+      // explicit CG from a warm start (float32 passes)
+      ExplicitAlsConfig cg = ec;
+      cg.solver = SolverKind::kConjugateGradient;
+      Matrix cf = 0.5 * xf;
+      Vector cb = 0.5 * xb;
+      solve_explicit_rows(view_of(block), src, src_bias, cg, cf, cb);
+      if (res.explicit_cg.size() == 0) {
+        res.explicit_cg.resize(60, k + 1);
+        res.explicit_cg << cf, cb;
+      }
+    }
     // a prior and noise, as bpmf's Gibbs step
     const Matrix pz = hpcrec::testing::random_normal(k + 5, k + 1, static_cast<unsigned>(k + 3));
     const ColMatrix prior = pz.transpose() * pz / (k + 5.0) + ColMatrix::Identity(k + 1, k + 1);
@@ -398,6 +447,12 @@ TEST(SimdKernels, RowSolversOnEveryTarget) {
     // float CG (3 steps) to float precision of the scalar target's result
     EXPECT_LE((r.float_cg - scalar.float_cg).cwiseAbs().maxCoeff(),
               1e-5 * (1.0 + scalar.float_cg.cwiseAbs().maxCoeff()))
+        << name;
+    EXPECT_EQ(
+        0, std::memcmp(r.explicit_cg.data(), again.explicit_cg.data(), sizeof(double) * r.explicit_cg.size()))
+        << name;
+    EXPECT_LE((r.explicit_cg - scalar.explicit_cg).cwiseAbs().maxCoeff(),
+              1e-5 * (1.0 + scalar.explicit_cg.cwiseAbs().maxCoeff()))
         << name;
     // the double paths: close to the scalar ones everywhere, bitwise within the FMA group
     ASSERT_EQ(r.exact.size(), scalar.exact.size());
