@@ -5,8 +5,10 @@ set -euo pipefail
 
 packages=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libeigen3-dev libboost-program-options-dev
           libgtest-dev nlohmann-json3-dev libhwy-dev cmake g++ make hdf5-tools)
-# The Slurm tests need a real Slurm and munge.
-if [ "${HPCREC_WITH_SLURM:-0}" = 1 ]; then packages+=(slurm-wlm munge); fi
+# The test suite's extras (scripts/test.sh): a real Slurm and munge
+# (e2e_slurm), an aarch64 cross compiler (e2e_simd_cross_arm: the SIMD
+# kernels build for NEON).
+if [ "${HPCREC_WITH_SLURM:-0}" = 1 ]; then packages+=(slurm-wlm munge g++-aarch64-linux-gnu); fi
 # scripts/plot.py (bench/plots.sh, the demo's plot) needs matplotlib; h5py
 # reads the model and top-N HDF5 files from Python.
 if [ "${HPCREC_WITH_PLOTS:-0}" = 1 ]; then packages+=(python3-matplotlib python3-h5py); fi
