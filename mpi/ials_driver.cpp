@@ -114,13 +114,10 @@ ImplicitIterationStats ImplicitAls::iterate() {
   const math::ColMatrix xtx = global_gram(users_);
   // The loss's observed corrections, sum_{u,i observed} c (1 - s)^2 - s^2:
   // inside the item solves, each item row with its new factors while its
-  // gathered user rows are at hand, when the solver holds them in double;
-  // else (float CG) afterwards over the user rows, whose counterparts, the
-  // new items, are the smaller block to gather and are gathered for the
-  // next iteration anyway. Either way an exact sum of one term per row.
-  // With only some item rows solved, the loss's terms of the others come
-  // from the separate pass.
-  const bool fused = math::implicit_loss_fused(options_.kernel) && !only_items_;
+  // gathered user rows are at hand; an exact sum of one term per row. With
+  // only some item rows solved, the loss's terms of all come from a
+  // separate pass over the user rows.
+  const bool fused = !only_items_;
   math::ExactSum corrections;
   solve += half_step(items_, gathered(items_, users_, gathered_users_), xtx, only_items_, flops,
                      fused ? &corrections : nullptr);

@@ -78,6 +78,7 @@ struct Workspace {
         g(Matrix::Zero(cap, kp)),
         gf(FloatRows::Zero(capf, kpf)),
         w(std::max(cap, capf)),
+        s(capf),
         vf(FloatVector::Zero(kpf)),
         accf(FloatVector::Zero(kpf)),
         x(Vector::Zero(kp)),
@@ -97,6 +98,7 @@ struct Workspace {
   Matrix g;              // gathered counterpart rows y_i (row j, padded with zeros)
   FloatRows gf;          // float passes: the same rows in float32
   Vector w;              // their weights w = c - 1
+  Vector s;              // float CG's loss: y_i . x of the gathered float rows
   FloatVector vf, accf;  // float passes: the vector multiplied and the sum
   Vector x, r, p, ap, t;
   Matrix gs;     // Cholesky: sqrt(w_i) y_i for one rank update (g keeps y_i for the loss)
@@ -105,10 +107,9 @@ struct Workspace {
   Vector inv;    // Cholesky: reciprocals of the factor's diagonal
 };
 
-// What a gather fills: ws.g (double rows from src), ws.gf (float rows from
-// the mirror), or both (double rows from src, and each also rounded to float
-// into ws.gf: the mirror's values, without reading the mirror).
-enum class Into { kDouble, kFloat, kBoth };
+// What a gather fills: ws.g (double rows from src) or ws.gf (float rows
+// from the mirror).
+enum class Into { kDouble, kFloat };
 
 // The positive interactions of one row, gathered a workspace-full at a time.
 class RowGather {
@@ -134,13 +135,13 @@ class RowGather {
   // kFloat), starting at stored position *pos (advanced past them), into
   // `into` and ws.w; returns how many.
   Eigen::Index next(Offset* pos, Workspace& ws, Into into) const {
-    return into == Into::kFloat ? next_from_mirror(pos, ws) : next_exact(pos, ws, into == Into::kBoth);
+    return into == Into::kFloat ? next_from_mirror(pos, ws) : next_exact(pos, ws);
   }
 
   Offset begin() const { return begin_; }
 
  private:
-  Eigen::Index next_exact(Offset* pos, Workspace& ws, bool also_float) const {
+  Eigen::Index next_exact(Offset* pos, Workspace& ws) const {
     const Eigen::Index k = ws.k;
     const Eigen::Index row_bytes = k * Eigen::Index{sizeof(double)};
     Eigen::Index len = 0;
@@ -154,10 +155,6 @@ class RowGather {
       if (!(values_[e] > 0.0f)) continue;
       const double* y = src_.row(cols_[e]).data();
       std::copy_n(y, k, ws.g.row(len).data());
-      if (also_float) {
-        float* yf = ws.gf.row(len).data();
-        for (Eigen::Index f = 0; f < k; ++f) yf[f] = static_cast<float>(y[f]);
-      }
       ws.w[len] = confidence_weight(config_, values_[e]);
       ++len;
     }
@@ -289,11 +286,11 @@ Eigen::Index solve_row_cg(const RowGather& gather, Offset n, const ColMatrix& yt
 // counterpart rows y_i and the multiplied vector (x, then p) rounded to
 // float, their products and the sum over the row's interactions in float;
 // everything else (YtY v, lambda v, the CG recurrences) in double.
-// keep_exact: gather the double y_i into ws.g as well when the row fits, and
-// return how many (for the caller's loss), else 0.
-Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatrix& ytyp,
-                                const ImplicitAlsConfig& config, bool keep_exact, Workspace& ws,
-                                double* x_out) {
+// With `loss`, returns the row's loss terms (row_loss_terms) with the new x,
+// s_i = y_i . x in float32 from the rows already gathered (see the header),
+// else 0.
+double solve_row_cg_float(const RowGather& gather, Offset n, const ColMatrix& ytyp,
+                          const ImplicitAlsConfig& config, bool loss, Workspace& ws, double* x_out) {
   const Eigen::Index k = ws.k;
   const Eigen::Index kp = ws.kp;
   const Eigen::Index kpf = ws.kpf;
@@ -302,11 +299,9 @@ Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatr
   const float* gf = ws.gf.data();
   const double* w = ws.w.data();
 
-  Eigen::Index resident = 0, exact = 0;
-  Offset pos = gather.begin();
-  if (keep_exact && n <= ws.cap) {
-    resident = exact = gather.next(&pos, ws, Into::kBoth);
-  } else if (n <= ws.capf) {
+  Eigen::Index resident = 0;
+  if (n <= ws.capf) {
+    Offset pos = gather.begin();
     resident = gather.next(&pos, ws, Into::kFloat);
   }
   // accf = sum_i coef(w_i, y_i . v) y_i over float v = (float) v_in (padding zero).
@@ -326,7 +321,21 @@ Eigen::Index solve_row_cg_float(const RowGather& gather, Offset n, const ColMatr
         pass(p, Coef::kApply);
         for (Eigen::Index f = 0; f < kp; ++f) ap[f] += config.lambda * p[f] + static_cast<double>(accf[f]);
       });
-  return exact;
+  if (!loss) return 0.0;
+  // s_i = y_i . x by the same float dot products as the passes (the kernel's
+  // plain-product coefficients are the s_i; its sums go to scratch).
+  for (Eigen::Index f = 0; f < k; ++f) vf[f] = static_cast<float>(x_out[f]);
+  double sum = 0.0;
+  for_each_chunk(gather, resident, ws, Into::kFloat, [&](Eigen::Index len) {
+    double unused = 0.0;
+    std::fill_n(accf, kpf, 0.0f);
+    simd::biased_pass(gf, len, kpf, vf, 0.0, w, simd::BiasedCoef::kProduct, accf, &unused, ws.s.data());
+    for (Eigen::Index j = 0; j < len; ++j) {
+      const double sj = ws.s[j];
+      sum += (1.0 + w[j]) * (1.0 - sj) * (1.0 - sj) - sj * sj;
+    }
+  });
+  return sum;
 }
 
 // ---------------------------------------------------------------------------
@@ -484,10 +493,6 @@ double implicit_confidence_weight(const ImplicitAlsConfig& config, double r) {
   return confidence_weight(config, r);
 }
 
-bool implicit_loss_fused(const ImplicitAlsConfig& config) {
-  return !(config.solver == SolverKind::kConjugateGradient && config.cg_float_gather);
-}
-
 void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Matrix>& src_factors,
                          const Eigen::Ref<const ColMatrix>& yty, const ImplicitAlsConfig& config,
                          Matrix& dst_factors, ExactSum* loss_terms, ImplicitScratch* scratch) {
@@ -527,7 +532,9 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
           std::fill_n(x, k, 0.0);  // b = 0: the exact minimiser is 0
           return;                  // and the row's loss terms are an empty sum
         } else if (use_float) {
-          resident = solve_row_cg_float(gather, n, ytyp, config, loss_terms != nullptr, ws, x);
+          const double terms = solve_row_cg_float(gather, n, ytyp, config, loss_terms != nullptr, ws, x);
+          if (loss_terms != nullptr) loss.add(terms);
+          return;
         } else if (use_cg) {
           resident = solve_row_cg(gather, n, ytyp, config, ws, x);
         } else {

@@ -58,10 +58,14 @@
 //
 // The first term equals <X^T X, Y^T Y>_F = sum_{a,b} (X^T X)_ab (Y^T Y)_ab,
 // so with both Grams from src/gram.hpp it is rank-count independent too.
-// The observed corrections are always summed from the double factors, per
-// row (user or item) in stored order, one ExactSum term per row; the
-// solver can add them for the rows it just solved (solve_implicit_rows'
-// loss_terms) while those rows' counterparts are still gathered.
+// The observed corrections are summed per row (user or item) in stored
+// order, one ExactSum term per row; the solver adds them for the rows it
+// just solved (solve_implicit_rows' loss_terms) while those rows'
+// counterparts are still gathered. Cholesky and double CG take s_ui from
+// the double factors; float CG from the float32 rows its passes read (the
+// same float dot products), so its loss carries their rounding (relative
+// ~1e-7, far below a sweep's change of the loss) and costs no second
+// gather of the counterpart rows.
 #pragma once
 
 #include <vector>
@@ -104,10 +108,9 @@ double implicit_confidence_weight(const ImplicitAlsConfig& config, double r);
 // buffers before any reduction).
 //
 // With `loss_terms`, also adds for each row its implicit_loss_terms (below)
-// with its new factors, one ExactSum term per row, bitwise as a separate
-// implicit_loss_terms call would. Cholesky and double CG reuse the rows
-// gathered for the solve; float CG (cg_float_gather) gathers the double
-// rows as well, which is dearer (implicit_loss_fused says which).
+// with its new factors, one ExactSum term per row, from the rows gathered
+// for the solve: bitwise as a separate implicit_loss_terms call would for
+// Cholesky and double CG; to float precision (s_ui in float32) for float CG.
 // `scratch`, if given, keeps buffers across calls.
 struct ImplicitScratch {
   std::vector<float> mirror;  // cg_float_gather: the float32 counterpart rows
@@ -116,11 +119,6 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
                          const Eigen::Ref<const ColMatrix>& yty, const ImplicitAlsConfig& config,
                          Matrix& dst_factors, ExactSum* loss_terms = nullptr,
                          ImplicitScratch* scratch = nullptr);
-
-// Whether the solve holds each row's exact double counterpart rows anyway,
-// so that summing the loss terms inside it (loss_terms above) costs no
-// extra gather: false for float CG.
-bool implicit_loss_fused(const ImplicitAlsConfig& config);
 
 // Flop count of one solve_implicit_rows call with config.solver, counting
 // per row with n interactions r > 0 (rows with none cost nothing) the

@@ -319,7 +319,8 @@ TEST(ImplicitAls, FloatPassesSolveToFloatPrecision) {
 // k = 64 with rows that fit both gathers, only the float one (4096 < n <=
 // 8192), and neither: the float passes agree with the double ones, do not
 // depend on the thread count, and the loss terms summed inside the solve are
-// bitwise those of a separate implicit_loss_terms call, for every kernel.
+// those of a separate implicit_loss_terms call: bitwise for the double
+// kernels, to float precision for float CG.
 TEST(ImplicitAls, LongRowsAtK64AndLossTermsSummedInsideTheSolve) {
   const int items = 12000, k = 64;
   std::vector<Rating> ratings;
@@ -340,7 +341,12 @@ TEST(ImplicitAls, LongRowsAtK64AndLossTermsSummedInsideTheSolve) {
     solve_implicit_rows(view_of(block), y, yty, cfg, x, &fused);
     ExactSum separate;
     implicit_loss_terms(view_of(block), y, x, cfg, separate);
-    EXPECT_TRUE(same_sum(fused, separate)) << fused.value() << " " << separate.value();
+    if (cfg.cg_float_gather && cfg.solver == SolverKind::kConjugateGradient) {
+      // s = y . x in float32 from the rows of the passes: float precision.
+      EXPECT_NEAR(fused.value(), separate.value(), 1e-6 * std::fabs(separate.value()));
+    } else {
+      EXPECT_TRUE(same_sum(fused, separate)) << fused.value() << " " << separate.value();
+    }
     cfg.threads = 3;
     Matrix x3 = warm;
     ImplicitScratch scratch;
@@ -349,9 +355,6 @@ TEST(ImplicitAls, LongRowsAtK64AndLossTermsSummedInsideTheSolve) {
     if (cfg.solver == SolverKind::kConjugateGradient && !cfg.cg_float_gather) x_double = x;
     if (cfg.cg_float_gather) {
       EXPECT_LT((x - x_double).cwiseAbs().maxCoeff(), 1e-4 * x_double.cwiseAbs().maxCoeff());
-      EXPECT_FALSE(implicit_loss_fused(cfg));
-    } else {
-      EXPECT_TRUE(implicit_loss_fused(cfg));
     }
   }
 }
