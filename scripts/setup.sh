@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libeigen3-dev libboost-program-options-dev
-          libgtest-dev nlohmann-json3-dev libhwy-dev cmake g++ make hdf5-tools)
+          libgtest-dev nlohmann-json3-dev libhwy-dev libopenblas-dev pkgconf cmake g++ make hdf5-tools)
 # The Slurm tests need a real Slurm and munge.
 if [ "${HPCREC_WITH_SLURM:-0}" = 1 ]; then packages+=(slurm-wlm munge); fi
 # scripts/plot.py (bench/plots.sh, the demo's plot) needs matplotlib; h5py
