@@ -54,7 +54,8 @@ constexpr Index kItemPanel = 512;
 // Zero-initialised float32 storage aligned for the widest vector (64 bytes).
 class Floats {
  public:
-  explicit Floats(std::size_t n = 0) { resize(n); }
+  Floats() = default;  // allocates nothing (safe inside a parallel region, outside FirstError)
+  explicit Floats(std::size_t n) { resize(n); }
   void resize(std::size_t n) {
     if (n > size_ || !data_) {
       data_ = hwy::AllocateAligned<float>(std::max<std::size_t>(n, 16));
