@@ -24,9 +24,20 @@ void TopNHeap::push(Index item, double score) {
     std::push_heap(heap_.begin(), heap_.end(), better);
     return;
   }
-  std::pop_heap(heap_.begin(), heap_.end(), better);
-  heap_.back() = entry;
-  std::push_heap(heap_.begin(), heap_.end(), better);
+  // Full: the entry replaces the worst kept item (the top) and sinks to its
+  // place, one pass down (pop_heap + push_heap took two). The heap is ordered
+  // as std::push_heap with `better` orders it: no child worse than its parent.
+  const std::size_t m = heap_.size();
+  std::size_t i = 0;
+  for (;;) {
+    std::size_t c = 2 * i + 1;
+    if (c >= m) break;
+    if (c + 1 < m && better(heap_[c], heap_[c + 1])) ++c;  // the worse child
+    if (!better(entry, heap_[c])) break;
+    heap_[i] = heap_[c];
+    i = c;
+  }
+  heap_[i] = entry;
 }
 
 std::vector<ScoredItem> TopNHeap::sorted() const {
