@@ -309,13 +309,18 @@ TEST(TopNKernel, MatchesTheScalarChainOnEveryTarget) {
 }
 
 // score_block_into against the brute-force float32 top-N on every target:
-// exclusions, blocked items, several threads, user and item counts that are
+// exclusions, blocked items, exact ties, several threads, user and item counts that are
 // not multiples of any tile, and N larger than the number of items.
 TEST(ScoreBlock, EqualsTheFloat32BruteForceOnEveryTarget) {
   const int n_users = 301, n_items = 1033, k = 19;
   const Matrix users = random_matrix(n_users, k, 21);
   const Vector offset = random_vector(n_users, 22);
-  const Items items{random_matrix(n_items, k, 23), random_vector(n_items, 24)};
+  Items items{random_matrix(n_items, k, 23), random_vector(n_items, 24)};
+  // Exact ties: items 500-699 repeat items 0-199 (the smaller id ranks first).
+  for (Index i = 500; i < 700; ++i) {
+    items.factors.row(i) = items.factors.row(i - 500);
+    items.bias[i] = items.bias[i - 500];
+  }
   std::vector<std::vector<Index>> excl_lists(n_users);
   std::mt19937 gen(25);
   for (auto& e : excl_lists) {
