@@ -247,8 +247,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
   // Resource figures for benchmarks.
   const double rss_max = comm.allreduce<double>(peak_rss_bytes(), MPI_MAX);
   const double rss_sum = comm.allreduce<double>(peak_rss_bytes(), MPI_SUM);
-  double dense = NAN;
-  if (o.bench_dense) dense = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
+  Record yardsticks;
+  if (o.bench_dense) add_yardstick_fields(comm, yardsticks);
   {
     Record fields = fold_label;
     fields["final"] = true;
@@ -268,7 +268,8 @@ int train_and_evaluate(const dist::Communicator& comm, TrainOptions& o, const Da
     fields["ratings"] = data.train;
     fields["seconds_per_iteration"] = fig.seconds / iters;
     fields["solver_gflops"] = fig.flops / fig.solve_seconds / 1e9;
-    fields["dense_gflops"] = dense;
+    fields["dense_gflops"] = NAN;
+    for (auto& [key, value] : yardsticks.items()) fields[key] = value;
     fields["parse_mb_per_s"] = data.bytes_read / 1e6 / data.read_seconds;
     fields["mb_exchanged_per_iteration"] = fig.last_bytes / 1e6;
     fields["peak_rss_mb_max_rank"] = rss_max / 1e6;

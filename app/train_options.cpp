@@ -209,7 +209,9 @@ bool parse_train_options(const Args& args, TrainOptions& o, bool print) {
       "MovieLens files among --item-features)")("metrics-out", po::value(&o.metrics_out),
                                                 "write per-iteration metrics as JSON lines here")(
       "bench-dense", po::bool_switch(&o.bench_dense),
-      "also time a dense Eigen product in this process (dense_gflops in the final metrics)")(
+      "also time the in-process yardsticks (dense_gflops: Eigen; dense_gflops_f32, dense_gflops_f64: "
+      "OpenBLAS "
+      "GEMM; stream_gbs: triad bandwidth; blas_core) in the final metrics")(
       "bench-sparse", po::bool_switch(&o.bench_sparse),
       "knn on one rank: also time a plain sparse X^T X of the same matrix (sparse_gram_seconds)");
   add_checkpoint_options(out, o.checkpoint);

@@ -10,6 +10,7 @@
 
 #include "io/atomic_file.hpp"
 #include "mpi/failure.hpp"
+#include "src/dense_reference.hpp"
 #include "src/errors.hpp"
 
 namespace hpcrec::app {
@@ -126,6 +127,20 @@ void print_ranking(const dist::Communicator& comm, const std::string& what, cons
       "coverage %.4f\n",
       what.c_str(), r.k, static_cast<long long>(r.users), r.mean.precision, r.mean.recall, r.mean.ndcg,
       r.mean.map, r.mean.hit_rate, r.coverage);
+}
+
+double add_yardstick_fields(const dist::Communicator& comm, Record& record) {
+  // Ranks time one after another would not share the cores; timed together
+  // they do, as the ranks of a run do: the slowest rank's figure is kept.
+  const double f32 = comm.allreduce<double>(math::gemm_gflops(true), MPI_MIN);
+  const double f64 = comm.allreduce<double>(math::gemm_gflops(false), MPI_MIN);
+  const double stream = comm.allreduce<double>(math::triad_gbs(), MPI_MIN);
+  record["dense_gflops"] = comm.allreduce<double>(math::dense_product_gflops(), MPI_MIN);
+  record["dense_gflops_f32"] = f32;
+  record["dense_gflops_f64"] = f64;
+  record["stream_gbs"] = stream;
+  record["blas_core"] = math::blas_core();
+  return f32;
 }
 
 }  // namespace hpcrec::app

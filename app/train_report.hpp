@@ -66,6 +66,13 @@ Record run_record(const dist::Communicator& comm, const std::string& command, co
 
 // The ranking metrics as record fields, keys prefixed by `prefix` ("" or
 // "cold_"), with "k" and PREFIX"ranking_users".
+// --bench-dense: the in-process yardsticks, each rank timing its own (one
+// thread) and the slowest kept: dense_gflops (Eigen, this build's ISA),
+// dense_gflops_f32 and dense_gflops_f64 (OpenBLAS GEMM), stream_gbs (triad)
+// and blas_core (OpenBLAS's kernel set). Collective. Returns the float32
+// GEMM GFLOP/s.
+double add_yardstick_fields(const dist::Communicator& comm, Record& record);
+
 void add_ranking_fields(Record& record, const dist::RankingReport& r, const std::string& prefix = "");
 
 // The same metrics as (key, value) pairs, in report order.

@@ -31,3 +31,5 @@ simd_line() { "$BIN" --version 2>/dev/null | sed -n 's/^simd: //p'; }
 
 # field KEY JSON: a number (or null) from a metrics JSON line.
 field() { sed -n "s/.*\"$1\": *\([-0-9.e+a-z]*\).*/\1/p" <<<"$2"; }
+# sfield KEY JSON: a string from a metrics JSON line.
+sfield() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" <<<"$2"; }

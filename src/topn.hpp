@@ -38,6 +38,10 @@ class TopNHeap {
   // The kept items, best first.
   std::vector<ScoredItem> sorted() const;
   int capacity() const { return n_; }
+  // A float32 score below this cannot enter: -infinity while the heap has
+  // room, the worst kept score (rounded down to float) when full, NaN for
+  // capacity 0. (A score equal to it may, by item id.)
+  float threshold() const;
   int size() const { return static_cast<int>(heap_.size()); }
 
  private:
@@ -46,8 +50,13 @@ class TopNHeap {
 };
 
 // Scores a block of users against a block of items and pushes into the users'
-// heaps: score(u, i) = user_offset[u] + item_bias[i] + x_u . y_i, computed as
-// one dense product per (user chunk, item block). Items in a user's exclusion
+// heaps: score(u, i) = (user_offset[u] + item_bias[i]) + x_u . y_i in float32
+// (factors, offsets and biases rounded to float32; the dot product one chain
+// of multiply-adds over the factors in order, src/simd/topn_kernels.hpp), so
+// the same bits wherever u and i fall in the blocks: the same lists at any
+// rank or thread count. The item block is packed once per call, the users in
+// chunks, scored by register tiles with a vectorised filter against each
+// user's heap threshold. Items in a user's exclusion
 // list (sorted global item ids, e.g. the items rated in training) are skipped.
 // `first_item` is the global id of row 0 of `item_factors`. Items flagged in
 // `blocked` (per global item, optional) are never pushed. With `support`,

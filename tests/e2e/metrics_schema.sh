@@ -22,12 +22,18 @@ run_np 2 train --ratings "$TMP/r.tsv" --holdout 0.1 --algo bpmf --factors 4 --sa
   --metrics-out "$TMP/bpmf.jsonl" >/dev/null
 run_np 2 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --folds 3 --metrics-out "$TMP/cv.jsonl" >/dev/null
 run_np 2 train --ratings "$TMP/r.tsv" --factors 4 --iterations 2 --metrics-out "$TMP/none.jsonl" >/dev/null
-run_np 2 recommend --model "$TMP/als.h5" --all --out "$TMP/all.csv" --metrics-out "$TMP/rec.jsonl" 2>/dev/null
+run_np 2 recommend --model "$TMP/als.h5" --all --out "$TMP/all.csv" --metrics-out "$TMP/rec.jsonl" --bench-dense \
+  2>/dev/null
 run_np 2 tune --ratings "$TMP/r.tsv" --algo als --budget 2 --iterations 2 --validation-holdout 0.2 \
   --trials-out "$TMP/trials.jsonl" >/dev/null
 for f in als ials bpmf knn popular hybrid rating_blend cv none rec trials; do
   "$PY" "$CHECK" "$TMP/$f.jsonl" || fail "$f.jsonl does not validate"
 done
+# --bench-dense: the yardsticks (OpenBLAS GEMM, triad, its kernel set) and the scoring ratio.
+for key in dense_gflops dense_gflops_f32 dense_gflops_f64 stream_gbs scoring_to_gemm_f32; do
+  grep -Eq "\"$key\": ?[0-9]" "$TMP/rec.jsonl" || fail "no $key in $(cat "$TMP/rec.jsonl")"
+done
+grep -Eq '"blas_core": ?"[^"]+"' "$TMP/rec.jsonl" || fail "no blas_core in $(cat "$TMP/rec.jsonl")"
 # Records carry the run: command, algorithm, hyper-parameters, ranks, version, ISA.
 head -n 1 "$TMP/als.jsonl" | grep -Eq '^\{"command": ?"train", ?"algorithm": ?"als", ?"version": ?"[0-9.]+", ?"isa"' ||
   fail "als record head: $(head -n 1 "$TMP/als.jsonl")"

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "src/csr_block.hpp"
+#include "src/simd/topn_kernels.hpp"
 #include "src/support_ranking.hpp"
 #include "src/topn.hpp"
 
@@ -81,8 +82,15 @@ TEST(SupportRanking, PruningKeepsTheBruteForceTopN) {
   score_block_into(users, Vector::Zero(3), items, bias, 0, {}, heaps, 2, nullptr, &ranking);
   for (int u = 0; u < 3; ++u) {
     std::vector<ScoredItem> all;
-    for (Index i = 0; i < n_items; ++i)
-      all.push_back({i, ranking.score(bias[i] + users.row(u).dot(items.row(i)), i)});
+    for (Index i = 0; i < n_items; ++i) {
+      // The kernel's float32 score (src/simd/topn_kernels.hpp), then the rank score.
+      const auto x = users.row(u).cast<float>(), y = items.row(i).cast<float>();
+      const float p0 = x[0] * y[0], p1 = x[1] * y[1];
+      const float dot =
+          hpcrec::simd::topn_fuses() ? std::fma(x[1], y[1], std::fma(x[0], y[0], 0.0f)) : p0 + p1;
+      const float predicted = (0.0f + static_cast<float>(bias[i])) + dot;
+      all.push_back({i, ranking.score(predicted, i)});
+    }
     std::sort(all.begin(), all.end(), better);
     const auto top = heaps[u].sorted();
     ASSERT_EQ(top.size(), 7u);

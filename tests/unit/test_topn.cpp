@@ -1,13 +1,21 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
+#include "hwy/aligned_allocator.h"
+#include "hwy/targets.h"
+#include "src/simd/dispatch.hpp"
+#include "src/simd/topn_kernels.hpp"
 #include "src/topn.hpp"
 #include "tests/unit/random_matrix.hpp"
 
 using namespace hpcrec::math;
+namespace simd = hpcrec::simd;
 
 namespace {
 
@@ -35,6 +43,77 @@ struct Items {
   Matrix factors;
   Vector bias;
 };
+
+// The float32 score of the contract (src/simd/topn_kernels.hpp), computed
+// plainly: (offset + bias) + a chain of multiply-adds, fused where the
+// target in use fuses.
+float chain(const float* u, const float* v, std::ptrdiff_t k, std::ptrdiff_t su, std::ptrdiff_t sv,
+            bool fused) {
+  float acc = 0.0f;
+  for (std::ptrdiff_t f = 0; f < k; ++f) {
+    if (fused) {
+      acc = std::fma(u[f * su], v[f * sv], acc);
+    } else {
+      const float p = u[f * su] * v[f * sv];
+      acc = acc + p;
+    }
+  }
+  return acc;
+}
+
+double float_score(const Matrix& users, const Vector& offset, const Items& items, Index u, Index i) {
+  const Eigen::Index k = users.cols();
+  const Eigen::VectorXf x = users.row(u).transpose().cast<float>(),
+                        y = items.factors.row(i).transpose().cast<float>();
+  const float c = static_cast<float>(offset[u]) + static_cast<float>(items.bias[i]);
+  return static_cast<double>(c + chain(x.data(), y.data(), k, 1, 1, simd::topn_fuses()));
+}
+
+// The exact top-n of the float32 scores, by brute force.
+std::vector<ScoredItem> brute_top(const Matrix& users, const Vector& offset, const Items& items, Index u,
+                                  int n, std::span<const Index> excl = {},
+                                  const std::vector<char>* blocked = nullptr) {
+  std::vector<ScoredItem> all;
+  for (Index i = 0; i < items.factors.rows(); ++i) {
+    if (std::binary_search(excl.begin(), excl.end(), i) || (blocked && (*blocked)[i])) continue;
+    all.push_back({i, float_score(users, offset, items, u, i)});
+  }
+  std::sort(all.begin(), all.end(), better);
+  if (static_cast<int>(all.size()) > n) all.resize(static_cast<std::size_t>(n));
+  return all;
+}
+
+void expect_list(const std::vector<ScoredItem>& got, const std::vector<ScoredItem>& want, Index u) {
+  ASSERT_EQ(got.size(), want.size()) << "user " << u;
+  for (std::size_t r = 0; r < got.size(); ++r) {
+    EXPECT_EQ(got[r].item, want[r].item) << "user " << u << " rank " << r;
+    EXPECT_EQ(got[r].score, want[r].score) << "user " << u << " rank " << r;  // bitwise
+  }
+}
+
+// Runs the kernels on one target while alive.
+struct Forced {
+  explicit Forced(std::int64_t t) { simd::force_target(t); }
+  ~Forced() { simd::force_target(0); }
+  Forced(const Forced&) = delete;
+  Forced& operator=(const Forced&) = delete;
+};
+
+struct Hits {
+  int users = 0, items = 0;
+  std::vector<std::uint64_t> bits;  // per (tile, user)
+  std::vector<float> scores;        // per (tile, user, item)
+  std::vector<int> calls;           // tiles reported
+};
+
+void record_hit(void* p, std::ptrdiff_t tile, const std::uint64_t* bits, const float* scores) {
+  Hits& h = *static_cast<Hits*>(p);
+  h.calls.push_back(static_cast<int>(tile));
+  for (int r = 0; r < h.users; ++r) {
+    h.bits[tile * h.users + r] = bits[r];
+    for (int c = 0; c < h.items; ++c) h.scores[(tile * h.users + r) * h.items + c] = scores[r * h.items + c];
+  }
+}
 
 // Scores items [first, first + count) of `all` into `heaps`.
 void score_range(const Matrix& users, const Vector& offset, const Items& all, Index first, Index count,
@@ -90,17 +169,11 @@ TEST(ScoreBlock, MatchesABruteForceRanking) {
   auto heaps = heaps_of(7, 6);
   score_range(users, offset, items, 0, 40, {}, heaps, 1);
   for (int u = 0; u < 7; ++u) {
-    std::vector<ScoredItem> all;
-    for (Index i = 0; i < 40; ++i) {
-      all.push_back({i, offset[u] + items.bias[i] + users.row(u).dot(items.factors.row(i))});
-    }
-    std::sort(all.begin(), all.end(), better);
-    const auto top = heaps[u].sorted();
-    ASSERT_EQ(top.size(), 6u);
-    for (int r = 0; r < 6; ++r) {
-      EXPECT_EQ(top[r].item, all[r].item);
-      EXPECT_NEAR(top[r].score, all[r].score, 1e-12);
-    }
+    expect_list(heaps[u].sorted(), brute_top(users, offset, items, u, 6), u);
+    // float32 scores: close to the double ones
+    for (const auto& s : heaps[u].sorted())
+      EXPECT_NEAR(s.score, offset[u] + items.bias[s.item] + users.row(u).dot(items.factors.row(s.item)),
+                  1e-5);
   }
 }
 
@@ -164,4 +237,118 @@ TEST(ScoreBlock, CapacityZeroHeapsStayEmpty) {
   EXPECT_EQ(heaps[0].size(), 0);
   EXPECT_EQ(heaps[1].size(), 2);
   EXPECT_EQ(heaps[2].size(), 0);
+}
+
+// The dispatched kernel on every target this machine runs, against the
+// plain chain: bitwise (the contract fixes every operation), all lanes with
+// a -inf threshold, exactly the lanes at or above a finite one otherwise.
+TEST(TopNKernel, MatchesTheScalarChainOnEveryTarget) {
+  for (const std::int64_t target : simd::available_targets()) {
+    Forced forced(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    const simd::TopNTile tile = simd::topn_tile();
+    ASSERT_GT(tile.users, 0);
+    ASSERT_TRUE(tile.items > 0 && tile.items <= 64);
+    const bool fused = simd::topn_fuses();
+    for (const std::ptrdiff_t k : {1, 7, 16, 64, 67}) {
+      const int tiles = 3, nu = tile.users, ni = tile.items * tiles;
+      std::mt19937 gen(static_cast<unsigned>(k * 31 + target % 97));
+      std::normal_distribution<float> normal(0.0f, 1.0f);
+      // Aligned as the kernel's loads require (64 bytes).
+      auto up = hwy::AllocateAligned<float>(static_cast<std::size_t>(nu * k));
+      auto vp = hwy::AllocateAligned<float>(static_cast<std::size_t>(ni * k));
+      auto uc = hwy::AllocateAligned<float>(static_cast<std::size_t>(nu));
+      auto vb = hwy::AllocateAligned<float>(static_cast<std::size_t>(ni));
+      auto thr = hwy::AllocateAligned<float>(static_cast<std::size_t>(nu));
+      auto scratch = hwy::AllocateAligned<float>(static_cast<std::size_t>(nu * tile.items));
+      for (std::ptrdiff_t i = 0; i < nu * k; ++i) up[i] = normal(gen);
+      for (std::ptrdiff_t i = 0; i < ni * k; ++i) vp[i] = normal(gen);
+      for (int i = 0; i < nu; ++i) uc[i] = normal(gen);
+      for (int i = 0; i < ni; ++i) vb[i] = normal(gen);
+      auto expected = [&](int t, int r, int c) {
+        // user r: up[f * U + r]; item c of tile t: vp[t I k + f I + c]
+        const float dot =
+            chain(up.get() + r, vp.get() + t * tile.items * k + c, k, tile.users, tile.items, fused);
+        return (uc[r] + vb[t * tile.items + c]) + dot;
+      };
+      for (const bool filtered : {false, true}) {
+        Hits h;
+        h.users = nu;
+        h.items = tile.items;
+        h.bits.assign(static_cast<std::size_t>(tiles * nu), 0);
+        h.scores.assign(static_cast<std::size_t>(tiles * nu * tile.items), 0.0f);
+        for (int r = 0; r < nu; ++r)
+          thr[r] = filtered ? 0.7f * std::sqrt(static_cast<float>(k)) + 0.3f * r
+                            : -std::numeric_limits<float>::infinity();
+        if (filtered) thr[1 % nu] = std::numeric_limits<float>::quiet_NaN();  // a user turned off
+        simd::topn_score_tiles(up.get(), uc.get(), vp.get(), vb.get(), tiles, k, thr.get(), record_hit, &h,
+                               scratch.get());
+        for (int t = 0; t < tiles; ++t) {
+          const bool called = std::find(h.calls.begin(), h.calls.end(), t) != h.calls.end();
+          bool any = false;
+          for (int r = 0; r < nu; ++r) {
+            for (int c = 0; c < tile.items; ++c) {
+              const float want = expected(t, r, c);
+              const bool pass = want >= thr[r];
+              any |= pass;
+              const bool got = (h.bits[t * nu + r] >> c) & 1u;
+              ASSERT_EQ(got, pass) << "k " << k << " tile " << t << " user " << r << " item " << c;
+              if (called) {
+                const float s = h.scores[(t * nu + r) * tile.items + c];
+                ASSERT_EQ(std::memcmp(&s, &want, sizeof s), 0)
+                    << "k " << k << " tile " << t << " user " << r << " item " << c << ": " << s << " vs "
+                    << want;
+              }
+            }
+          }
+          EXPECT_EQ(called, any) << "k " << k << " tile " << t;
+        }
+      }
+    }
+  }
+}
+
+// score_block_into against the brute-force float32 top-N on every target:
+// exclusions, blocked items, exact ties, several threads, user and item counts that are
+// not multiples of any tile, and N larger than the number of items.
+TEST(ScoreBlock, EqualsTheFloat32BruteForceOnEveryTarget) {
+  const int n_users = 301, n_items = 1033, k = 19;
+  const Matrix users = random_matrix(n_users, k, 21);
+  const Vector offset = random_vector(n_users, 22);
+  Items items{random_matrix(n_items, k, 23), random_vector(n_items, 24)};
+  // Exact ties: items 500-699 repeat items 0-199 (the smaller id ranks first).
+  for (Index i = 500; i < 700; ++i) {
+    items.factors.row(i) = items.factors.row(i - 500);
+    items.bias[i] = items.bias[i - 500];
+  }
+  std::vector<std::vector<Index>> excl_lists(n_users);
+  std::mt19937 gen(25);
+  for (auto& e : excl_lists) {
+    for (Index i = 0; i < n_items; ++i)
+      if (gen() % 7 == 0) e.push_back(i);
+  }
+  std::vector<std::span<const Index>> excl(excl_lists.begin(), excl_lists.end());
+  std::vector<char> blocked(n_items, 0);
+  for (Index i = 0; i < n_items; i += 13) blocked[i] = 1;
+  for (const std::int64_t target : simd::available_targets()) {
+    Forced forced(target);
+    SCOPED_TRACE(hwy::TargetName(target));
+    for (const int n : {1, 10, 2000}) {
+      auto heaps = heaps_of(n_users, n);
+      score_block_into(users, offset, items.factors, items.bias, 0, excl, heaps, 2, &blocked);
+      for (Index u = 0; u < n_users; u += (n == 2000 ? 50 : 1))
+        expect_list(heaps[u].sorted(), brute_top(users, offset, items, u, n, excl[u], &blocked), u);
+    }
+  }
+}
+
+TEST(TopNHeap, ThresholdIsAFloatLowerBound) {
+  TopNHeap heap(2);
+  EXPECT_EQ(heap.threshold(), -std::numeric_limits<float>::infinity());
+  heap.push(1, 0.1);  // not a float value: rounded down
+  heap.push(2, 5.0);
+  const float t = heap.threshold();  // the largest float at or below 0.1
+  EXPECT_LE(static_cast<double>(t), 0.1);
+  EXPECT_GT(static_cast<double>(std::nextafter(t, 1.0f)), 0.1);
+  EXPECT_TRUE(std::isnan(TopNHeap(0).threshold()));
 }
