@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libeigen3-dev libboost-program-options-dev
-          libgtest-dev nlohmann-json3-dev libhwy-dev libopenblas-dev pkgconf cmake g++ make hdf5-tools)
+          libgtest-dev nlohmann-json3-dev libhwy-dev libopenblas0 cmake g++ make hdf5-tools)
 # The test suite's extras (scripts/test.sh): a real Slurm and munge
 # (e2e_slurm), an aarch64 cross compiler (e2e_simd_cross_arm: the SIMD
 # kernels build for NEON).

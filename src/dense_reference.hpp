@@ -20,7 +20,8 @@ namespace hpcrec::math {
 // square product, where Eigen runs closest to the machine's peak.
 double dense_product_gflops(int n = 1024, int depth = 1024, int repeats = 5);
 
-// The same product by OpenBLAS on one thread, in float32 or float64.
+// The same product by OpenBLAS on one thread, in float32 or float64; NaN
+// (null in the metrics) where libopenblas.so.0 cannot be opened.
 double gemm_gflops(bool single, int n = 1024, int depth = 1024, int repeats = 5);
 
 // Bandwidth in GB/s of a[i] = b[i] + s c[i] over n doubles per array (24 n
