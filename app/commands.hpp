@@ -22,5 +22,6 @@ int run_explain(const Args& args, const dist::Communicator& comm);
 int run_update(const Args& args, const dist::Communicator& comm);
 int run_fold_in(const Args& args, const dist::Communicator& comm);
 int run_tune(const Args& args, const dist::Communicator& comm);
+int run_plan(const Args& args, const dist::Communicator& comm);
 
 }  // namespace hpcrec::app

@@ -35,6 +35,7 @@ constexpr const char* kUsage =
     "  split       write a train/test split to files\n"
     "  similar     an item's (or user's) nearest neighbours in a saved model\n"
     "  tune        search hyper-parameters on a validation split (parallel trials)\n"
+    "  plan        predict per-rank rows, bytes exchanged, peak memory, time (one process)\n"
     "\n"
     "Run 'hpcrec <command> --help' for a command's options.\n"
     "Launch with mpirun/srun for several ranks, e.g. mpirun -n 4 hpcrec train --ratings r.csv\n";
@@ -53,6 +54,7 @@ int dispatch(const std::string& command, const hpcrec::app::Args& args,
   if (command == "update") return run_update(args, comm);
   if (command == "fold-in") return run_fold_in(args, comm);
   if (command == "tune") return run_tune(args, comm);
+  if (command == "plan") return run_plan(args, comm);
   throw hpcrec::InputError("unknown command '" + command + "' (try hpcrec --help)");
 }
 

@@ -31,6 +31,7 @@
 #include "app/commands.hpp"
 #include "app/factor_model.hpp"
 #include "app/progress.hpp"
+#include "app/resources.hpp"
 #include "app/train_options.hpp"
 #include "app/train_report.hpp"
 #include "mpi/als_driver.hpp"
@@ -114,6 +115,7 @@ class AlsModel : public AlsFamily {
     dist::ExplicitAls driver(comm, {data.users, std::move(data.by_user), {}, false, {}, {}},
                              {data.items, std::move(data.by_item), {}, false, {}, {}}, std::move(test),
                              data.global_mean, opt_.als);
+    trace_phase(comm.rank(), "driver ready");
     warm_start(ctx, driver);
     if (ctx.warm && ctx.warm->fold_users) {
       const int status = fold_only(comm, ctx, driver);
@@ -143,8 +145,11 @@ class AlsModel : public AlsFamily {
       last = driver.current_stats();
       residual_sd_ = last.train.rmse();
     }
+    trace_phase(comm.rank(), "trained");
     take(driver);
+    trace_phase(comm.rank(), "model took the factors");
     als_family::restore_blocks(driver, data);
+    trace_phase(comm.rank(), "blocks restored");
     // Stopped by a signal before the first iteration: no residuals yet.
     if (std::isnan(residual_sd_)) residual_sd_ = als_family::rating_sd(comm, data);
     if (status != kExitOk) return status;
@@ -294,6 +299,7 @@ class IalsModel : public AlsFamily {
     Checkpointing checkpoints = checkpointing(comm, ctx);
     dist::ImplicitAls driver(comm, {data.users, std::move(data.by_user), {}, false, {}, {}},
                              {data.items, std::move(data.by_item), {}, false, {}, {}}, opt_.ials);
+    trace_phase(comm.rank(), "driver ready");
     warm_start(ctx, driver);
     if (ctx.warm && ctx.warm->fold_users) return fold_only(comm, ctx, driver);
     limit_to_touched(comm, ctx, driver);
@@ -308,8 +314,11 @@ class IalsModel : public AlsFamily {
           return std::pair{std::string(line), Record{{"loss", s.loss}}};
         });
     if (status == kExitOk && figures_.iterations_run == 0) loss = driver.current_stats().loss;  // as als
+    trace_phase(comm.rank(), "trained");
     take(driver);
+    trace_phase(comm.rank(), "model took the factors");
     als_family::restore_blocks(driver, data);
+    trace_phase(comm.rank(), "blocks restored");
     if (status != kExitOk) return status;
     metrics.emplace_back("loss", loss);
     return kExitOk;

@@ -138,6 +138,8 @@ class SyntheticGenerator {
   std::vector<double> user_factors(Index user) const;
   double user_bias(Index user) const;
   double item_bias(Index item) const { return item_bias_[static_cast<std::size_t>(item)]; }
+  // p_i: item i's popularity, summing to 1 over the items.
+  double item_popularity(Index item) const { return popularity_[static_cast<std::size_t>(item)]; }
   // r_i of the counts (0 without counts).
   double item_replay(Index item) const { return item_replay_[static_cast<std::size_t>(item)]; }
   std::span<const double> item_factors(Index item) const;

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/common.bash"
 README="$(dirname "$0")/../../README.md"
 "$HPCREC" generate --out "$TMP/r.tsv" --users 20 --items 20 --ratings 100 >/dev/null
-commands=(generate train recommend predict explain update fold-in info split similar tune)
+commands=(generate train recommend predict explain update fold-in info split similar tune plan)
 all_options=()
 checked=0
 for c in "${commands[@]}"; do
@@ -43,7 +43,7 @@ for c in "${commands[@]}"; do
 done
 echo "$checked documented options accepted, their prefixes refused"
 # The README's --options: each is an hpcrec option, or another tool's.
-others="mpi|factor|allow-run-as-root|mpirun|srun|sbatch|ntasks|nodes|ntasks-per-node|cpus-per-task|time|signal|bind-to|map-by|oversubscribe|np|mca|output|partition|dependency|array|help|version|parsable|wait|depth|no-ff|force|mem|exclusive|kill-on-bad-exit|test"
+others="mpi|factor|allow-run-as-root|mpirun|srun|sbatch|ntasks|nodes|ntasks-per-node|cpus-per-task|time|signal|bind-to|map-by|oversubscribe|np|mca|output|partition|dependency|array|help|version|parsable|wait|depth|no-ff|force|mem|exclusive|kill-on-bad-exit|test|hostfile"
 known=$(printf '%s\n' "${all_options[@]}")
 mapfile -t readme < <(grep -oE -- '--[a-z][a-z0-9-]+' "$README" | sort -u)
 for opt in "${readme[@]}"; do
