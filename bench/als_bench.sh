@@ -3,7 +3,7 @@
 # k = 64, 3 iterations, at 1 and 2 ranks (1 thread each), for each row
 # solver of SOLVERS ("cg cholesky"). Prints one table: seconds per
 # iteration, solver GFLOP/s (CG: its passes; Cholesky: normal-equation build
-# + factorisation) and its ratio to a dense product timed in the same process, parse
+# + factorisation) and its ratio to OpenBLAS dgemm timed in the same process, parse
 # MB/s, peak RSS per rating, MB exchanged per iteration, 2-rank speed-up.
 # The same as a tab-separated table in $OUT/als_bench.tsv (with the CPU and
 # its ISA; scripts/plot.py scaling draws it).
@@ -25,7 +25,7 @@ for n in $RANKS; do
   final=$(tail -n 1 "$OUT/${solver}_np$n.jsonl")
   spi=$(field seconds_per_iteration "$final")
   gf=$(field solver_gflops "$final")
-  dense=$(field dense_gflops "$final")
+  dense=$(field dense_gflops_f64 "$final")
   [ -n "$base" ] || base=$spi
   awk -v solver="$solver" -v n="$n" -v spi="$spi" -v gf="$gf" -v dense="$dense" -v parse="$(field parse_mb_per_s "$final")" \
     -v rss="$(field peak_rss_bytes_per_rating "$final")" -v rmax="$(field peak_rss_mb_max_rank "$final")" \
@@ -36,5 +36,5 @@ for n in $RANKS; do
     "$(awk -v b="$base" -v s="$spi" 'BEGIN { printf "%.3f", b / s }')" "$isa" "$cpu" >>"$tsv"
 done
 done
-echo "ratio = solver GFLOP/s / (ranks x dense GFLOP/s of a 1024^3 Eigen product in the same process)"
+echo "ratio = solver GFLOP/s / (ranks x float64 GEMM GFLOP/s: OpenBLAS dgemm 1024^3, one thread, in the same process)"
 echo "RSS B/rating = sum over ranks of peak RSS / training ratings; logs in $OUT/{cg,cholesky}_np*.log; table in $tsv"

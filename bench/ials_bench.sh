@@ -2,7 +2,7 @@
 # Implicit-ALS benchmark: ~10M generated interactions (100k users, 20k items),
 # k = 64, conjugate gradient (3 steps) against exact Cholesky, at 1 and 2
 # ranks (1 thread each): seconds per iteration, solver GFLOP/s and its ratio
-# to a dense Eigen product timed in the same process, and CG's speed-up.
+# to OpenBLAS dgemm timed in the same process, and CG's speed-up.
 # The same as a tab-separated table in $OUT/ials_bench.tsv (with the CPU and
 # its ISA; scripts/plot.py scaling draws it).
 #
@@ -23,11 +23,11 @@ for n in $RANKS; do
     spi=$(field seconds_per_iteration "$final")
     [ -n "$chol" ] || chol=$spi
     awk -v s="$solver" -v n="$n" -v spi="$spi" -v gf="$(field solver_gflops "$final")" \
-      -v dense="$(field dense_gflops "$final")" -v chol="$chol" 'BEGIN {
+      -v dense="$(field dense_gflops_f64 "$final")" -v chol="$chol" 'BEGIN {
         printf "%-9s %-5d %10.2f %11.1f %10.1f %7.2f %12s\n", s, n, spi, gf, dense, gf / (n * dense),
           (s == "cg" ? sprintf("%.2fx", chol / spi) : "-") }'
     printf "ials %s k=%s\t%s\t1\t%s\t%s\t%s\t%s\t%s\n" "$solver" "$K" "$n" "$spi" \
-      "$(field solver_gflops "$final")" "$(field dense_gflops "$final")" "$isa" "$cpu" >>"$tsv"
+      "$(field solver_gflops "$final")" "$(field dense_gflops_f64 "$final")" "$isa" "$cpu" >>"$tsv"
   done
 done
-echo "ratio = solver GFLOP/s / (ranks x dense GFLOP/s of a 1024^3 Eigen product in the same process); table in $tsv"
+echo "ratio = solver GFLOP/s / (ranks x float64 GEMM GFLOP/s: OpenBLAS dgemm 1024^3, one thread, in the same process); table in $tsv"
