@@ -137,9 +137,11 @@ double flops_of_rows(const std::vector<Offset>& nnz, Index first, Index count, c
   for (Index j = first; j < first + count; ++j) {
     const double n = static_cast<double>(nnz[static_cast<size_t>(j)]);
     if (n == 0) continue;
-    if (!s.implicit) {
+    if (!s.implicit && s.cholesky) {
       const double d = k + 1;
       f += n * d * (d + 1) + 2 * n * d + d * d * d / 3 + 2 * d * d;
+    } else if (!s.implicit) {  // explicit_rows_flops of CG
+      f += (s.cg_steps + 1.0) * (n * (4 * k + 4) + 12 * (k + 1));
     } else if (s.cholesky) {
       f += n * k * (k + 1) + 3 * n * k + k * k * k / 3 + 2 * k * k + k;
     } else {
@@ -199,7 +201,7 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
 
   const double k = s.factors;
   const double width = s.implicit ? k : k + 1;  // doubles a gathered row
-  const double kpf = std::ceil(k / 16) * 16;    // ials float mirror row (padded)
+  const double kpf = std::ceil(k / 16) * 16;    // CG float mirror row (padded)
   double user_half_max = 0, item_half_max = 0, user_comm_max = 0, item_comm_max = 0;
   const double per_rank_rate = std::max(s.gflops, 1e-3) * 1e9;
   for (int r = 0; r < p; ++r) {
@@ -254,10 +256,13 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     // the plan keeps that vector: its capacity (4 B a rating) stays resident.
     const MemoryTerm plan_bytes{"routing plans + send buffers",
                                 4 * (nu + ni) + 4 * rp.sent_rows + 8 * width * rp.sent_rows};
+    // CG's float32 copy of the counterpart rows, one buffer reused by both
+    // half-steps (ials at one rank mirrors the own rows, not gathered).
     double mirror = 0;
-    if (s.implicit && !s.cholesky)
-      mirror = 4 * kpf * (p > 1 ? std::max(rp.gathered_items, rp.gathered_users) : std::max(m, n));
-    const MemoryTerm mirror_term{"ials float mirror", mirror};
+    if (!s.cholesky)
+      mirror =
+          4 * kpf * (s.implicit && p == 1 ? std::max(m, n) : std::max(rp.gathered_items, rp.gathered_users));
+    const MemoryTerm mirror_term{"CG float mirror", mirror};
     std::vector<std::pair<std::string, Terms>> phases;
     phases.push_back({"read", {overhead, {"parsed ratings (28 B each)", 28.0 * 1.05 * R}}});
     phases.push_back({"id maps",
@@ -348,8 +353,10 @@ double calibrate_gflops(int factors, bool implicit, int threads, int cg_steps, b
       math::ExplicitAlsConfig cfg;
       cfg.threads = threads;
       cfg.lambda = 0.1;
+      cfg.solver = cholesky ? math::SolverKind::kCholesky : math::SolverKind::kConjugateGradient;
+      cfg.cg_steps = cg_steps;
       math::solve_explicit_rows(view, src, bias, cfg, dst, dst_bias);
-      flops = math::explicit_rows_flops(view, factors);
+      flops = math::explicit_rows_flops(view, factors, cfg);
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     best = std::max(best, flops / std::max(secs, 1e-9) / 1e9);

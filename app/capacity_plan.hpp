@@ -48,8 +48,8 @@ struct PlanSettings {
   int factors = 64;
   bool implicit = false;  // ials (else als)
   int threads = 1;
-  int cg_steps = 3;              // ials CG steps per row
-  bool cholesky = false;         // ials --solver cholesky
+  int cg_steps = 3;              // CG steps per row (als, ials)
+  bool cholesky = false;         // --solver cholesky (als, ials)
   double overhead_bytes = 0;     // fixed per process (MPI, libraries, stacks)
   double gflops = 0;             // row-solver rate per rank (per thread x threads)
   double net_bytes_per_s = 1e9;  // per rank, for the exchange's time

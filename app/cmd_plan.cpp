@@ -340,8 +340,8 @@ int run_plan(const Args& args, const dist::Communicator& comm) {
       "plan from this fraction of the file's ratings (by a hash of the pair), scaled up; gathered rows then "
       "from the expected-value model")("threads", po::value(&c.threads)->default_value(1),
                                        "OpenMP threads per rank (train --threads)")(
-      "cg-steps", po::value(&c.cg_steps)->default_value(3), "ials: CG steps per row")(
-      "solver", po::value(&c.solver)->default_value("cg"), "ials: cg or cholesky")(
+      "cg-steps", po::value(&c.cg_steps)->default_value(3), "als, ials: CG steps per row")(
+      "solver", po::value(&c.solver)->default_value("cg"), "als, ials: cg or cholesky (as train)")(
       "gflops", po::value(&c.gflops)->default_value(0.0),
       "row-solver GFLOP/s per rank; 0: measured here by a short run of the kernel")(
       "network-gbps", po::value(&c.network_gbps)->default_value(1.0),

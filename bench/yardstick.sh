@@ -12,10 +12,10 @@
 #
 #   bench/yardstick.sh                                   # 10M generated, k = 64, 2 iterations
 #   RATINGS=1000000 ITERS=1 RANKS=1 bench/yardstick.sh   # quick
-#   ALS_SOLVERS="cholesky cg" bench/yardstick.sh         # once explicit ALS has --solver cg
+#   ALS_SOLVERS=cholesky bench/yardstick.sh              # explicit ALS with one solver only
 source "$(dirname "$0")/common.bash"
 K=${K:-64} ITERS=${ITERS:-2} TOP_N=${TOP_N:-10}
-ALS_SOLVERS=${ALS_SOLVERS:-cholesky} IALS_SOLVERS=${IALS_SOLVERS:-"cg cholesky"}
+ALS_SOLVERS=${ALS_SOLVERS:-"cg cholesky"} IALS_SOLVERS=${IALS_SOLVERS:-"cg cholesky"}
 tsv="$OUT/yardstick.tsv" cpu=$(cpu_name) isa=$(cpu_isa)
 model="$OUT/recommend_ials_${USERS}_${ITEMS}_${RATINGS}_k$K.h5"
 [ -f "$model" ] || mpirun -n 2 --bind-to core "$BIN" train --algo ials --ratings "$data" --factors "$K" \
@@ -43,21 +43,16 @@ for n in $RANKS; do
     printf "float32 GEMM %.1f GFLOP/s, float64 GEMM %.1f GFLOP/s (OpenBLAS %s), triad %.1f GB/s; Eigen float64 product %.1f GFLOP/s", a, b, bl, c, e }')
   row "recommend top-$TOP_N" "$n" "$(field score_seconds "$m")" "$(field scoring_gflops "$m")" f32GEMM \
     "$(field dense_gflops_f32 "$m")" "$blas"
-  for solver in $IALS_SOLVERS; do
-    mpirun -n "$n" --bind-to core "$BIN" train --algo ials --solver "$solver" --ratings "$data" --factors "$K" \
-      --iterations "$ITERS" --bench-dense --metrics-out "$OUT/yardstick_ials_${solver}_np$n.jsonl" \
-      >"$OUT/yardstick_ials_${solver}_np$n.log"
-    f=$(tail -n 1 "$OUT/yardstick_ials_${solver}_np$n.jsonl")
-    row "ials $solver (s/iter)" "$n" "$(field seconds_per_iteration "$f")" "$(field solver_gflops "$f")" f64GEMM \
-      "$(field dense_gflops_f64 "$f")" "$(sfield blas_core "$f")"
-  done
-  for solver in $ALS_SOLVERS; do
-    mpirun -n "$n" --bind-to core "$BIN" train --algo als --solver "$solver" --ratings "$data" --factors "$K" \
-      --iterations "$ITERS" --bench-dense --metrics-out "$OUT/yardstick_als_${solver}_np$n.jsonl" \
-      >"$OUT/yardstick_als_${solver}_np$n.log"
-    f=$(tail -n 1 "$OUT/yardstick_als_${solver}_np$n.jsonl")
-    row "als $solver (s/iter)" "$n" "$(field seconds_per_iteration "$f")" "$(field solver_gflops "$f")" f64GEMM \
-      "$(field dense_gflops_f64 "$f")" "$(sfield blas_core "$f")"
+  for spec in "ials:$IALS_SOLVERS" "als:$ALS_SOLVERS"; do
+    algo=${spec%%:*}
+    for solver in ${spec#*:}; do
+      mpirun -n "$n" --bind-to core "$BIN" train --algo "$algo" --solver "$solver" --ratings "$data" \
+        --factors "$K" --iterations "$ITERS" --bench-dense --metrics-out "$OUT/yardstick_${algo}_${solver}_np$n.jsonl" \
+        >"$OUT/yardstick_${algo}_${solver}_np$n.log"
+      f=$(tail -n 1 "$OUT/yardstick_${algo}_${solver}_np$n.jsonl")
+      row "$algo $solver (s/iter)" "$n" "$(field seconds_per_iteration "$f")" "$(field solver_gflops "$f")" \
+        f64GEMM "$(field dense_gflops_f64 "$f")" "$(sfield blas_core "$f")"
+    done
   done
 done
 echo "yardsticks (one thread, in process): $yard; ISA $isa"

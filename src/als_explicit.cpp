@@ -324,6 +324,29 @@ void solve_row_cg(const CsrView& ratings, Index row, const float* mirror, const 
   }
 }
 
+// Runs solve(r, ws) for rows 0..rows-1 on `threads` threads, each with its
+// own workspace W(k) (from its own malloc arena: no cache line shared with
+// another thread's), then done(ws) once per thread. Rows are independent and
+// each is solved by one fixed code path chosen by its own n and k, so no
+// result depends on the thread count or the schedule. The first exception
+// (an allocation) is rethrown after the region.
+template <class W, class Solve, class Done>
+void for_rows(Index rows, int threads, Eigen::Index k, const Solve& solve, const Done& done) {
+  FirstError errors;
+#pragma omp parallel num_threads(threads)
+  {
+    std::optional<W> ws;
+    errors.run([&] { ws.emplace(k); });
+#pragma omp for schedule(dynamic, 16)
+    for (Index r = 0; r < rows; ++r) {
+      if (!ws) continue;  // its allocation failed: rethrown below
+      errors.run([&] { solve(r, *ws); });
+    }
+    if (ws) done(*ws);
+  }
+  errors.rethrow();
+}
+
 }  // namespace
 
 void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>& src_factors,
@@ -346,43 +369,26 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
     std::vector<float> own;
     const float* mirror =
         float_mirror(src_factors, threads, config.mirror_storage ? *config.mirror_storage : own);
-    FirstError errors;
-#pragma omp parallel num_threads(threads)
-    {
-      std::optional<CgWorkspace> ws;
-      errors.run([&] { ws.emplace(k); });
-#pragma omp for schedule(dynamic, 16)
-      for (Index r = 0; r < rows; ++r) {
-        if (!ws) continue;
-        solve_row_cg(ratings, r, mirror, src_bias, config, *ws, dst_factors, dst_bias);
-      }
-      if (ws && config.train_errors) {
+    for_rows<CgWorkspace>(
+        rows, threads, k,
+        [&](Index r, CgWorkspace& ws) {
+          solve_row_cg(ratings, r, mirror, src_bias, config, ws, dst_factors, dst_bias);
+        },
+        [&](CgWorkspace& ws) {
+          if (config.train_errors) {
 #pragma omp critical(hpcrec_explicit_train_errors)
-        config.train_errors->merge(ws->errors);  // exact sums: the order does not matter
-      }
-    }
-    errors.rethrow();
+            config.train_errors->merge(ws.errors);  // exact sums: the order does not matter
+          }
+        });
     return;
   }
-
-  // Rows are independent and each is solved by one fixed code path, chosen
-  // by its own n and k only, so the result does not depend on the thread
-  // count or on the schedule.
-  FirstError errors;
-#pragma omp parallel num_threads(threads)
-  {
-    // Each thread allocates its own workspace (from its own malloc arena:
-    // no cache line shared with another thread's).
-    std::optional<RowWorkspace> ws;
-    errors.run([&] { ws.emplace(k); });
-#pragma omp for schedule(dynamic, 16)
-    for (Index r = 0; r < rows; ++r) {
-      if (!ws) continue;  // its allocation failed: rethrown below
-      // The rare LDLT fallback allocates too.
-      errors.run([&] { solve_row(ratings, r, src_factors, src_bias, config, *ws, dst_factors, dst_bias); });
-    }
-  }
-  errors.rethrow();
+  // The rare LDLT fallback allocates.
+  for_rows<RowWorkspace>(
+      rows, threads, k,
+      [&](Index r, RowWorkspace& ws) {
+        solve_row(ratings, r, src_factors, src_bias, config, ws, dst_factors, dst_bias);
+      },
+      [](RowWorkspace&) {});
 }
 
 double explicit_rows_flops(const CsrView& ratings, int k, const ExplicitAlsConfig& config) {

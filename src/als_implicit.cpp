@@ -26,8 +26,7 @@ using FactorsRef = Eigen::Ref<const Matrix>;
 constexpr Eigen::Index kLanes = 8;
 // Counterpart rows prefetched ahead by the gather (random reads from a matrix
 // far larger than the caches).
-constexpr Eigen::Index kPrefetch = 8;
-constexpr Eigen::Index kPrefetchFloat = 16;  // the same distance in bytes for float32 rows
+constexpr Eigen::Index kPrefetch = 8;  // float32 rows: kPrefetchFloat, the same distance in bytes
 
 Eigen::Index round_up(Eigen::Index x) { return (x + kLanes - 1) / kLanes * kLanes; }
 
@@ -36,9 +35,7 @@ Eigen::Index round_up(Eigen::Index x) { return (x + kLanes - 1) / kLanes * kLane
 // stays in L2 for all its passes; a longer row is re-gathered per pass. The
 // workspace is thus bounded whatever the longest row.
 Eigen::Index gather_capacity(Eigen::Index kp) { return std::max<Eigen::Index>(32, 262144 / kp); }
-
-// The same 2 MiB in float rows (8192 rows at k = 64).
-Eigen::Index float_capacity(Eigen::Index kpf) { return std::max<Eigen::Index>(32, 524288 / kpf); }
+// (float_capacity, src/float_mirror.hpp: the same 2 MiB in float rows.)
 
 // ---------------------------------------------------------------------------
 // The fixed-order kernels on padded, 64-byte aligned data (dot products,

@@ -12,6 +12,7 @@
 //     [1.0 2.0 3.0]  ->   [1.0f 2.0f 3.0f 0 ...                    0]
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "src/types.hpp"
@@ -25,6 +26,16 @@ constexpr Eigen::Index kFloatLanes = 16;
 inline Eigen::Index round_up_float(Eigen::Index x) {
   return (x + kFloatLanes - 1) / kFloatLanes * kFloatLanes;
 }
+
+// Rows one float gather of a CG solver holds: 2 MiB (8192 rows at k = 64),
+// at least 32. A row with at most this many ratings is gathered once for all
+// its passes and stays in L2; a longer one is re-gathered per pass, so the
+// workspace is bounded whatever the longest row.
+inline Eigen::Index float_capacity(Eigen::Index kpf) { return std::max<Eigen::Index>(32, 524288 / kpf); }
+
+// Counterpart rows the float gathers prefetch ahead (random reads from a
+// block far larger than the caches).
+constexpr Eigen::Index kPrefetchFloat = 16;
 
 // Fills `storage` (reused across calls: fresh pages would fault on every
 // half-step) with y_i rounded to nearest float and returns the first row.
