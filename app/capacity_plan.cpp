@@ -252,10 +252,9 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     else if (p > 1)
       gathered = 8 * width * gathered_rows;
     const MemoryTerm gath{"gathered counterpart rows", gathered};
-    // plan_side copies the block's column ids to find the needed rows, and
-    // the plan keeps that vector: its capacity (4 B a rating) stays resident.
+    // The plans keep the needed rows' ids (4 B each) and the rows to send.
     const MemoryTerm plan_bytes{"routing plans + send buffers",
-                                4 * (nu + ni) + 4 * rp.sent_rows + 8 * width * rp.sent_rows};
+                                4 * gathered_rows + 4 * rp.sent_rows + 8 * width * rp.sent_rows};
     // CG's float32 copy of the counterpart rows, one buffer reused by both
     // half-steps (ials at one rank mirrors the own rows, not gathered).
     double mirror = 0;

@@ -18,6 +18,10 @@ RoutingPlan RoutingPlan::build(const Communicator& comm, std::vector<Index> need
   for (Index& g : asked) g -= first;
   plan.send_rows_ = std::move(asked);
   plan.send_counts_ = std::move(asked_counts);
+  // Callers often build `needed` from a copy of every column id of a block
+  // (one per rating) and then deduplicate: the plan keeps it for the whole
+  // run, so release that capacity (4 B a rating) down to the rows needed.
+  needed.shrink_to_fit();
   plan.needed_ = std::move(needed);
   return plan;
 }
