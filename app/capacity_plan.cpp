@@ -185,8 +185,9 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     item_half = expected_gather(item_share, data.user_nnz, users);
   }
 
-  // The id maps every rank holds: the allgathered ids of all byte ranges,
-  // whose capacity (repeats included) stays resident after sort + unique.
+  // The id maps: while they are built every rank holds the allgathered ids
+  // of all byte ranges (repeats across ranges included); after sort +
+  // unique they are released down to the m + n distinct ids.
   double user_ids = 0, item_ids = 0;
   if (static_cast<size_t>(p) <= data.user_ids_read.size() &&
       static_cast<size_t>(p) <= data.item_ids_read.size()) {
@@ -197,7 +198,8 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     item_ids =
         p * expected_distinct(histogram(data.item_counts), data.lines, static_cast<double>(data.lines) / p);
   }
-  const double maps = map_bytes(data, user_ids) + map_bytes(data, item_ids);
+  const double maps_gathered = map_bytes(data, user_ids) + map_bytes(data, item_ids);
+  const double maps = map_bytes(data, m) + map_bytes(data, n);
 
   const double k = s.factors;
   const double width = s.implicit ? k : k + 1;  // doubles a gathered row
@@ -266,7 +268,7 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     phases.push_back({"read", {overhead, {"parsed ratings (28 B each)", 28.0 * 1.05 * R}}});
     phases.push_back({"id maps",
                       {overhead,
-                       idmaps,
+                       {"id maps, allgathered", maps_gathered},
                        {"parsed ratings (28 B each)", 28.0 * 1.05 * R},
                        {"distinct-id chunk (8 B x up to 2^20)", 8.0 * std::min(R, 1048576.0)}}});
     phases.push_back({"dense ids", {overhead, idmaps, {"parsed ratings + dense ids", 32.0 * R}}});

@@ -46,6 +46,10 @@ math::IdMap build_id_map(const Communicator& comm, const math::IdColumn& column)
     map.ints = comm.allgatherv<std::int64_t>(local);
     std::sort(map.ints.begin(), map.ints.end());
     map.ints.erase(std::unique(map.ints.begin(), map.ints.end()), map.ints.end());
+    // The gathered vector holds every rank's distinct ids, repeats across
+    // ranks included (~P x the ids of one rank's slice for items): release
+    // them, or each rank keeps that for the whole run (docs/SCALING.md).
+    map.ints.shrink_to_fit();
     return map;
   }
   // Only the strings actually used (the dictionary may hold more).
@@ -62,6 +66,7 @@ math::IdMap build_id_map(const Communicator& comm, const math::IdColumn& column)
   }
   std::sort(map.strings.begin(), map.strings.end());
   map.strings.erase(std::unique(map.strings.begin(), map.strings.end()), map.strings.end());
+  map.strings.shrink_to_fit();
   return map;
 }
 
