@@ -38,11 +38,13 @@ inline std::vector<Index> rows_named(Index first, Index rows, const math::IdMap&
   return out;
 }
 
-// The rows a finished driver leaves, and the blocks given back to the data.
+// A finished driver's blocks given back to the data: moved, not copied (a
+// copy doubled the blocks at the end of training, the peak of the run), so
+// the driver's sides are empty afterwards; call after take().
 template <class Driver>
-void restore_blocks(const Driver& d, TrainingData& data) {
-  data.by_user = d.users().global_ratings();
-  data.by_item = d.items().global_ratings();
+void restore_blocks(Driver& d, TrainingData& data) {
+  data.by_user = d.users().release_global_ratings();
+  data.by_item = d.items().release_global_ratings();
 }
 
 // Collective. The spread of the training ratings around their mean: the
@@ -81,9 +83,10 @@ class AlsFamily : public FactorModel {
  protected:
   using Index = math::Index;
 
-  // Copies the driver's rows into the model.
+  // The driver's current rows, copied into the model (mid-training: the
+  // ranking evaluation of --ranking-every).
   template <class Driver>
-  void take(const Driver& d) {
+  void snapshot(const Driver& d) {
     user_factors_ = d.users().factors;
     user_bias_ = d.users().bias;
     item_factors_ = d.items().factors;
@@ -92,7 +95,7 @@ class AlsFamily : public FactorModel {
     first_item_ = d.items().first();
   }
   // bpmf: the mean over the kept samples (mpi/bpmf_driver.hpp).
-  void take(const dist::Bpmf& d) {
+  void snapshot(const dist::Bpmf& d) {
     dist::Bpmf::State s = d.averaged();
     user_factors_ = std::move(s.user_factors);
     user_bias_ = std::move(s.user_bias);
@@ -101,6 +104,19 @@ class AlsFamily : public FactorModel {
     first_user_ = d.users().first();
     first_item_ = d.items().first();
   }
+  // The finished driver's rows, moved into the model: a copy would hold the
+  // factors twice at the end of training (the driver is done after this).
+  template <class Driver>
+  void take(Driver& d) {
+    user_factors_ = std::move(d.users().factors);
+    user_bias_ = std::move(d.users().bias);
+    item_factors_ = std::move(d.items().factors);
+    item_bias_ = std::move(d.items().bias);
+    first_user_ = d.users().first();
+    first_item_ = d.items().first();
+  }
+  // Non-template, so that it is the overload chosen for a Bpmf.
+  void take(dist::Bpmf& d) { snapshot(d); }
 
   // The iteration loop shared by als, ials and bpmf; `row` formats an iteration's
   // table row and JSON fields from its stats.
@@ -128,7 +144,7 @@ class AlsFamily : public FactorModel {
       record["mb_exchanged"] = s.bytes_exchanged / 1e6;
       record["gflops"] = s.flops / s.solve_seconds / 1e9;
       if (run.ranking_every > 0 && data.test_count > 0 && s.iteration % run.ranking_every == 0) {
-        take(driver);
+        snapshot(driver);
         TrainingData seen;
         seen.by_user = driver.users().global_ratings();
         seen.by_item = driver.items().global_ratings();

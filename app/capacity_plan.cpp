@@ -290,10 +290,9 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
                        {"user CSR", 8.0 * nu + 8.0 * mu},
                        {"ratings, send + receive (12 B each)", 24.0 * nu + 12.0 * ni}}});
     const Terms training{overhead, idmaps, blocks, factors, gath, plan_bytes, mirror_term};
+    // At the end the model takes the factors and the data the blocks back by
+    // moving them: no phase holds them twice.
     phases.push_back({"training", training});
-    Terms end = training;
-    end.push_back({"model copy of factors + CSR copies", (8 * k + 8) * (mu + mi) + blocks_bytes});
-    phases.push_back({"end of training", end});
     for (auto& [name, terms] : phases) {
       double total = 0;
       for (const auto& t : terms) total += t.bytes;

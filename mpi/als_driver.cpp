@@ -20,6 +20,15 @@ void plan_side(const Communicator& comm, AlsSide& side, const BlockPartition& ot
   side.planned = true;
 }
 
+math::CsrBlock AlsSide::release_global_ratings() {
+  math::CsrBlock out = std::move(ratings);
+  ratings = math::CsrBlock{};
+  if (planned)
+    for (Index& c : out.cols) c = plan.needed()[c];
+  planned = false;
+  return out;
+}
+
 math::CsrBlock AlsSide::global_ratings() const {
   math::CsrBlock out = ratings;
   if (planned)

@@ -33,6 +33,8 @@ struct AlsSide {
   Index rows() const { return ratings.rows(); }
   // The ratings with global column ids (a copy).
   math::CsrBlock global_ratings() const;
+  // The same, moved out: for a side that is done (its ratings are left empty).
+  math::CsrBlock release_global_ratings();
 };
 
 // A half-step over some of a side's rows only (update --scope touched):

@@ -73,6 +73,8 @@ class Bpmf {
 
   const AlsSide& users() const { return users_; }
   const AlsSide& items() const { return items_; }
+  AlsSide& users() { return users_; }
+  AlsSide& items() { return items_; }
   int iterations_done() const { return sample_; }
   int kept() const { return kept_; }
   double global_mean() const { return mu_; }

@@ -44,6 +44,8 @@ class ImplicitAls {
 
   const AlsSide& users() const { return users_; }
   const AlsSide& items() const { return items_; }
+  AlsSide& users() { return users_; }
+  AlsSide& items() { return items_; }
   int iterations_done() const { return iteration_; }
   const ImplicitAlsOptions& options() const { return options_; }
   // As ExplicitAls::solve_only; the loss stays the loss over all pairs.
