@@ -132,22 +132,19 @@ double map_bytes(const PlanData& data, double entries) {
 }
 
 double flops_of_rows(const std::vector<Offset>& nnz, Index first, Index count, const PlanSettings& s) {
-  const double k = s.factors;
+  const math::SolverKind solver =
+      s.cholesky ? math::SolverKind::kCholesky : math::SolverKind::kConjugateGradient;
+  math::ExplicitAlsConfig explicit_cfg;
+  explicit_cfg.solver = solver;
+  explicit_cfg.cg_steps = s.cg_steps;
+  math::ImplicitAlsConfig implicit_cfg;
+  implicit_cfg.solver = solver;
+  implicit_cfg.cg_steps = s.cg_steps;
   double f = 0;
   for (Index j = first; j < first + count; ++j) {
     const double n = static_cast<double>(nnz[static_cast<size_t>(j)]);
-    if (n == 0) continue;
-    if (!s.implicit && s.cholesky) {
-      const double d = k + 1;
-      f += n * d * (d + 1) + 2 * n * d + d * d * d / 3 + 2 * d * d;
-    } else if (!s.implicit) {  // explicit_rows_flops of CG
-      f += (s.cg_steps + 1.0) * (n * (4 * k + 4) + 12 * (k + 1));
-    } else if (s.cholesky) {
-      f += n * k * (k + 1) + 3 * n * k + k * k * k / 3 + 2 * k * k + k;
-    } else {
-      const double st = s.cg_steps;
-      f += (st + 1) * (2 * k * k + 2 * k + n * (4 * k + 2)) + 2 * k + st * 10 * k;
-    }
+    f += s.implicit ? math::implicit_row_flops(n, s.factors, implicit_cfg)
+                    : math::explicit_row_flops(n, s.factors, explicit_cfg);
   }
   return f;
 }

@@ -143,14 +143,15 @@ void ExplicitAls::evaluate(const math::Matrix& gathered_users, IterationStats& s
   };
   if (train) {
     stats.train = {train->squared.value(), train->absolute.value(), train->count};
-  }
-  // Train error at the item owners: gathered users are this iteration's.
-  for (Index row = 0; row < items_.rows() && !train; ++row) {
-    const auto y = items_.factors.row(row);
-    for (Offset e = items_.ratings.indptr[row]; e < items_.ratings.indptr[row + 1]; ++e) {
-      const Index u = items_.ratings.cols[e];
-      const double s = gathered_users(u, k) + items_.bias[row] + gathered_users.row(u).head(k).dot(y);
-      stats.train.add(predict(s), items_.ratings.values[e]);
+  } else {
+    // Train error at the item owners: gathered users are this iteration's.
+    for (Index row = 0; row < items_.rows(); ++row) {
+      const auto y = items_.factors.row(row);
+      for (Offset e = items_.ratings.indptr[row]; e < items_.ratings.indptr[row + 1]; ++e) {
+        const Index u = items_.ratings.cols[e];
+        const double s = gathered_users(u, k) + items_.bias[row] + gathered_users.row(u).head(k).dot(y);
+        stats.train.add(predict(s), items_.ratings.values[e]);
+      }
     }
   }
   for (size_t t = 0; t < test_.at_item_owner.size(); ++t) {

@@ -17,6 +17,9 @@ namespace hpcrec::math {
 
 namespace {
 
+// A prior (bpmf's Gibbs step) always solves by Cholesky.
+bool uses_cg(const ExplicitAlsConfig& c) { return c.solver == SolverKind::kConjugateGradient && !c.prior; }
+
 using FactorsRef = Eigen::Ref<const Matrix>;
 using BiasRef = Eigen::Ref<const Vector, 0, Eigen::InnerStride<>>;
 
@@ -247,31 +250,31 @@ void solve_row_cg(const CsrView& ratings, Index row, const float* mirror, const 
     Offset pos = begin;
     return n <= ws.capf ? gather_float(ratings, row, &pos, mirror, src_bias, config.global_mean, ws) : 0;
   }();
-  // acc (k floats in ws.accf, the bias element returned) = sum_i c_i z_i;
-  // with `on_chunk`, also ws.c = the c_i, handed over a chunk at a time as
-  // on_chunk(len, stored position of its first rating).
-  const auto pass = [&](const Vector& v, simd::BiasedCoef coef, const auto& on_chunk, bool keep_c) {
+  // body(len, stored position of its first rating) on each gathered chunk
+  // of the row's ratings: once when the row is resident, else re-gathered.
+  const auto for_each_chunk = [&](const auto& body) {
+    if (resident > 0) return body(resident, begin);
+    Offset pos = begin;
+    for (Offset first = pos;; first = pos) {
+      const Eigen::Index len = gather_float(ratings, row, &pos, mirror, src_bias, config.global_mean, ws);
+      if (len == 0) return;
+      body(len, first);
+    }
+  };
+  const auto load = [&](const Vector& v) {
     for (Eigen::Index f = 0; f < k; ++f) ws.vf[f] = static_cast<float>(v[f]);
     ws.accf.setZero();
+  };
+  // ws.accf (k floats) = sum_i c_i y_i; returns sum_i c_i, the bias element.
+  const auto pass = [&](const Vector& v, simd::BiasedCoef coef) {
+    load(v);
     double bias = 0.0;
-    const auto run = [&](Eigen::Index len, Offset first) {
+    for_each_chunk([&](Eigen::Index len, Offset) {
       simd::biased_pass(ws.gf.data(), len, ws.kpf, ws.vf.data(), v[k], ws.t.data(), coef, ws.accf.data(),
-                        &bias, keep_c ? ws.c.data() : nullptr);
-      on_chunk(len, first);
-    };
-    if (resident > 0) {
-      run(resident, begin);
-    } else {
-      Offset pos = begin;
-      for (Offset first = pos;; first = pos) {
-        const Eigen::Index len = gather_float(ratings, row, &pos, mirror, src_bias, config.global_mean, ws);
-        if (len == 0) break;
-        run(len, first);
-      }
-    }
+                        &bias);
+    });
     return bias;
   };
-  const auto none = [](Eigen::Index, Offset) {};
   const double s = config.weighted_lambda ? static_cast<double>(n) : 1.0;
   ws.lam.head(k).setConstant(config.lambda * s);
   ws.lam[k] = config.bias_lambda * s;
@@ -279,7 +282,7 @@ void solve_row_cg(const CsrView& ratings, Index row, const float* mirror, const 
   ws.w[k] = dst_bias[row];
 
   // r = Z^T t - Z^T Z w - D w.
-  const double rb = pass(ws.w, simd::BiasedCoef::kTargetResidual, none, false);
+  const double rb = pass(ws.w, simd::BiasedCoef::kTargetResidual);
   for (Eigen::Index f = 0; f < k; ++f) ws.r[f] = static_cast<double>(ws.accf[f]) - ws.lam[f] * ws.w[f];
   ws.r[k] = rb - ws.lam[k] * ws.w[k];
   ws.p = ws.r;
@@ -287,7 +290,7 @@ void solve_row_cg(const CsrView& ratings, Index row, const float* mirror, const 
   // Below this the residual is rounding noise of the warm start.
   const double tiny = std::max(std::numeric_limits<double>::min(), 1e-30 * rs);
   for (int step = 0; step < config.cg_steps && rs > tiny; ++step) {
-    const double apb = pass(ws.p, simd::BiasedCoef::kProduct, none, false);
+    const double apb = pass(ws.p, simd::BiasedCoef::kProduct);
     for (Eigen::Index f = 0; f < k; ++f) ws.ap[f] = static_cast<double>(ws.accf[f]) + ws.lam[f] * ws.p[f];
     ws.ap[k] = apb + ws.lam[k] * ws.p[k];
     const double pap = dot_d(ws.p, ws.ap);
@@ -306,18 +309,18 @@ void solve_row_cg(const CsrView& ratings, Index row, const float* mirror, const 
   dst_bias[row] = ws.w[k];
   if (config.train_errors) {
     // c_i = t_i - z_i . w = r_i - (mu + b_src + z_i . w): the prediction is r_i - c_i.
-    double squared = 0.0, absolute = 0.0;
-    pass(
-        ws.w, simd::BiasedCoef::kTargetResidual,
-        [&](Eigen::Index len, Offset first) {
-          for (Eigen::Index j = 0; j < len; ++j) {
-            const double r = ratings.values[first + j];
-            const double e = std::clamp(r - ws.c[j], config.clip_min, config.clip_max) - r;
-            squared += e * e;
-            absolute += std::abs(e);
-          }
-        },
-        true);
+    double squared = 0.0, absolute = 0.0, unused = 0.0;
+    load(ws.w);
+    for_each_chunk([&](Eigen::Index len, Offset first) {
+      simd::biased_pass(ws.gf.data(), len, ws.kpf, ws.vf.data(), ws.w[k], ws.t.data(),
+                        simd::BiasedCoef::kTargetResidual, ws.accf.data(), &unused, ws.c.data());
+      for (Eigen::Index j = 0; j < len; ++j) {
+        const double r = ratings.values[first + j];
+        const double e = std::clamp(r - ws.c[j], config.clip_min, config.clip_max) - r;
+        squared += e * e;
+        absolute += std::abs(e);
+      }
+    });
     ws.errors.squared.add(squared);
     ws.errors.absolute.add(absolute);
     ws.errors.count += n;
@@ -365,7 +368,7 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
   }
   const int threads = std::max(config.threads, 1);
 
-  if (config.solver == SolverKind::kConjugateGradient && !config.prior) {
+  if (uses_cg(config)) {
     std::vector<float> own;
     const float* mirror =
         float_mirror(src_factors, threads, config.mirror_storage ? *config.mirror_storage : own);
@@ -391,25 +394,17 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
       [](RowWorkspace&) {});
 }
 
-double explicit_rows_flops(const CsrView& ratings, int k, const ExplicitAlsConfig& config) {
+double explicit_row_flops(double n, int k, const ExplicitAlsConfig& config) {
+  if (n == 0) return 0.0;  // an empty row is zeroed, not solved
   const double d = k + 1.0;
-  if (config.solver == SolverKind::kConjugateGradient && !config.prior) {
-    const double passes = config.cg_steps + 1.0;
-    double nnz = 0.0, solved = 0.0;
-    for (Index r = 0; r < ratings.rows(); ++r) {
-      const auto n = static_cast<double>(ratings.indptr[r + 1] - ratings.indptr[r]);
-      nnz += n;
-      solved += n > 0 ? 1.0 : 0.0;
-    }
-    return passes * (nnz * (4.0 * k + 4.0) + solved * 12.0 * d);
-  }
+  if (uses_cg(config)) return (config.cg_steps + 1.0) * (n * (4.0 * k + 4.0) + 12.0 * d);
+  return n * d * (d + 1.0) + 2.0 * n * d + d * d * d / 3.0 + 2.0 * d * d;
+}
+
+double explicit_rows_flops(const CsrView& ratings, int k, const ExplicitAlsConfig& config) {
   double flops = 0.0;
-  for (Index r = 0; r < ratings.rows(); ++r) {
-    const auto n = static_cast<double>(ratings.indptr[r + 1] - ratings.indptr[r]);
-    // An empty row is zeroed, not solved: it costs no flops.
-    if (n == 0) continue;
-    flops += n * d * (d + 1.0) + 2.0 * n * d + d * d * d / 3.0 + 2.0 * d * d;
-  }
+  for (Index r = 0; r < ratings.rows(); ++r)
+    flops += explicit_row_flops(static_cast<double>(ratings.indptr[r + 1] - ratings.indptr[r]), k, config);
   return flops;
 }
 

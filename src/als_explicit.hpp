@@ -111,5 +111,7 @@ void solve_explicit_rows(const CsrView& ratings, const Eigen::Ref<const Matrix>&
 // product and update of each row, + the bias element) + (s + 1) * 12 d for
 // the recurrences. Rows without ratings cost nothing.
 double explicit_rows_flops(const CsrView& ratings, int k, const ExplicitAlsConfig& config = {});
+// The same for one row with n ratings (hpcrec plan's model uses it too).
+double explicit_row_flops(double n, int k, const ExplicitAlsConfig& config = {});
 
 }  // namespace hpcrec::math

@@ -549,20 +549,22 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
   errors.rethrow();
 }
 
-double implicit_rows_flops(const CsrView& interactions, int k, const ImplicitAlsConfig& config) {
+double implicit_row_flops(double n, int k, const ImplicitAlsConfig& config) {
+  if (n == 0) return 0.0;
   const double d = k;
   const double s = config.cg_steps;
+  if (config.solver == SolverKind::kCholesky)
+    return n * d * (d + 1.0) + 3.0 * n * d + d * d * d / 3.0 + 2.0 * d * d + d;
+  return (s + 1.0) * (2.0 * d * d + 2.0 * d + n * (4.0 * d + 2.0)) + 2.0 * d + s * 10.0 * d;
+}
+
+double implicit_rows_flops(const CsrView& interactions, int k, const ImplicitAlsConfig& config) {
   double flops = 0.0;
   for (Index r = 0; r < interactions.rows(); ++r) {
     double n = 0.0;
     for (Offset e = interactions.indptr[r]; e < interactions.indptr[r + 1]; ++e)
       n += interactions.values[e] > 0.0f;
-    if (n == 0) continue;
-    if (config.solver == SolverKind::kCholesky) {
-      flops += n * d * (d + 1.0) + 3.0 * n * d + d * d * d / 3.0 + 2.0 * d * d + d;
-    } else {
-      flops += (s + 1.0) * (2.0 * d * d + 2.0 * d + n * (4.0 * d + 2.0)) + 2.0 * d + s * 10.0 * d;
-    }
+    flops += implicit_row_flops(n, k, config);
   }
   return flops;
 }

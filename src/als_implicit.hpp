@@ -134,6 +134,8 @@ void solve_implicit_rows(const CsrView& interactions, const Eigen::Ref<const Mat
 //
 // CG counts its nominal steps (a row whose residual vanishes stops early).
 double implicit_rows_flops(const CsrView& interactions, int k, const ImplicitAlsConfig& config);
+// The same for one row with n interactions r > 0 (hpcrec plan's model uses it too).
+double implicit_row_flops(double n, int k, const ImplicitAlsConfig& config);
 
 // For the given rows (factors `row_factors`, same rows as `interactions`):
 // sum over rows u, then over u's interactions with r > 0 in stored order, of
