@@ -191,11 +191,13 @@ CheckpointWritten write_checkpoint(const dist::Communicator& comm, const std::st
         }
       }
     }
-    // A job killed mid-write leaves its ckpt-NNNNNN.h5.TOKEN.tmp behind; one
-    // numbered at or below the checkpoint just completed can only be such a
-    // leftover (this job's own was renamed), so the directory does not fill
-    // up with them over preemptions.
-    static const std::regex stale("ckpt-([0-9]+)\\.h5(\\..*)?\\.tmp");
+    // A job killed mid-write leaves its ckpt-NNNNNN.h5.TOKEN.tmp behind, and
+    // one killed inside MPI_File_open also the TMP.locktest.RANK that Open
+    // MPI's sharedfp/lockedfile component creates while probing the file
+    // system. One numbered at or below the checkpoint just completed can only
+    // be such a leftover (this job's own was renamed), so the directory does
+    // not fill up with them over preemptions.
+    static const std::regex stale("ckpt-([0-9]+)\\.h5(\\..*)?\\.tmp(\\.locktest\\.[0-9]+)?");
     std::vector<fs::path> leftovers;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       std::smatch m;

@@ -381,7 +381,8 @@ TEST(ModelFile, ReadRejectsAnotherFormatVersion) {
 }
 
 // Rotation keeps the newest two and removes what a job killed mid-write left
-// (ckpt-000002.h5.vm-1.tmp), but not a .tmp numbered above the checkpoint
+// (ckpt-000002.h5.vm-1.tmp, and Open MPI's probe file beside it,
+// ckpt-000002.h5.vm-1.tmp.locktest.1), but not a .tmp numbered above the checkpoint
 // just written, nor files that are not checkpoints.
 TEST(Checkpoint, RotationKeepsTheNewestAndRemovesLeftoverTmpFiles) {
   auto comm = Communicator::world();
@@ -389,8 +390,8 @@ TEST(Checkpoint, RotationKeepsTheNewestAndRemovesLeftoverTmpFiles) {
   const std::string ck = dir.file("ck");
   if (comm.rank() == 0) {
     fs::create_directories(ck);
-    for (const char* name :
-         {"ckpt-000002.h5.vm-1.tmp", "ckpt-000003.h5.tmp", "ckpt-000009.h5.vm-1.tmp", "notes.tmp"})
+    for (const char* name : {"ckpt-000002.h5.vm-1.tmp", "ckpt-000002.h5.vm-1.tmp.locktest.1",
+                             "ckpt-000003.h5.tmp", "ckpt-000009.h5.vm-1.tmp", "notes.tmp"})
       std::ofstream(ck + "/" + name) << "partial";
   }
   comm.barrier();
