@@ -182,9 +182,11 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     item_half = expected_gather(item_share, data.user_nnz, users);
   }
 
-  // The id maps: while they are built every rank holds the allgathered ids
-  // of all byte ranges (repeats across ranges included); after sort +
-  // unique they are released down to the m + n distinct ids.
+  // The id maps (mpi/id_remap.hpp), partitioned: while they are built a
+  // rank holds its own distinct ids and the sample sort's bucket it
+  // receives (repeats across ranks included): ids_read / P each, ids_read
+  // the distinct ids of every byte range summed. Afterwards it keeps the ids
+  // of its own rows.
   double user_ids = 0, item_ids = 0;
   if (static_cast<size_t>(p) <= data.user_ids_read.size() &&
       static_cast<size_t>(p) <= data.item_ids_read.size()) {
@@ -195,8 +197,11 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     item_ids =
         p * expected_distinct(histogram(data.item_counts), data.lines, static_cast<double>(data.lines) / p);
   }
-  const double maps_gathered = map_bytes(data, user_ids) + map_bytes(data, item_ids);
-  const double maps = map_bytes(data, m) + map_bytes(data, n);
+  const double building = p == 1 ? 1.0 : 2.0;
+  const double maps_building = building * (map_bytes(data, user_ids / p) + map_bytes(data, item_ids / p));
+  // Routed lookups: a rank's distinct ids asked (8 B) and answered (8 B),
+  // and as many asked of it.
+  const double lookups = p == 1 ? 0.0 : 32.0 * (user_ids + item_ids) / p;
 
   const double k = s.factors;
   const double width = s.implicit ? k : k + 1;  // doubles a gathered row
@@ -239,7 +244,7 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     // or the byte range when smaller, for the whole run.
     const double buffer = std::min(8.0 * 1024 * 1024, data.file_bytes / p + 4096);
     const MemoryTerm overhead{"fixed per process + read buffer", s.overhead_bytes + buffer};
-    const MemoryTerm idmaps{"id maps (all users and items)", maps};
+    const MemoryTerm idmaps{"id maps (own rows' ids)", map_bytes(data, mu) + map_bytes(data, mi)};
     const MemoryTerm counts{"user row counts (all users)", 8.0 * m};
     const double blocks_bytes = 8.0 * (nu + ni) + 8.0 * (mu + mi + 2);
     const MemoryTerm blocks{"CSR blocks (both orientations)", blocks_bytes};
@@ -265,10 +270,14 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     phases.push_back({"read", {overhead, {"parsed ratings (28 B each)", 28.0 * 1.05 * R}}});
     phases.push_back({"id maps",
                       {overhead,
-                       {"id maps, allgathered", maps_gathered},
+                       {"id maps, own distinct ids + sample-sort bucket", maps_building},
                        {"parsed ratings (28 B each)", 28.0 * 1.05 * R},
                        {"distinct-id chunk (8 B x up to 2^20)", 8.0 * std::min(R, 1048576.0)}}});
-    phases.push_back({"dense ids", {overhead, idmaps, {"parsed ratings + dense ids", 32.0 * R}}});
+    phases.push_back({"dense ids",
+                      {overhead,
+                       {"id map slices (ids / P)", map_bytes(data, m / p) + map_bytes(data, n / p)},
+                       {"routed lookups", lookups},
+                       {"parsed ratings + dense ids", 32.0 * R}}});
     phases.push_back(
         {"row counts",
          {overhead, idmaps, {"local ratings (20 B each)", 20.0 * R}, {"row counts", 8.0 * (m + n)}}});

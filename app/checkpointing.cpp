@@ -74,8 +74,8 @@ Checkpointing::Checkpointing(const dist::Communicator& comm, CheckpointOptions o
 
 void Checkpointing::complete_data(const dist::AlsSide& users) {
   if (have_ratings_hash_) return;
-  data_.user_ids_hash = io::hash_ids(user_ids_);
-  data_.item_ids_hash = io::hash_ids(item_ids_);
+  data_.user_ids_hash = io::hash_ids(comm_, user_ids_);
+  data_.item_ids_hash = io::hash_ids(comm_, item_ids_);
   static const std::vector<math::Index> none;
   data_.ratings_hash = comm_.allreduce<std::uint64_t>(
       io::hash_ratings(users.ratings, users.planned ? users.plan.needed() : none), MPI_SUM);

@@ -11,17 +11,18 @@
 #include "app/training_data.hpp"
 #include "io/text_writer.hpp"
 #include "mpi/failure.hpp"
+#include "mpi/id_remap.hpp"
 
 namespace hpcrec::app {
 
 namespace {
 
 // "user\titem\trating[\ttimestamp]\n", original ids.
-void append_line(std::string& out, const TrainingData& d, math::Index user, math::Index item, float rating,
+void append_line(std::string& out, const std::string& user, const std::string& item, float rating,
                  const std::int64_t* timestamp) {
-  out += d.user_ids.name(user);
+  out += user;
   out += '\t';
-  out += d.item_ids.name(item);
+  out += item;
   out += '\t';
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, rating);
@@ -41,20 +42,34 @@ void append_line(std::string& out, const TrainingData& d, math::Index user, math
 void write_split_files(const dist::Communicator& comm, const TrainingData& data, const std::string& out_train,
                        const std::string& out_test) {
   // Users in dense (sorted id) order, each user's items ascending: the same
-  // files at any rank count.
+  // files at any rank count. The ids named are fetched from the ranks that
+  // hold them (the maps may be partitioned).
   std::string text;
   const math::CsrBlock& t = data.by_user;
-  for (math::Index r = 0; r < t.rows(); ++r) {
-    for (math::Offset e = t.indptr[r]; e < t.indptr[r + 1]; ++e) {
-      append_line(text, data, t.first_row + r, t.cols[e], t.values[e],
-                  data.has_timestamps ? &data.train_timestamps[e] : nullptr);
+  {
+    std::vector<math::Index> users, items(t.cols.begin(), t.cols.end());
+    for (math::Index r = 0; r < t.rows(); ++r) users.push_back(t.first_row + r);
+    const math::IdMap user_names = dist::fetch_names(comm, data.user_ids, users);
+    const math::IdMap item_names = dist::fetch_names(comm, data.item_ids, items);
+    for (math::Index r = 0; r < t.rows(); ++r) {
+      const std::string user = user_names.name(users[static_cast<size_t>(r)]);
+      for (math::Offset e = t.indptr[r]; e < t.indptr[r + 1]; ++e) {
+        append_line(text, user, item_names.name(items[static_cast<size_t>(e)]), t.values[e],
+                    data.has_timestamps ? &data.train_timestamps[e] : nullptr);
+      }
     }
   }
   io::write_text_collectively(comm, out_train, text);
   text.clear();
+  std::vector<math::Index> users, items;
+  for (const auto& r : data.test) {
+    users.push_back(r.user);
+    items.push_back(r.item);
+  }
+  const math::IdMap user_names = dist::fetch_names(comm, data.user_ids, users);
+  const math::IdMap item_names = dist::fetch_names(comm, data.item_ids, items);
   for (size_t j = 0; j < data.test.size(); ++j) {
-    const auto& r = data.test[j];
-    append_line(text, data, r.user, r.item, r.value,
+    append_line(text, user_names.name(users[j]), item_names.name(items[j]), data.test[j].value,
                 data.has_timestamps ? &data.test_timestamps[j] : nullptr);
   }
   io::write_text_collectively(comm, out_test, text);

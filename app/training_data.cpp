@@ -76,6 +76,23 @@ void build_blocks(const dist::Communicator& comm, std::vector<math::Rating>& tra
   trace_phase(comm.rank(), "item csr");
 }
 
+// Collective. --duplicates error: the first rank that met a repeated pair
+// names it (its user is one of its rows; the item's id is fetched from the
+// rank that holds it) and every rank ends with that message.
+void fail_on_repeated_pair(const dist::Communicator& comm, const dist::DensePair& repeated,
+                           const TrainingData& data) {
+  const int first = comm.allreduce<int>(repeated.user >= 0 ? comm.rank() : comm.size(), MPI_MIN);
+  if (first == comm.size()) return;
+  std::vector<Index> item;
+  if (comm.rank() == first) item.push_back(repeated.item);
+  const math::IdMap named = dist::fetch_names(comm, data.item_ids, item);
+  dist::collective_phase(comm, [&] {
+    if (comm.rank() != first) return;
+    throw InputError("duplicate rating for user " + data.user_ids.name(repeated.user) + ", item " +
+                     named.name(item[0]) + " (--duplicates error; use last or mean)");
+  });
+}
+
 }  // namespace
 
 TrainingData load_training_data(const dist::Communicator& comm, const DataOptions& options) {
@@ -99,8 +116,18 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   }
   dist::agree_on_id_kind(comm, train.users);
   dist::agree_on_id_kind(comm, train.items);
-  data.user_ids = dist::build_id_map(comm, train.users);
-  data.item_ids = dist::build_id_map(comm, train.items);
+  // Partitioned maps unless a caller needs them whole; items from metadata
+  // merge into a whole item map.
+  if (options.whole_id_maps) {
+    data.user_ids = dist::build_id_map(comm, train.users);
+  } else {
+    data.user_ids = dist::partition_id_map(comm, train.users);
+  }
+  if (options.whole_id_maps || options.extra_items) {
+    data.item_ids = dist::build_id_map(comm, train.items);
+  } else {
+    data.item_ids = dist::partition_id_map(comm, train.items);
+  }
   // Splits hash an item by its place among the rated items, so that items
   // known only from metadata (merged below) change no split.
   std::vector<Index> split_key;
@@ -128,9 +155,9 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   trace_phase(comm.rank(), "id maps");
 
   dist::LocalRatings local;
-  local.users = dist::to_dense(train.users, data.user_ids);
+  local.users = dist::to_dense(comm, train.users, data.user_ids);
   train.users = {};
-  local.items = dist::to_dense(train.items, data.item_ids);
+  local.items = dist::to_dense(comm, train.items, data.item_ids);
   train.items = {};
   local.values = std::move(train.ratings);
   bool has_ts = comm.allreduce<int>(
@@ -148,15 +175,17 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
     const std::vector<Offset> item_counts = dist::global_row_counts(comm, local.items, data.item_ids.size());
     data.items = dist::BlockPartition::balanced(item_counts, comm.size(), options.factors);
   }
+  // Each rank keeps the ids of the rows it owns.
+  dist::align_id_map(comm, data.user_ids, data.users);
+  dist::align_id_map(comm, data.item_ids, data.items);
 
   Offset dropped = 0;
   std::vector<dist::Record> records =
       dist::shuffle_to_user_owners(comm, std::move(local), data.users, &dropped);
   trace_phase(comm.rank(), "shuffled to user owners");
-  Offset removed = 0;
-  dist::collective_phase(comm, [&] {
-    removed = dist::resolve_duplicates(records, options.duplicates, data.user_ids, data.item_ids);
-  });
+  dist::DensePair repeated;
+  const Offset removed = dist::resolve_duplicates(records, options.duplicates, &repeated);
+  fail_on_repeated_pair(comm, repeated, data);
   data.duplicates = comm.allreduce<Offset>(removed, MPI_SUM);
 
   // Split and statistics at the user owners, where each user's ratings are
@@ -209,8 +238,8 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   build_blocks(comm, train_ratings, data);
 
   if (test) {
-    std::vector<Index> users = dist::to_dense(test->users, data.user_ids);
-    std::vector<Index> items = dist::to_dense(test->items, data.item_ids);
+    std::vector<Index> users = dist::to_dense(comm, test->users, data.user_ids);
+    std::vector<Index> items = dist::to_dense(comm, test->items, data.item_ids);
     data.test.reserve(users.size());
     for (size_t k = 0; k < users.size(); ++k) data.test.push_back({users[k], items[k], test->ratings[k]});
     if (options.keep_timestamps) data.test_timestamps = test->timestamps;

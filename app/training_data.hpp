@@ -31,9 +31,14 @@ struct DataOptions {
   io::ReaderOptions reader;
   dist::DuplicatePolicy duplicates = dist::DuplicatePolicy::kLast;
   int factors = 64;  // for the work-balanced partition
+  // Every rank gets the whole id maps; otherwise (the default) each rank
+  // holds the ids of the rows it owns (math::IdMap, partitioned).
+  bool whole_id_maps = false;
 };
 
 struct TrainingData {
+  // Partitioned (each rank the ids of its rows of `users` / `items`) unless
+  // DataOptions::whole_id_maps, or loaded with a model (whole).
   math::IdMap user_ids, item_ids;
   dist::BlockPartition users, items;
   math::CsrBlock by_user;          // this rank's users; cols = global item ids

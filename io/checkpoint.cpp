@@ -79,16 +79,28 @@ std::string show(const Attribute& v) {
 
 std::int64_t as_int(std::uint64_t h) { return static_cast<std::int64_t>(h); }
 
-}  // namespace
-
-std::uint64_t hash_ids(const math::IdMap& ids) {
-  std::uint64_t h = math::hash64(ids.is_string ? 2 : 1, static_cast<std::uint64_t>(ids.size()), 0);
-  for (math::Index i = 0; i < ids.size(); ++i) {
+// Continues the chain `h` over the ids held (dense indices first...).
+std::uint64_t hash_id_rows(std::uint64_t h, const math::IdMap& ids) {
+  for (math::Index i = ids.first; i < ids.first + ids.held(); ++i) {
     const std::uint64_t v =
-        ids.is_string ? hash_bytes(ids.strings[i]) : static_cast<std::uint64_t>(ids.ints[i]);
+        ids.is_string ? hash_bytes(ids.string_at(i)) : static_cast<std::uint64_t>(ids.int_at(i));
     h = math::hash64(h, v, static_cast<std::uint64_t>(i));
   }
   return h;
+}
+
+}  // namespace
+
+std::uint64_t hash_ids(const math::IdMap& ids) {
+  if (ids.partitioned()) throw std::logic_error("hash_ids: a partitioned map needs the communicator");
+  return hash_id_rows(math::hash64(ids.is_string ? 2 : 1, static_cast<std::uint64_t>(ids.size()), 0), ids);
+}
+
+std::uint64_t hash_ids(const dist::Communicator& comm, const math::IdMap& ids) {
+  if (!ids.partitioned()) return hash_ids(ids);
+  // The same chain as over a whole map, continued from rank to rank.
+  const std::uint64_t init = math::hash64(ids.is_string ? 2 : 1, static_cast<std::uint64_t>(ids.size()), 0);
+  return comm.relay<std::uint64_t>(init, [&](std::uint64_t h) { return hash_id_rows(h, ids); });
 }
 
 std::uint64_t hash_ratings(const math::CsrBlock& ratings, const std::vector<math::Index>& cols) {

@@ -38,8 +38,10 @@ struct CheckpointData {
   double global_mean = 0;
 };
 
-// A 64-bit hash of an id map (the same on every rank: every rank holds it all).
-std::uint64_t hash_ids(const math::IdMap& ids);
+// A 64-bit hash of an id map: a chain over its ids in dense order.
+std::uint64_t hash_ids(const math::IdMap& ids);  // a whole map
+// Collective when `ids` is partitioned: the same value as for the whole map.
+std::uint64_t hash_ids(const dist::Communicator& comm, const math::IdMap& ids);
 // A partition-independent hash of ratings: the wrapping sum over ratings of
 // hash(user, item, value). `cols` maps a stored column to its global id
 // (empty: the columns are global ids already). Sum the ranks' values.

@@ -10,6 +10,7 @@
 #include "io/checkpoint.hpp"
 #include "io/hdf5.hpp"
 #include "mpi/failure.hpp"
+#include "mpi/id_remap.hpp"
 #include "src/errors.hpp"
 #include "src/rng.hpp"
 
@@ -41,7 +42,7 @@ std::size_t longest_local_id(const SideSlice& s) {
   std::size_t longest = 0;
   if (s.ids && s.ids->is_string) {
     for (std::int64_t r = 0; r < rows_of(s); ++r)
-      longest = std::max(longest, s.ids->strings[s.first + r].size());
+      longest = std::max(longest, s.ids->string_at(s.first + r).size());
   }
   return longest;
 }
@@ -158,11 +159,10 @@ void write_side(hid_t file, hid_t dxpl, const char* group_name, const SideSlice&
     const hsize_t dims[1] = {total};
     if (strings) {
       h5::Dataset ids = h5::create_string_dataset(group.get(), "ids", dims, len);
-      std::span<const std::string> local(s.ids->strings.data() + first, rows);
-      h5::write_string_rows(ids.get(), len, first, local, dxpl);
+      h5::write_string_rows(ids.get(), len, first, s.ids->string_rows(s.first, rows_of(s)), dxpl);
     } else {
       h5::Dataset ids = h5::create_dataset(group.get(), "ids", H5T_STD_I64LE, dims);
-      h5::write_rows(ids.get(), first, rows, s.ids->ints.data() + first, dxpl);
+      h5::write_rows(ids.get(), first, rows, s.ids->int_rows(s.first, rows_of(s)).data(), dxpl);
     }
   }
   {
@@ -220,26 +220,29 @@ void write_neighbors(const dist::Communicator& comm, hid_t file, hid_t dxpl, con
   const auto total = static_cast<hsize_t>(ids.size());
   const hsize_t k = static_cast<hsize_t>(comm.allreduce<int>(nb.k, MPI_MAX));
   if (static_cast<hsize_t>(nb.k) != k) throw std::runtime_error("write_model: neighbour lists differ in K");
+  // The neighbours' ids, fetched from the ranks that hold them when the map
+  // is partitioned.
+  std::vector<math::Index> at = nb.index;
+  const math::IdMap named = dist::fetch_names(comm, ids, at);
   h5::Group group = h5::create_group(file, group_name);
   h5::write_attribute(group.get(), "side", nb.side);
   const auto first = static_cast<hsize_t>(nb.first);
   const auto rows = static_cast<hsize_t>(nb.rows);
   const hsize_t dims1[1] = {total}, dims2[2] = {total, k};
   if (ids.is_string) {
-    std::span<const std::string> local(ids.strings.data() + first, rows);
+    const std::span<const std::string> local = ids.string_rows(nb.first, nb.rows);
     const std::size_t len = h5::global_max_length(comm, local);
     h5::Dataset d = h5::create_string_dataset(group.get(), "ids", dims1, len);
     h5::write_string_rows(d.get(), len, first, local, dxpl);
-    std::vector<std::string> names(nb.index.size());
-    for (std::size_t j = 0; j < names.size(); ++j)
-      names[j] = nb.index[j] >= 0 ? ids.strings[nb.index[j]] : "";
+    std::vector<std::string> names(at.size());
+    for (std::size_t j = 0; j < names.size(); ++j) names[j] = at[j] >= 0 ? named.string_at(at[j]) : "";
     h5::Dataset n = h5::create_string_dataset(group.get(), "neighbors", dims2, len);
     h5::write_string_rows(n.get(), len, first, names, dxpl);
   } else {
     h5::Dataset d = h5::create_dataset(group.get(), "ids", H5T_STD_I64LE, dims1);
-    h5::write_rows(d.get(), first, rows, ids.ints.data() + first, dxpl);
-    std::vector<std::int64_t> names(nb.index.size());
-    for (std::size_t j = 0; j < names.size(); ++j) names[j] = nb.index[j] >= 0 ? ids.ints[nb.index[j]] : -1;
+    h5::write_rows(d.get(), first, rows, ids.int_rows(nb.first, nb.rows).data(), dxpl);
+    std::vector<std::int64_t> names(at.size());
+    for (std::size_t j = 0; j < names.size(); ++j) names[j] = at[j] >= 0 ? named.int_at(at[j]) : -1;
     h5::Dataset n = h5::create_dataset(group.get(), "neighbors", H5T_STD_I64LE, dims2);
     h5::write_rows(n.get(), first, rows, names.data(), dxpl);
   }
@@ -261,9 +264,9 @@ InputError bad_file(const std::string& path, const std::string& what) {
 // it existed have none and load unchecked.
 constexpr const char* kChecksumAttribute = "model_checksum";
 
-std::uint64_t combine_checksum(const math::IdMap& users, const math::IdMap& items, std::uint64_t user_rows,
+std::uint64_t combine_checksum(std::uint64_t users, std::uint64_t items, std::uint64_t user_rows,
                                std::uint64_t item_rows, std::uint64_t train) {
-  std::uint64_t h = math::hash64(hash_ids(users), hash_ids(items), 1);
+  std::uint64_t h = math::hash64(users, items, 1);
   h = math::hash64(h, user_rows, 2);
   h = math::hash64(h, item_rows, 3);
   return math::hash64(h, train, 4);
@@ -283,8 +286,8 @@ void write_model(const dist::Communicator& comm, const std::string& path, const 
                            hash_rows(slice.items.first, *slice.items.factors, *slice.items.bias),
                            slice.train ? hash_ratings(*slice.train) : 0};
   comm.allreduce_inplace<std::uint64_t>(sums, MPI_SUM);
-  const auto checksum = static_cast<std::int64_t>(
-      combine_checksum(*slice.users.ids, *slice.items.ids, sums[0], sums[1], sums[2]));
+  const auto checksum = static_cast<std::int64_t>(combine_checksum(
+      hash_ids(comm, *slice.users.ids), hash_ids(comm, *slice.items.ids), sums[0], sums[1], sums[2]));
 
   h5::write_atomically(
       comm, path,
@@ -611,7 +614,8 @@ ModelReader::ModelReader(const std::string& path) : path_(path), impl_(std::make
       train.cols = model.train_items;
       train.values = model.train_values;
       const std::uint64_t expected =
-          combine_checksum(model.user_ids, model.item_ids, hash_rows(0, model.user_factors, model.user_bias),
+          combine_checksum(hash_ids(model.user_ids), hash_ids(model.item_ids),
+                           hash_rows(0, model.user_factors, model.user_bias),
                            hash_rows(0, model.item_factors, model.item_bias), hash_ratings(train));
       const auto* stored = std::get_if<std::int64_t>(&it->second);
       if (!stored || static_cast<std::uint64_t>(*stored) != expected)

@@ -13,6 +13,7 @@
 #include "io/item_titles.hpp"
 #include "io/text_writer.hpp"
 #include "mpi/failure.hpp"
+#include "mpi/id_remap.hpp"
 
 namespace hpcrec::io {
 
@@ -61,11 +62,11 @@ void validate(const dist::Communicator& comm, const TopNSlice& s, const math::Id
 void append_id(std::string& out, const math::IdMap& ids, math::Index dense) {
   if (!ids.is_string) {
     char buf[24];
-    auto res = std::to_chars(buf, buf + sizeof buf, ids.ints[dense]);
+    auto res = std::to_chars(buf, buf + sizeof buf, ids.int_at(dense));
     out.append(buf, res.ptr);
     return;
   }
-  const std::string& id = ids.strings[dense];
+  const std::string& id = ids.string_at(dense);
   // RFC 4180 quoting, only where needed, so that any string id survives.
   if (id.find_first_of(",\"\r\n") == std::string::npos) {
     out += id;
@@ -136,6 +137,25 @@ bool ends_with_ci(const std::string& s, const std::string& suffix) {
 
 void write_topn(const dist::Communicator& comm, const std::string& path, const TopNSlice& slice,
                 const math::IdMap& users, const math::IdMap& items) {
+  if (items.partitioned()) {
+    // A rank names only the items its lists hold, fetched from the ranks
+    // that hold their ids: the lists renumbered into that small map.
+    validate(comm, slice, users, items);
+    TopNSlice local = slice;
+    const math::IdMap named = dist::fetch_names(comm, items, local.items);
+    std::vector<std::string> titles;
+    if (slice.titles) {
+      titles.resize(static_cast<std::size_t>(named.held()));
+      for (std::size_t j = 0; j < local.items.size(); ++j) {
+        if (local.items[j] >= 0)
+          titles[static_cast<std::size_t>(local.items[j])] =
+              (*slice.titles)[static_cast<std::size_t>(slice.items[j])];
+      }
+      local.titles = &titles;
+    }
+    write_topn(comm, path, local, users, named);
+    return;
+  }
   if (ends_with_ci(path, ".h5") || ends_with_ci(path, ".hdf5")) {
     write_topn_h5(comm, path, slice, users, items);
   } else {
@@ -169,15 +189,16 @@ void write_topn_h5(const dist::Communicator& comm, const std::string& path, cons
     scores[i] = slice.items[i] < 0 ? std::numeric_limits<double>::quiet_NaN() : slice.scores[i];
   }
   if (users.is_string) {
-    user_names.assign(users.strings.begin() + slice.first_user,
-                      users.strings.begin() + slice.first_user + slice.users);
+    const auto names = users.string_rows(slice.first_user, slice.users);
+    user_names.assign(names.begin(), names.end());
   }
   if (items.is_string) {
     item_names.reserve(slots);
-    for (math::Index item : slice.items) item_names.push_back(item < 0 ? std::string() : items.strings[item]);
+    for (math::Index item : slice.items)
+      item_names.push_back(item < 0 ? std::string() : items.string_at(item));
   } else {
     item_ints.reserve(slots);
-    for (math::Index item : slice.items) item_ints.push_back(item < 0 ? -1 : items.ints[item]);
+    for (math::Index item : slice.items) item_ints.push_back(item < 0 ? -1 : items.int_at(item));
   }
   // Collective, so computed by every rank whatever its id kind (all agree).
   const std::size_t user_len = h5::global_max_length(comm, user_names);
@@ -197,7 +218,8 @@ void write_topn_h5(const dist::Communicator& comm, const std::string& path, cons
             h5::write_string_rows(ds.get(), user_len, first, user_names, dxpl.get());
           } else {
             h5::Dataset ds = h5::create_dataset(group.get(), "users", H5T_STD_I64LE, dims1);
-            h5::write_rows(ds.get(), first, rows, users.ints.data() + first, dxpl.get());
+            h5::write_rows(ds.get(), first, rows, users.int_rows(slice.first_user, slice.users).data(),
+                           dxpl.get());
           }
           if (items.is_string) {
             h5::Dataset ds = h5::create_string_dataset(group.get(), "items", dims2, item_len);

@@ -86,6 +86,22 @@ class Communicator {
   }
   void broadcast_string(std::string& s, int root) const;
 
+  // Passes a value along the ranks in rank order: rank r starts from what
+  // rank r - 1's `step` returned (rank 0 from `init`); every rank gets the
+  // last rank's result. For folds that are not associative (a hash chain).
+  template <class T, class F>
+  T relay(T init, F step) const {
+    static_assert(std::is_trivially_copyable_v<T>);
+    constexpr int kRelayTag = 7301;
+    T v = init;
+    if (rank_ > 0)
+      HPCREC_MPI(MPI_Recv(&v, sizeof(T), MPI_BYTE, rank_ - 1, kRelayTag, comm_, MPI_STATUS_IGNORE));
+    v = step(v);
+    if (rank_ + 1 < size_) HPCREC_MPI(MPI_Send(&v, sizeof(T), MPI_BYTE, rank_ + 1, kRelayTag, comm_));
+    HPCREC_MPI(MPI_Bcast(&v, sizeof(T), MPI_BYTE, size_ - 1, comm_));
+    return v;
+  }
+
   // Every rank's `value`, in rank order.
   template <class T>
   std::vector<T> allgather(const T& value) const {

@@ -56,8 +56,7 @@ std::vector<Record> shuffle_to_user_owners(const Communicator& comm, LocalRating
   return out;
 }
 
-Offset resolve_duplicates(std::vector<Record>& records, DuplicatePolicy policy, const math::IdMap& user_ids,
-                          const math::IdMap& item_ids) {
+Offset resolve_duplicates(std::vector<Record>& records, DuplicatePolicy policy, DensePair* repeated) {
   std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) {
     if (a.user != b.user) return a.user < b.user;
     if (a.item != b.item) return a.item < b.item;
@@ -73,8 +72,8 @@ Offset resolve_duplicates(std::vector<Record>& records, DuplicatePolicy policy, 
     Record keep = records[hi - 1];  // latest timestamp, then latest in file order
     if (hi - lo > 1) {
       if (policy == DuplicatePolicy::kError) {
-        throw InputError("duplicate rating for user " + user_ids.name(keep.user) + ", item " +
-                         item_ids.name(keep.item) + " (--duplicates error; use last or mean)");
+        *repeated = {keep.user, keep.item};
+        return 0;
       }
       if (policy == DuplicatePolicy::kMean) {
         double sum = 0;

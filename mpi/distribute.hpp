@@ -47,10 +47,13 @@ std::vector<Record> shuffle_to_user_owners(const Communicator& comm, LocalRating
 
 // Local. Sorts by (user, item) and keeps one rating per pair: kLast the one
 // with the latest timestamp, then the latest in file order; kMean the mean
-// value (latest timestamp); kError throws InputError naming the pair.
-// Returns the number of ratings removed.
-Offset resolve_duplicates(std::vector<Record>& records, DuplicatePolicy policy, const math::IdMap& user_ids,
-                          const math::IdMap& item_ids);
+// value (latest timestamp); kError stops at the first repeated pair and
+// returns it in `*repeated` (the caller names it: the ids may be held by
+// other ranks). Returns the number of ratings removed.
+struct DensePair {
+  Index user = -1, item = -1;
+};
+Offset resolve_duplicates(std::vector<Record>& records, DuplicatePolicy policy, DensePair* repeated);
 
 // Collective. Sends each rating to rank dest(rating); the order of arrival is
 // rank order, then the sender's order.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <iterator>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace hpcrec::math {
@@ -19,7 +20,37 @@ void IdColumn::to_string_mode() {
   is_string = true;
 }
 
+std::size_t IdMap::local(Index dense) const {
+  if (!holds(dense)) {
+    throw std::logic_error("IdMap: dense index " + std::to_string(dense) + " is not in this slice [" +
+                           std::to_string(first) + ", " + std::to_string(first + held()) + ")");
+  }
+  return static_cast<std::size_t>(dense - first);
+}
+
+void IdMap::require_whole(const char* what) const {
+  if (partitioned())
+    throw std::logic_error(std::string("IdMap::") + what + " on a partitioned map (use dist::to_dense)");
+}
+
+std::span<const std::int64_t> IdMap::int_rows(Index dense, Index count) const {
+  if (count == 0) return {};
+  local(dense + count - 1);
+  return {ints.data() + local(dense), static_cast<std::size_t>(count)};
+}
+
+std::span<const std::string> IdMap::string_rows(Index dense, Index count) const {
+  if (count == 0) return {};
+  local(dense + count - 1);
+  return {strings.data() + local(dense), static_cast<std::size_t>(count)};
+}
+
+std::string IdMap::name(Index dense) const {
+  return is_string ? string_at(dense) : std::to_string(int_at(dense));
+}
+
 std::optional<Index> IdMap::find(std::int64_t id) const {
+  require_whole("find");
   if (is_string) return find(std::string_view(std::to_string(id)));
   auto it = std::lower_bound(ints.begin(), ints.end(), id);
   if (it == ints.end() || *it != id) return std::nullopt;
@@ -27,6 +58,7 @@ std::optional<Index> IdMap::find(std::int64_t id) const {
 }
 
 std::optional<Index> IdMap::find(std::string_view id) const {
+  require_whole("find");
   if (!is_string) return find_text(id);
   auto it =
       std::lower_bound(strings.begin(), strings.end(), id,
@@ -61,6 +93,8 @@ IdMap IdMap::from_strings(std::vector<std::string> ids) {
 }
 
 IdMap IdMap::merged(const IdMap& other) const {
+  require_whole("merged");
+  other.require_whole("merged");
   IdMap out;
   out.is_string = is_string || other.is_string;
   if (!out.is_string) {

@@ -27,6 +27,7 @@
 #include "app/train_options.hpp"
 #include "app/train_report.hpp"
 #include "mpi/failure.hpp"
+#include "mpi/id_remap.hpp"
 #include "shared_temp_dir.hpp"
 
 using namespace hpcrec;
@@ -156,6 +157,9 @@ TEST_P(ModelSuite, FitRecommendSaveLoadExplain) {
   app::Report report(comm, "", false);
   auto f = fit(comm, o, report);
   const app::TrainingData& data = f->data;
+  // Training keeps each rank's slice of the item ids: the whole map to name
+  // the items of any list.
+  const math::IdMap items = dist::gather_id_map(comm, data.item_ids);
   const int n = 5;
   const app::TopLists all = f->model->recommend(comm, data, app::UserBatch{}, n, app::ItemFilter{});
   ASSERT_EQ(static_cast<Index>(all.size()), data.by_user.rows());
@@ -173,8 +177,8 @@ TEST_P(ModelSuite, FitRecommendSaveLoadExplain) {
       }
       EXPECT_FALSE(std::binary_search(seen.begin(), seen.end(), list[j].item)) << algo << " user " << user;
       if (algo != "popular") {
-        EXPECT_EQ(first_half_user(user), first_half_item(data.item_ids.name(list[j].item)))
-            << algo << " recommends item " << data.item_ids.name(list[j].item) << " to user " << user;
+        EXPECT_EQ(first_half_user(user), first_half_item(items.name(list[j].item)))
+            << algo << " recommends item " << items.name(list[j].item) << " to user " << user;
       }
     }
   }
@@ -226,8 +230,8 @@ TEST_P(ModelSuite, FitRecommendSaveLoadExplain) {
       for (const auto& s : folded[r]) {
         EXPECT_FALSE(std::binary_search(seen.begin(), seen.end(), s.item)) << algo;
         if (algo != "popular") {
-          EXPECT_EQ(first_half_user(user), first_half_item(data.item_ids.name(s.item)))
-              << algo << " fold-in recommends item " << data.item_ids.name(s.item) << " to user " << user;
+          EXPECT_EQ(first_half_user(user), first_half_item(items.name(s.item)))
+              << algo << " fold-in recommends item " << items.name(s.item) << " to user " << user;
         }
       }
     }
@@ -407,9 +411,11 @@ TEST(ModelPredict, AlsReproducesTrainTestRmseOnMovieLens) {
   std::vector<math::Rating> pairs;
   std::vector<float> actual;
   std::vector<std::int64_t> ids;  // user, item original ids of this rank's test ratings
+  const math::IdMap users = dist::gather_id_map(comm, f->data.user_ids);
+  const math::IdMap items = dist::gather_id_map(comm, f->data.item_ids);
   for (const auto& r : f->data.test) {
-    ids.push_back(r.user >= 0 ? f->data.user_ids.ints[r.user] : -1);
-    ids.push_back(r.item >= 0 ? f->data.item_ids.ints[r.item] : -1);
+    ids.push_back(r.user >= 0 ? users.int_at(r.user) : -1);
+    ids.push_back(r.item >= 0 ? items.int_at(r.item) : -1);
     actual.push_back(r.value);
   }
   const auto all_ids = comm.allgatherv<std::int64_t>(ids);
