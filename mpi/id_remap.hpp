@@ -11,13 +11,13 @@
 //
 // Example, users {3, 5, 7, 9, 11} read over 2 ranks (rank 0 read 9, 3, 9;
 // rank 1 read 5, 11, 7, 3):
-//   partition_id_map: rank 0 holds {3, 5, 7} (first 0), rank 1 {9, 11}
-//                     (first 3), total 5 on both (the split is by a sample
-//                     of the ids, balanced by count);
+//   partition_id_map: splitter 7 from the ranks' samples {3, 9} and
+//                     {3, 5, 7, 11}: rank 0 holds {3, 5} (first 0), rank 1
+//                     {7, 9, 11} (first 2), total 5 on both;
 //   to_dense:         rank 0's column 9, 3, 9 -> 3, 0, 3: it asks rank 1
 //                     about 9 and answers 3 itself;
-//   align_id_map:     to a partition with rank 0 owning rows [0, 2) moves 7
-//                     to rank 1: rank 0 {3, 5}, rank 1 {7, 9, 11} (first 2);
+//   align_id_map:     to a partition with rank 0 owning rows [0, 3) moves 7
+//                     to rank 0: rank 0 {3, 5, 7}, rank 1 {9, 11} (first 3);
 //   fetch_names:      rank 0 asking for {4, 1, -1} gets the whole map
 //                     {5, 11} and {1, 0, -1} (the indices renumbered into it).
 #pragma once

@@ -67,6 +67,36 @@ void expect_balanced(const dist::Communicator& comm, const math::IdMap& part) {
   EXPECT_LE(part.held(), 2 * share) << "rank " << comm.rank() << " of " << comm.size();
 }
 
+// The worked example of mpi/id_remap.hpp, step by step (2 ranks only).
+TEST(PartitionedIdMap, WorkedExampleOfTheHeader) {
+  auto comm = dist::Communicator::world();
+  if (comm.size() != 2) GTEST_SKIP() << "the example is for 2 ranks";
+  math::IdColumn read;
+  read.values =
+      comm.rank() == 0 ? std::vector<std::int64_t>{9, 3, 9} : std::vector<std::int64_t>{5, 11, 7, 3};
+  math::IdMap map = dist::partition_id_map(comm, read);
+  EXPECT_EQ(map.total, 5);
+  using Ids = std::vector<std::int64_t>;
+  EXPECT_EQ(map.ints, comm.rank() == 0 ? Ids({3, 5}) : Ids({7, 9, 11}));
+  EXPECT_EQ(map.first, comm.rank() == 0 ? 0 : 2);
+  if (comm.rank() == 0) {
+    EXPECT_EQ(dist::to_dense(comm, read, map), (std::vector<Index>{3, 0, 3}));
+  } else {
+    EXPECT_EQ(dist::to_dense(comm, read, map), (std::vector<Index>{1, 4, 2, 0}));
+  }
+  dist::BlockPartition rows;
+  rows.bounds = {0, 3, 5};
+  dist::align_id_map(comm, map, rows);
+  EXPECT_EQ(map.ints, comm.rank() == 0 ? Ids({3, 5, 7}) : Ids({9, 11}));
+  EXPECT_EQ(map.first, comm.rank() == 0 ? 0 : 3);
+  std::vector<Index> asked = comm.rank() == 0 ? std::vector<Index>{4, 1, -1} : std::vector<Index>{};
+  const math::IdMap named = dist::fetch_names(comm, map, asked);
+  if (comm.rank() == 0) {
+    EXPECT_EQ(named.ints, (std::vector<std::int64_t>{5, 11}));
+    EXPECT_EQ(asked, (std::vector<Index>{1, 0, -1}));
+  }
+}
+
 TEST(PartitionedIdMap, IntegerSlicesTileTheWholeMap) {
   auto comm = dist::Communicator::world();
   const math::IdColumn column = int_column(comm.rank());
