@@ -245,7 +245,6 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
     const double buffer = std::min(8.0 * 1024 * 1024, data.file_bytes / p + 4096);
     const MemoryTerm overhead{"fixed per process + read buffer", s.overhead_bytes + buffer};
     const MemoryTerm idmaps{"id maps (own rows' ids)", map_bytes(data, mu) + map_bytes(data, mi)};
-    const MemoryTerm counts{"user row counts (all users)", 8.0 * m};
     const double blocks_bytes = 8.0 * (nu + ni) + 8.0 * (mu + mi + 2);
     const MemoryTerm blocks{"CSR blocks (both orientations)", blocks_bytes};
     const MemoryTerm factors{"factors + biases (own rows)", (8 * k + 8) * (mu + mi)};
@@ -278,21 +277,28 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
                        {"id map slices (ids / P)", map_bytes(data, m / p) + map_bytes(data, n / p)},
                        {"routed lookups", lookups},
                        {"parsed ratings + dense ids", 32.0 * R}}});
+    // Row counts (dist::balanced_partition): one rank counts into an array
+    // per side in turn; more count their distinct rows (16 B pairs, sorted
+    // a chunk at a time), send them to the rank of an even block of rows
+    // and sum them there, one side at a time.
+    const double chunk = std::min(R, 1048576.0);
+    const double row_counts =
+        p == 1 ? 8.0 * std::max(m, n)
+               : std::max(2 * 16.0 * user_ids / p + 8.0 * m / p, 2 * 16.0 * item_ids / p + 8.0 * n / p) +
+                     20.0 * chunk;
     phases.push_back(
         {"row counts",
-         {overhead, idmaps, {"local ratings (20 B each)", 20.0 * R}, {"row counts", 8.0 * (m + n)}}});
+         {overhead, idmaps, {"local ratings (20 B each)", 20.0 * R}, {"row counts", row_counts}}});
     phases.push_back({"shuffle to user owners",
                       {overhead,
                        idmaps,
-                       counts,
                        {"local ratings + records (24 B each)",
                         p == 1 ? 44.0 * R : std::max(44.0 * R, 24.0 * (R + nu_pre))}}});
     phases.push_back(
-        {"split", {overhead, idmaps, counts, {"records + training ratings", 24.0 * nu_pre + 12.0 * nu}}});
+        {"split", {overhead, idmaps, {"records + training ratings", 24.0 * nu_pre + 12.0 * nu}}});
     phases.push_back({"item shuffle",
                       {overhead,
                        idmaps,
-                       counts,
                        {"user CSR", 8.0 * nu + 8.0 * mu},
                        {"ratings, send + receive (12 B each)", 24.0 * nu + 12.0 * ni}}});
     const Terms training{overhead, idmaps, blocks, factors, gath, plan_bytes, mirror_term};

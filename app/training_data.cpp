@@ -168,13 +168,10 @@ TrainingData load_training_data(const dist::Communicator& comm, const DataOption
   trace_phase(comm.rank(), "dense ids");
 
   // Partitions balanced by ALS work (counts before duplicates are resolved:
-  // close enough, and the same for every rank count).
-  const std::vector<Offset> user_counts = dist::global_row_counts(comm, local.users, data.user_ids.size());
-  data.users = dist::BlockPartition::balanced(user_counts, comm.size(), options.factors);
-  {
-    const std::vector<Offset> item_counts = dist::global_row_counts(comm, local.items, data.item_ids.size());
-    data.items = dist::BlockPartition::balanced(item_counts, comm.size(), options.factors);
-  }
+  // close enough, and the same for every rank count), each rank counting a
+  // block of the rows: no rank holds every row's count.
+  data.users = dist::balanced_partition(comm, local.users, data.user_ids.size(), options.factors);
+  data.items = dist::balanced_partition(comm, local.items, data.item_ids.size(), options.factors);
   // Each rank keeps the ids of the rows it owns.
   dist::align_id_map(comm, data.user_ids, data.users);
   dist::align_id_map(comm, data.item_ids, data.items);

@@ -39,7 +39,7 @@ t = big["peak_terms_mb"]
 def term(prefix):
     return sum(v for k, v in t.items() if k.startswith(prefix))
 print("%5d | %10.0f %-12s | %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f | %10.1f %9.1f | %8.2f%s" % (
-    j["ranks"], big["peak_mb"], big["peak_phase"][:12], term("id maps"), term("user row counts"), term("CSR"),
+    j["ranks"], big["peak_mb"], big["peak_phase"][:12], term("id maps"), term("row counts"), term("CSR"),
     term("factors"), term("gathered"), term("routing"), j["mb_exchanged_per_iteration"] / 1e3,
     max(r["mb_received_per_iteration"] for r in j["per_rank"]), j["seconds_per_iteration"],
     "  OVER" if any(r["over_memory"] for r in j["per_rank"]) else ""))'

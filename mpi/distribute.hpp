@@ -109,7 +109,22 @@ std::vector<double> answer_at(const Communicator& comm, const std::vector<Rating
   return out;
 }
 
-// Collective. The number of ratings in each of `rows` rows over all ranks.
+// Collective. The number of ratings in each of `rows` rows over all ranks
+// (every rank gets the whole array: for tests and small problems).
 std::vector<Offset> global_row_counts(const Communicator& comm, const std::vector<Index>& keys, Index rows);
+
+// Collective. BlockPartition::balanced of the global row counts of `keys`
+// (rows 0..rows-1, -1 ignored), the same partition, without any rank
+// holding all the counts: each rank counts its keys (sorted a chunk at a
+// time), sends (row, count) pairs to the rank of an even block of rows,
+// which sums them; the cuts come from an exclusive scan of the blocks' work.
+//
+// Example, 64 rows, k = 1 (a row's work 4 n + 8), 2 ranks: even blocks of
+// rows [0, 32) and [32, 64); if rows 0..15 hold 40 ratings in all and the
+// others none, the chunk works are 16 x 8 + 4 x 40 = 288, then 128 each:
+// total 672, target 336; chunk 0 ends at 288 (midpoint 144 < 336), chunk 1
+// at 416 (midpoint 352 > 336): the cut is row 16, bounds {0, 16, 64}.
+BlockPartition balanced_partition(const Communicator& comm, const std::vector<Index>& keys, Index rows,
+                                  int k);
 
 }  // namespace hpcrec::dist

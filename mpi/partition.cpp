@@ -1,6 +1,7 @@
 #include "mpi/partition.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace hpcrec::dist {
 
@@ -17,24 +18,37 @@ BlockPartition BlockPartition::even(Index rows, int parts) {
   return p;
 }
 
+std::int64_t BlockPartition::row_work(Offset nnz, int k) {
+  const std::int64_t dim = k + 1;
+  return static_cast<std::int64_t>(nnz) * dim * dim + dim * dim * dim;
+}
+
+namespace {
+// 128 bits: total * parts passes 2^63 at 10^17 work units and 1,024 ranks.
+__extension__ using Wide = __int128;
+}  // namespace
+
+bool BlockPartition::past_cut(std::int64_t cum, std::int64_t next, std::int64_t total, int r, int parts) {
+  // (cum + next) / 2 > total * r / parts, in exact integers.
+  return static_cast<Wide>(cum + next) * parts > static_cast<Wide>(2) * total * r;
+}
+
 BlockPartition BlockPartition::balanced(std::span<const Offset> row_nnz, int parts, int k) {
-  const double dim = k + 1.0;
-  const double per_rating = dim * dim, per_row = dim * dim * dim;
-  double total = 0;
-  for (Offset n : row_nnz) total += static_cast<double>(n) * per_rating + per_row;
+  std::int64_t total = 0;
+  for (Offset n : row_nnz) total += row_work(n, k);
   BlockPartition p;
   p.bounds.assign(static_cast<size_t>(parts) + 1, 0);
   const Index rows = static_cast<Index>(row_nnz.size());
-  double cum = 0;
+  std::int64_t cum = 0;
   Index row = 0;
   for (int r = 1; r < parts; ++r) {
-    const double target = total * r / parts;
-    // Advance a chunk at a time while that brings the cumulative work closer to the target.
+    // Advance a chunk at a time while that brings the cumulative work closer
+    // to the target (the first chunk whose midpoint passes it stays out).
     while (row < rows) {
       const Index end = std::min<Index>(rows, row + kAlign);
-      double next = cum;
-      for (Index i = row; i < end; ++i) next += static_cast<double>(row_nnz[i]) * per_rating + per_row;
-      if (next - target > target - cum) break;
+      std::int64_t next = cum;
+      for (Index i = row; i < end; ++i) next += row_work(row_nnz[i], k);
+      if (past_cut(cum, next, total, r, parts)) break;
       cum = next;
       row = end;
     }

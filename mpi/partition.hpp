@@ -1,6 +1,7 @@
 // Contiguous blocks of rows (users or items), one per rank.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -34,7 +35,15 @@ struct BlockPartition {
   // Every cut is a multiple of kAlign, so fixed chunks of kAlign global rows
   // never straddle two ranks: sums over chunks (math::exact_gram) are then
   // the same for any number of ranks.
+  // Exact integer arithmetic (row_work, past_cut), so that
+  // dist::balanced_partition computes the same cuts from its slices.
   static BlockPartition balanced(std::span<const Offset> row_nnz, int parts, int k);
+  // A row's work, nnz dim^2 + dim^3, exact in 64 bits for any real k and nnz.
+  static std::int64_t row_work(Offset nnz, int k);
+  // Whether the cut for rank r stays before a chunk that takes the
+  // cumulative work from `cum` to `next`: the chunk's midpoint is past
+  // total * r / parts.
+  static bool past_cut(std::int64_t cum, std::int64_t next, std::int64_t total, int r, int parts);
 
   static constexpr Index kAlign = 16;
 };

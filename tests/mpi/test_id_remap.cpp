@@ -1,8 +1,9 @@
-// Partitioned id maps at 1-4 ranks (ctest runs each count): the slices
-// together are exactly the whole map, no rank holds more than its slice, and
-// every routed lookup answers as the whole map would. Then the real load
-// path: after load_training_data each rank holds the ids of its own rows
-// only.
+// Partitioned per-row data at 1-4 ranks (ctest runs each count). Id maps:
+// the slices together are exactly the whole map, no rank holds more than
+// its slice, and every routed lookup answers as the whole map would; after
+// the real load (load_training_data) each rank holds the ids of its own rows
+// only. Row counts: the work-balanced partition computed from blocks of the
+// counts is the one computed from all of them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "app/training_data.hpp"
 #include "io/checkpoint.hpp"
+#include "mpi/distribute.hpp"
 #include "mpi/id_remap.hpp"
 #include "shared_temp_dir.hpp"
 
@@ -253,6 +255,43 @@ TEST(PartitionedIdMap, LoadedTrainingDataHoldsOnlyTheRankRows) {
     EXPECT_EQ(data.test[k].item, reference.test[k].item);
   }
   EXPECT_EQ(data.test_unknown, 2);
+}
+
+// The worked example of dist::balanced_partition (mpi/distribute.hpp): 64
+// rows, k = 1, 40 ratings on rows 0..15, spread over the ranks.
+TEST(BalancedPartition, WorkedExample) {
+  auto comm = dist::Communicator::world();
+  std::vector<Index> keys;
+  for (int j = comm.rank(); j < 40; j += comm.size()) keys.push_back(j % 16);
+  const dist::BlockPartition p = dist::balanced_partition(comm, keys, 64, 1);
+  if (comm.size() == 2) {
+    EXPECT_EQ(p.bounds, (std::vector<Index>{0, 16, 64}));
+  }
+  EXPECT_EQ(p.bounds,
+            dist::BlockPartition::balanced(dist::global_row_counts(comm, keys, 64), comm.size(), 1).bounds);
+}
+
+// Skewed counts (a few heavy rows, many empty ones, -1 keys ignored), row
+// counts that are and are not multiples of the chunk, more ranks than
+// chunks: the same bounds as the whole-array computation, at every k tried.
+TEST(BalancedPartition, BlocksOfCountsGiveTheWholeArrayPartition) {
+  auto comm = dist::Communicator::world();
+  for (const Index rows : {1, 15, 17, 100, 1000, 4099}) {
+    std::vector<Index> keys;
+    std::uint64_t x = 12345 + static_cast<std::uint64_t>(comm.rank()) * 777;
+    for (int j = 0; j < 3000; ++j) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      const auto v = static_cast<Index>((x >> 33) % static_cast<std::uint64_t>(rows));
+      // Heavy rows: a quarter of the keys on the rows below rows / 10.
+      keys.push_back(j % 4 == 0 ? v / 10 : j % 97 == 0 ? -1 : v);
+    }
+    for (const int k : {1, 8, 64}) {
+      const auto whole =
+          dist::BlockPartition::balanced(dist::global_row_counts(comm, keys, rows), comm.size(), k);
+      EXPECT_EQ(dist::balanced_partition(comm, keys, rows, k).bounds, whole.bounds)
+          << rows << " rows, k " << k;
+    }
+  }
 }
 
 }  // namespace
