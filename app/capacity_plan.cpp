@@ -276,6 +276,7 @@ Plan make_plan(const PlanData& data, const PlanSettings& s) {
                       {overhead,
                        {"id map slices (ids / P)", map_bytes(data, m / p) + map_bytes(data, n / p)},
                        {"routed lookups", lookups},
+                       {"distinct-id chunk (8 B x up to 2^20)", p == 1 ? 0.0 : 8.0 * std::min(R, 1048576.0)},
                        {"parsed ratings + dense ids", 32.0 * R}}});
     // Row counts (dist::balanced_partition): one rank counts into an array
     // per side in turn; more count their distinct rows (16 B pairs, sorted

@@ -332,7 +332,10 @@ math::IdMap gather_id_map(const Communicator& comm, const math::IdMap& map) {
 
 std::vector<math::Index> to_dense(const Communicator& comm, const math::IdColumn& column,
                                   const math::IdMap& map) {
-  if (!map.partitioned()) return to_dense(column, map);
+  // Looked up in place where this rank holds every id (one rank): no copy
+  // of the distinct ids.
+  const bool holds_all = comm.allreduce<int>(map.held() == map.size() ? 1 : 0, MPI_MIN) == 1;
+  if (!map.partitioned() || holds_all) return to_dense(column, map);
   std::vector<math::Index> out(column.size(), -1);
   if (map.is_string) {
     // A column of integers asks for their decimal texts.

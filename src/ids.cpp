@@ -29,7 +29,8 @@ std::size_t IdMap::local(Index dense) const {
 }
 
 void IdMap::require_whole(const char* what) const {
-  if (partitioned())
+  // A slice that holds every id (one rank) is the whole map.
+  if (partitioned() && held() != total)
     throw std::logic_error(std::string("IdMap::") + what + " on a partitioned map (use dist::to_dense)");
 }
 

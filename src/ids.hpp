@@ -59,13 +59,14 @@ struct IdMap {
   // The ids of dense indices [dense, dense + count), all held here.
   std::span<const std::int64_t> int_rows(Index dense, Index count) const;
   std::span<const std::string> string_rows(Index dense, Index count) const;
-  // Dense index of an original id, if present (whole maps only).
+  // Dense index of an original id, if present (whole maps, or a slice that
+  // holds every id).
   std::optional<Index> find(std::int64_t id) const;
   std::optional<Index> find(std::string_view id) const;
   // Dense index of an id given as text (parsed as an integer for integer maps).
   std::optional<Index> find_text(std::string_view id) const;
   // The union with `other`, sorted; strings if either map holds strings
-  // (whole maps only).
+  // (whole maps, as find).
   IdMap merged(const IdMap& other) const;
   // The map of ids given in any order, with repeats: {7, 3, 7} -> {3, 7}.
   static IdMap from_ints(std::vector<std::int64_t> ids);
