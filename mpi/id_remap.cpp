@@ -176,14 +176,6 @@ template <class Key>
 struct SliceStarts {
   std::vector<Key> first;  // per rank; meaningless where !holds[r]
   std::vector<char> holds;
-
-  // The rank whose slice would hold `k`; -1 if below every slice.
-  int owner(const Key& k) const {
-    int best = -1;
-    for (int r = 0; r < static_cast<int>(first.size()); ++r)
-      if (holds[r] && !(k < first[r])) best = r;
-    return best;
-  }
 };
 
 template <class Key>
@@ -215,12 +207,19 @@ std::vector<math::Index> routed_lookup(const Communicator& comm, const math::IdM
   const SliceStarts<Key> starts = slice_starts(comm, held);
   const int p = comm.size();
   // `asked` is sorted and owners rise with the key: the sends are contiguous.
+  // The owner of a key is the last rank holding ids whose first id is <= it
+  // (-1 below every slice); keys ascend, so one pass with a moving rank.
   std::vector<std::int64_t> counts(static_cast<size_t>(p), 0);
   std::vector<int> owner(asked.size());
   std::vector<Key> send;
   send.reserve(asked.size());
+  std::vector<int> holders;
+  for (int r = 0; r < p; ++r)
+    if (starts.holds[r]) holders.push_back(r);
+  size_t next = 0;  // holders[next - 1] is the owner so far
   for (size_t j = 0; j < asked.size(); ++j) {
-    owner[j] = starts.owner(asked[j]);
+    while (next < holders.size() && !(asked[j] < starts.first[holders[next]])) ++next;
+    owner[j] = next == 0 ? -1 : holders[next - 1];
     if (owner[j] < 0) continue;
     ++counts[static_cast<size_t>(owner[j])];
     send.push_back(asked[j]);
